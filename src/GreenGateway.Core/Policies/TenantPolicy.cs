@@ -1,0 +1,48 @@
+using GreenGateway.Core.Budgets;
+
+namespace GreenGateway.Core.Policies;
+
+/// <summary>What happens to a request once a tenant's budget is spent.</summary>
+public enum ExhaustedAction
+{
+    /// <summary>429 with Retry-After until the spent window resets.</summary>
+    Reject,
+
+    /// <summary>Served by the cheaper model named in <see cref="TenantPolicy.DowngradeTo"/>.</summary>
+    Downgrade,
+}
+
+/// <summary>One tenant as its policy file defines it. Immutable: a reload builds new ones.</summary>
+public sealed record TenantPolicy
+{
+    /// <summary>The tenant's id, the key of its entry under <c>tenants:</c>. Required.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>SHA-256 digests (32 bytes each) of the tenant's API keys. At least one.</summary>
+    public required IReadOnlyList<byte[]> KeyHashes { get; init; }
+
+    /// <summary>Model names the tenant may request; <c>*</c> allows all. Default: all.</summary>
+    public IReadOnlyList<string> Models { get; init; } = ["*"];
+
+    /// <summary>Budget limits by window; windows without one never refuse. Default: none.</summary>
+    public IReadOnlyList<BudgetLimit> Limits { get; init; } = [];
+
+    /// <summary>What a spent budget does. Default <see cref="ExhaustedAction.Reject"/>.</summary>
+    public ExhaustedAction OnExhausted { get; init; } = ExhaustedAction.Reject;
+
+    /// <summary>The model served instead once the budget is spent; required with <see cref="ExhaustedAction.Downgrade"/>.</summary>
+    public string? DowngradeTo { get; init; }
+
+    public bool AllowsModel(string model)
+    {
+        foreach (var allowed in Models)
+        {
+            if (allowed == "*" || string.Equals(allowed, model, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,82 @@
+namespace GreenGateway.Configuration;
+
+/// <summary>
+/// Everything in appsettings.json the gateway reads, bound once at start-up and validated as a whole:
+/// every error is reported together (<see cref="Validate"/>), and the gateway refuses to start with any.
+/// </summary>
+public sealed record GatewayConfig
+{
+    public GatewayOptions Gateway { get; init; } = new();
+
+    /// <summary>Named upstreams; each becomes a YARP cluster. Required, at least one.</summary>
+    public Dictionary<string, UpstreamOptions> Upstreams { get; init; } = [];
+
+    /// <summary>Model aliases clients may name. Default none (discovered models only).</summary>
+    public Dictionary<string, ModelAliasOptions> Models { get; init; } = [];
+
+    /// <summary>The upstream of paths the gateway does not interpret. Default: <c>default</c>, else the first.</summary>
+    public string? PassThroughUpstream { get; init; }
+
+    public EnergyOptions Energy { get; init; } = new();
+
+    public CarbonOptions Carbon { get; init; } = new();
+
+    public TelemetryOptions Telemetry { get; init; } = new();
+
+    public string DefaultUpstream =>
+        PassThroughUpstream ?? (Upstreams.ContainsKey("default") ? "default" : Upstreams.Keys.Order(StringComparer.Ordinal).FirstOrDefault() ?? "default");
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        Gateway.Validate(errors);
+        Energy.Validate(errors);
+        Carbon.Validate(errors);
+        if (Upstreams.Count == 0)
+        {
+            errors.Add("Upstreams must define at least one upstream (or set GG_UPSTREAM_URL).");
+        }
+
+        foreach (var (name, upstream) in Upstreams)
+        {
+            upstream.Validate(name, errors);
+            if (upstream.EnergyProfile is { } profile && !Energy.Profiles.ContainsKey(profile))
+            {
+                errors.Add($"Upstreams.{name}.EnergyProfile '{profile}' is not one of Energy.Profiles.");
+            }
+        }
+
+        foreach (var (model, alias) in Models)
+        {
+            if (!Upstreams.ContainsKey(alias.Upstream))
+            {
+                errors.Add($"Models.{model}.Upstream '{alias.Upstream}' is not one of Upstreams ({string.Join(", ", Upstreams.Keys)}).");
+            }
+
+            if (alias.EnergyProfile is { } profile && !Energy.Profiles.ContainsKey(profile))
+            {
+                errors.Add($"Models.{model}.EnergyProfile '{profile}' is not one of Energy.Profiles.");
+            }
+        }
+
+        if (PassThroughUpstream is { } pass && !Upstreams.ContainsKey(pass))
+        {
+            errors.Add($"PassThroughUpstream '{pass}' is not one of Upstreams.");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>The <c>Telemetry</c> section.</summary>
+public sealed record TelemetryOptions
+{
+    /// <summary>OTLP endpoint (e.g. http://127.0.0.1:4318); also read from OTEL_EXPORTER_OTLP_ENDPOINT. Default none: no export.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary><c>grpc</c> or <c>http/protobuf</c>. Default http/protobuf.</summary>
+    public string OtlpProtocol { get; init; } = "http/protobuf";
+
+    /// <summary>service.name of the exported resource. Default greengateway.</summary>
+    public string ServiceName { get; init; } = "greengateway";
+}

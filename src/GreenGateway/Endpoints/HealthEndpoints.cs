@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Yarp.ReverseProxy;
+
+namespace GreenGateway.Endpoints;
+
+/// <summary>
+/// <c>/healthz</c>: the process is alive. <c>/readyz</c>: every upstream has at least one destination
+/// that health checks have not taken out (503 with the details otherwise).
+/// </summary>
+internal static class HealthEndpoints
+{
+    public static IResult Live() => Results.Text("ok");
+
+    public static async Task ReadyAsync(HttpContext context, IProxyStateLookup proxy)
+    {
+        var ready = true;
+        context.Response.ContentType = "application/json";
+        var clusters = proxy.GetClusters().ToList();
+        foreach (var cluster in clusters)
+        {
+            ready &= cluster.DestinationsState.AvailableDestinations.Count > 0;
+        }
+
+        context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", ready ? "ready" : "not_ready");
+        json.WriteStartObject("upstreams");
+        foreach (var cluster in clusters)
+        {
+            json.WriteStartObject(cluster.ClusterId);
+            json.WriteNumber("destinations", cluster.Destinations.Count);
+            json.WriteNumber("available", cluster.DestinationsState.AvailableDestinations.Count);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+}

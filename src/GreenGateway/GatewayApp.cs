@@ -1,0 +1,112 @@
+using GreenGateway.Accounting;
+using GreenGateway.Carbon;
+using GreenGateway.Configuration;
+using GreenGateway.Core.Budgets;
+using GreenGateway.Core.Carbon;
+using GreenGateway.Core.Energy;
+using GreenGateway.Endpoints;
+using GreenGateway.Proxy;
+using GreenGateway.Telemetry;
+using GreenGateway.Tenants;
+using GreenGateway.Upstreams;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace GreenGateway;
+
+/// <summary>Composes the gateway. Program runs it; functional tests and load tests start it on a free port.</summary>
+public static class GatewayApp
+{
+    /// <summary>The environment variable that sets the default upstream for a quick start (e.g. http://127.0.0.1:8000/v1).</summary>
+    public const string UpstreamUrlVariable = "GG_UPSTREAM_URL";
+
+    /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--Section:Key=value</c>).</param>
+    /// <param name="overrides">Settings applied over appsettings.json and the environment (tests).</param>
+    /// <param name="services">Service registrations applied last (tests: a fake TimeProvider).</param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = FindContentRoot() });
+        if (Environment.GetEnvironmentVariable(UpstreamUrlVariable) is { Length: > 0 } upstream)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Upstreams:default:Destinations:0"] = upstream });
+        }
+
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var config = builder.Configuration.Get<GatewayConfig>() ?? new GatewayConfig();
+        if (config.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException("The configuration is not valid:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", errors));
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(config.Gateway.MaxRequestBodyBytes, 30_000_000));
+        AddGateway(builder.Services, config);
+        GatewayTelemetry.Add(builder.Services, config.Telemetry);
+        services?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        _ = app.Services.GetRequiredService<PolicyMonitor>(); // policy errors stop the start, all of them listed
+        app.UseMiddleware<TenantAuthenticationMiddleware>();
+        app.MapGet("/healthz", HealthEndpoints.Live);
+        app.MapGet("/readyz", HealthEndpoints.ReadyAsync);
+        app.MapGet("/v1/usage", UsageEndpoint.HandleAsync);
+        app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<GatewayProxyMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    private static void AddGateway(IServiceCollection services, GatewayConfig config)
+    {
+        services.AddSingleton(Options.Create(config));
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpClient();
+        services.AddSingleton<PolicyMonitor>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelDiscovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelDiscovery>());
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
+        services.AddSingleton(new EnergyModel(config.Energy.Pue));
+        services.AddSingleton(new CarbonCalculator(config.Carbon.Embodied));
+        services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));
+        services.AddSingleton<EnergyAccountant>();
+
+        var (routes, clusters) = ProxyConfigBuilder.Build(config);
+        services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();
+        services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
+    }
+
+    private static ICarbonIntensitySource CreateCarbonSource(IServiceProvider services, CarbonOptions carbon)
+    {
+        var fallback = new StaticCarbonIntensitySource(carbon.StaticGramsPerKwh);
+        var root = services.GetRequiredService<IHostEnvironment>().ContentRootPath;
+        return carbon.Source switch
+        {
+            "timeseries" => TimeSeriesCarbonIntensitySource.Load(Path.Combine(root, carbon.TimeSeriesPath!), fallback),
+            "electricitymaps" => new ElectricityMapsCarbonSource(
+                services.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ElectricityMapsCarbonSource)),
+                carbon.ElectricityMaps,
+                fallback,
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<ElectricityMapsCarbonSource>>()),
+            _ => fallback,
+        };
+    }
+
+    /// <summary>The folder of appsettings.json and policies/: the working directory when it has them
+    /// (running from a clone), else the binary's folder (a published gateway).</summary>
+    private static string FindContentRoot()
+    {
+        var cwd = Directory.GetCurrentDirectory();
+        return File.Exists(Path.Combine(cwd, "appsettings.json")) ? cwd : AppContext.BaseDirectory;
+    }
+}

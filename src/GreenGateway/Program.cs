@@ -1,0 +1,4 @@
+using GreenGateway;
+
+var app = GatewayApp.Build(args);
+app.Run();

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using GreenGateway.Accounting;
+using GreenGateway.Core.Budgets;
+using GreenGateway.Core.Carbon;
+using GreenGateway.Core.Policies;
+using GreenGateway.Core.Requests;
+using GreenGateway.Upstreams;
+
+namespace GreenGateway.Proxy;
+
+/// <summary>
+/// The state of one interpreted request, shared by the middleware (admission, retries, settling) and the
+/// response transform (reading usage, adding figures). Lives in <c>HttpContext.Features</c>.
+/// </summary>
+internal sealed class GatewayExchange(OpenAiRequest request, ModelRoute route, TenantPolicy tenant, CarbonIntensity grid)
+{
+    public const string Tier = "upstream";
+
+    public OpenAiRequest Request { get; } = request;
+
+    public ModelRoute Route { get; set; } = route;
+
+    public TenantPolicy Tenant { get; } = tenant;
+
+    public CarbonIntensity Grid { get; } = grid;
+
+    public long StartedAt { get; } = Stopwatch.GetTimestamp();
+
+    public Reservation? Reservation { get; set; }
+
+    /// <summary>The model first asked for, when a spent budget downgraded the request.</summary>
+    public string? DowngradedFrom { get; set; }
+
+    /// <summary>Set by the middleware before each attempt: whether a 502/503/504 may still be retried.</summary>
+    public bool MayRetry { get; set; }
+
+    /// <summary>Set by the response transform when it held back a retryable upstream status.</summary>
+    public bool RetryRequested { get; set; }
+
+    /// <summary>The upstream's status, once a response was accepted.</summary>
+    public int? UpstreamStatus { get; set; }
+
+    /// <summary>The priced result, once the upstream answered (fully or, for a broken stream, in part).</summary>
+    public RequestFigures? Figures { get; set; }
+
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(StartedAt);
+}
