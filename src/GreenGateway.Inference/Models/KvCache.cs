@@ -1,0 +1,73 @@
+namespace GreenGateway.Inference.Models;
+
+/// <summary>
+/// The keys and values of one sequence, per layer (capacity, kv_dim), with the tokens they came from, so that
+/// a caller can keep a shared prefix and continue from it (<see cref="Truncate"/>).
+/// </summary>
+public sealed class KvCache
+{
+    private readonly List<int> _tokens = [];
+
+    internal KvCache(int layers, int kvDim, int capacity)
+    {
+        Capacity = capacity;
+        KvDim = kvDim;
+        Keys = new float[layers][];
+        Values = new float[layers][];
+        for (var i = 0; i < layers; i++)
+        {
+            Keys[i] = GC.AllocateUninitializedArray<float>(capacity * kvDim, pinned: true);
+            Values[i] = GC.AllocateUninitializedArray<float>(capacity * kvDim, pinned: true);
+        }
+    }
+
+    /// <summary>Most positions this cache holds.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Positions filled so far.</summary>
+    public int Length => _tokens.Count;
+
+    /// <summary>The tokens whose keys and values are held, in order.</summary>
+    public IReadOnlyList<int> Tokens => _tokens;
+
+    /// <summary>Bytes the cache takes.</summary>
+    public long ByteSize => 2L * Keys.Length * Capacity * KvDim * sizeof(float);
+
+    internal int KvDim { get; }
+
+    internal float[][] Keys { get; }
+
+    internal float[][] Values { get; }
+
+    /// <summary>Bytes a cache of this shape takes, to budget before allocating.</summary>
+    public static long BytesFor(ModelConfig config, int capacity) => 2L * config.NumLayers * capacity * config.KvDim * sizeof(float);
+
+    /// <summary>Forgets every position from <paramref name="length"/> on, keeping the prefix before it.</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        _tokens.RemoveRange(length, _tokens.Count - length);
+    }
+
+    /// <summary>Length of the common prefix of the held tokens and <paramref name="tokens"/>.</summary>
+    public int CommonPrefixLength(ReadOnlySpan<int> tokens)
+    {
+        var n = Math.Min(tokens.Length, _tokens.Count);
+        var i = 0;
+        while (i < n && _tokens[i] == tokens[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    internal void Append(ReadOnlySpan<int> tokens)
+    {
+        foreach (var t in tokens)
+        {
+            _tokens.Add(t);
+        }
+    }
+}
