@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+
+namespace GreenGateway.Redis.Protocol;
+
+/// <summary>
+/// Reads RESP2 and RESP3 frames (redis/redis-specifications protocol/RESP3.md; RESP2 is its subset).
+/// <see cref="TryRead"/> returns false when the buffer holds only part of a frame, and throws
+/// <see cref="RedisProtocolException"/> for anything a conforming server cannot send.
+/// </summary>
+/// <remarks>
+/// No allocation is sized by a length prefix alone: a bulk string is allocated only once all its bytes
+/// are buffered, and an aggregate only once at least three bytes per announced element are (the
+/// smallest RESP frame, <c>_\r\n</c>, has three). So memory stays proportional to bytes received.
+/// </remarks>
+internal static partial class RespParser
+{
+    private const int MaxNumberLine = 64;
+
+    public static bool TryRead(ref SequenceReader<byte> reader, RespLimits limits, out RespValue value) =>
+        TryRead(ref reader, limits, 0, out value);
+
+    private static bool TryRead(ref SequenceReader<byte> reader, RespLimits limits, int depth, out RespValue value)
+    {
+        value = default;
+        if (!reader.TryRead(out var prefix))
+        {
+            return false;
+        }
+
+        switch (prefix)
+        {
+            case (byte)'+':
+                return TryReadLineValue(ref reader, limits, RespType.SimpleString, out value);
+            case (byte)'-':
+                return TryReadLineValue(ref reader, limits, RespType.Error, out value);
+            case (byte)'(':
+                return TryReadLineValue(ref reader, limits, RespType.BigNumber, out value);
+            case (byte)':':
+                if (!TryReadInteger(ref reader, out var integer))
+                {
+                    return false;
+                }
+
+                value = RespValue.Integer(integer);
+                return true;
+            case (byte)'_':
+                if (!TryReadLine(ref reader, limits, out var empty))
+                {
+                    return false;
+                }
+
+                if (!empty.IsEmpty)
+                {
+                    throw new RedisProtocolException("a RESP3 null carries no data");
+                }
+
+                value = RespValue.Null;
+                return true;
+            case (byte)'#':
+                return TryReadBoolean(ref reader, limits, out value);
+            case (byte)',':
+                return TryReadDoubleValue(ref reader, out value);
+            case (byte)'$':
+                return TryReadBulk(ref reader, limits, RespType.BulkString, out value);
+            case (byte)'!':
+                return TryReadBulk(ref reader, limits, RespType.Error, out value);
+            case (byte)'=':
+                return TryReadBulk(ref reader, limits, RespType.VerbatimString, out value);
+            case (byte)'*':
+                return TryReadAggregate(ref reader, limits, depth, RespType.Array, 1, out value);
+            case (byte)'~':
+                return TryReadAggregate(ref reader, limits, depth, RespType.Set, 1, out value);
+            case (byte)'>':
+                return TryReadAggregate(ref reader, limits, depth, RespType.Push, 1, out value);
+            case (byte)'%':
+                return TryReadAggregate(ref reader, limits, depth, RespType.Map, 2, out value);
+            case (byte)'|':
+                // An attribute map precedes the real reply; the client has no use for it (RESP3.md, "Attribute type").
+                if (!TryReadAggregate(ref reader, limits, depth, RespType.Map, 2, out _))
+                {
+                    return false;
+                }
+
+                return TryRead(ref reader, limits, depth, out value);
+            default:
+                throw new RedisProtocolException($"unknown RESP type byte 0x{prefix:x2}");
+        }
+    }
+
+    private static bool TryReadLine(ref SequenceReader<byte> reader, RespLimits limits, out ReadOnlySequence<byte> line)
+    {
+        if (!reader.TryReadTo(out line, "\r\n"u8, advancePastDelimiter: true))
+        {
+            if (reader.Remaining > limits.MaxLineLength + 1)
+            {
+                throw new RedisProtocolException($"no line end within {limits.MaxLineLength} bytes");
+            }
+
+            return false;
+        }
+
+        if (line.Length > limits.MaxLineLength)
+        {
+            throw new RedisProtocolException($"line of {line.Length} bytes exceeds the limit of {limits.MaxLineLength}");
+        }
+
+        return true;
+    }
+
+    private static bool TryReadLineValue(ref SequenceReader<byte> reader, RespLimits limits, RespType type, out RespValue value)
+    {
+        value = default;
+        if (!TryReadLine(ref reader, limits, out var line))
+        {
+            return false;
+        }
+
+        value = RespValue.String(type, line.ToArray());
+        return true;
+    }
+
+    private static bool TryReadInteger(ref SequenceReader<byte> reader, out long value)
+    {
+        value = 0;
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8, advancePastDelimiter: true))
+        {
+            if (reader.Remaining > MaxNumberLine)
+            {
+                throw new RedisProtocolException("integer line too long");
+            }
+
+            return false;
+        }
+
+        if (line.Length is 0 or > MaxNumberLine)
+        {
+            throw new RedisProtocolException("malformed integer");
+        }
+
+        Span<byte> scratch = stackalloc byte[MaxNumberLine];
+        line.CopyTo(scratch);
+        var digits = scratch[..(int)line.Length];
+        if (digits[0] == (byte)'+')
+        {
+            digits = digits[1..];
+        }
+
+        if (!Utf8Parser.TryParse(digits, out value, out var consumed) || consumed != digits.Length || digits.Length == 0)
+        {
+            throw new RedisProtocolException("malformed integer");
+        }
+
+        return true;
+    }
+
+    private static bool TryReadBoolean(ref SequenceReader<byte> reader, RespLimits limits, out RespValue value)
+    {
+        value = default;
+        if (!TryReadLine(ref reader, limits, out var line))
+        {
+            return false;
+        }
+
+        var first = line.IsEmpty ? (byte)0 : line.FirstSpan[0];
+        if (line.Length != 1 || (first != (byte)'t' && first != (byte)'f'))
+        {
+            throw new RedisProtocolException("malformed boolean");
+        }
+
+        value = RespValue.Boolean(first == (byte)'t');
+        return true;
+    }
+
+    private static bool TryReadDoubleValue(ref SequenceReader<byte> reader, out RespValue value)
+    {
+        value = default;
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8, advancePastDelimiter: true))
+        {
+            if (reader.Remaining > MaxNumberLine)
+            {
+                throw new RedisProtocolException("double line too long");
+            }
+
+            return false;
+        }
+
+        if (line.Length is 0 or > MaxNumberLine)
+        {
+            throw new RedisProtocolException("malformed double");
+        }
+
+        Span<byte> scratch = stackalloc byte[MaxNumberLine];
+        line.CopyTo(scratch);
+        if (!TryParseDouble(scratch[..(int)line.Length], out var number))
+        {
+            throw new RedisProtocolException("malformed double");
+        }
+
+        value = RespValue.Double(number);
+        return true;
+    }
+
+    /// <summary>Parses a RESP double: a decimal or exponent form, <c>inf</c>, <c>-inf</c> or <c>nan</c>.</summary>
+    internal static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
+    {
+        if (text.SequenceEqual("inf"u8) || text.SequenceEqual("+inf"u8))
+        {
+            value = double.PositiveInfinity;
+            return true;
+        }
+
+        if (text.SequenceEqual("-inf"u8))
+        {
+            value = double.NegativeInfinity;
+            return true;
+        }
+
+        if (text.SequenceEqual("nan"u8) || text.SequenceEqual("-nan"u8))
+        {
+            value = double.NaN;
+            return true;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+}

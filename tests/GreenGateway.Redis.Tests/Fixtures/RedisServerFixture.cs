@@ -1,0 +1,97 @@
+using GreenGateway.Redis.Connections;
+
+namespace GreenGateway.Redis.Tests.Fixtures;
+
+/// <summary>
+/// A redis-server (Debian package) on a free loopback port with its own data directory. It can be shut down
+/// with a save and started again on the same port and data, to test behaviour while Redis is away.
+/// </summary>
+public sealed class RedisServerFixture : IRespServerFixture, IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gg-redis-").FullName;
+    private readonly string[] _extraArguments;
+    private ServerProcess? _server;
+
+    public RedisServerFixture()
+        : this([])
+    {
+    }
+
+    private RedisServerFixture(string[] extraArguments)
+    {
+        _extraArguments = extraArguments;
+        Port = ServerProcess.FreePort();
+    }
+
+    public ServerKind Kind => ServerKind.Redis;
+
+    /// <summary>A server of its own with extra redis-server arguments; start it with <see cref="StartAsync"/>.</summary>
+    public static RedisServerFixture WithArguments(params string[] extraArguments) => new(extraArguments);
+
+    public int Port { get; }
+
+    public string ConnectionString => $"redis://127.0.0.1:{Port}";
+
+    public bool IsRunning => _server is { HasExited: false };
+
+    public async ValueTask InitializeAsync() => await StartAsync();
+
+    public async Task StartAsync()
+    {
+        string[] arguments =
+        [
+            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "--save", string.Empty, "--appendonly", "no", "--dir", _directory, "--daemonize", "no",
+            "--enable-debug-command", "local", "--loglevel", "warning",
+            .. _extraArguments,
+        ];
+        _server = await ServerProcess.StartAsync("redis-server", arguments, Port);
+    }
+
+    /// <summary>Saves the data set and stops the server (SHUTDOWN SAVE), as an orderly restart would.</summary>
+    public async Task StopAsync()
+    {
+        if (_server is null)
+        {
+            return;
+        }
+
+        await using (var connection = await RedisConnection.ConnectAsync(RedisOptions.Parse(ConnectionString) with { Password = AdminPassword, User = AdminUser }))
+        {
+            try
+            {
+                await connection.ExecuteAsync("SHUTDOWN", ["SAVE"]);
+            }
+            catch (RedisConnectionException)
+            {
+                // The server closes the connection instead of replying: that is the expected answer.
+            }
+        }
+
+        await _server.WaitForExitAsync();
+        await _server.DisposeAsync();
+        _server = null;
+    }
+
+    /// <summary>Credentials the fixture itself uses for SHUTDOWN when the server requires them.</summary>
+    public string? AdminUser { get; init; }
+
+    public string? AdminPassword { get; init; }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a dying process; the OS cleans temp later.
+        }
+    }
+}
