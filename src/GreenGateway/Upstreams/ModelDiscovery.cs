@@ -20,17 +20,28 @@ internal sealed partial class ModelDiscovery(
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MinimumGap = TimeSpan.FromSeconds(2);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private DateTimeOffset _lastRefresh = DateTimeOffset.MinValue;
+    private long _completedAt = long.MinValue;
 
-    /// <summary>Refreshes now unless a refresh ran within the last two seconds.</summary>
+    /// <summary>Refreshes now, unless a refresh finished within the last two seconds or while this one
+    /// waited for it (the result is then as fresh as asked).</summary>
     public async Task RefreshIfStaleAsync(CancellationToken cancellationToken)
     {
-        if (time.GetUtcNow() - _lastRefresh < MinimumGap)
+        var asked = time.GetTimestamp();
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            return;
-        }
+            var completed = Volatile.Read(ref _completedAt);
+            if (completed != long.MinValue && (completed >= asked || time.GetElapsedTime(completed, asked) < MinimumGap))
+            {
+                return;
+            }
 
-        await RefreshAsync(cancellationToken);
+            await RefreshCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,19 +59,25 @@ internal sealed partial class ModelDiscovery(
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _lastRefresh = time.GetUtcNow();
-            foreach (var (name, upstream) in config.Value.Upstreams)
-            {
-                if (upstream.DiscoverModels)
-                {
-                    await DiscoverAsync(name, upstream, cancellationToken);
-                }
-            }
+            await RefreshCoreAsync(cancellationToken);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task RefreshCoreAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (name, upstream) in config.Value.Upstreams)
+        {
+            if (upstream.DiscoverModels)
+            {
+                await DiscoverAsync(name, upstream, cancellationToken);
+            }
+        }
+
+        Volatile.Write(ref _completedAt, time.GetTimestamp());
     }
 
     private async Task DiscoverAsync(string name, UpstreamOptions upstream, CancellationToken cancellationToken)

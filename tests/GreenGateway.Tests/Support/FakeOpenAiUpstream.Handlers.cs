@@ -1,0 +1,139 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace GreenGateway.Tests.Support;
+
+internal sealed partial class FakeOpenAiUpstream
+{
+    private async Task CompleteAsync(HttpContext context)
+    {
+        var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+        Record(context, body);
+        if (TakeFailure())
+        {
+            context.Response.StatusCode = FailureStatus;
+            await context.Response.WriteAsJsonAsync(new { error = new { message = "overloaded", type = "server_error" } });
+            return;
+        }
+
+        var model = body["model"]!.GetValue<string>();
+        var chat = context.Request.Path.Value!.EndsWith("chat/completions", StringComparison.Ordinal);
+        if (model == "slow")
+        {
+            await Task.Delay(SlowDelay, context.RequestAborted);
+        }
+
+        if (model == "reported-energy")
+        {
+            context.Response.Headers["X-Energy-Joules"] = "10";
+        }
+
+        if (body["stream"]?.GetValue<bool>() == true)
+        {
+            await StreamAsync(context, body, model, chat);
+            return;
+        }
+
+        var choice = chat
+            ? (JsonNode)new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = Answer }, ["finish_reason"] = "stop" }
+            : new JsonObject { ["index"] = 0, ["text"] = Answer, ["finish_reason"] = "stop" };
+        var response = new JsonObject
+        {
+            ["id"] = "cmpl-1",
+            ["object"] = chat ? "chat.completion" : "text_completion",
+            ["created"] = 1_700_000_000,
+            ["model"] = model,
+            ["choices"] = new JsonArray(choice),
+        };
+        if (model != "no-usage")
+        {
+            response["usage"] = Usage(Words.Length);
+        }
+
+        await context.Response.WriteAsJsonAsync(response);
+    }
+
+    private static readonly string[] Words = ["Hello", " from", " the", " upstream"];
+
+    private async Task StreamAsync(HttpContext context, JsonObject body, string model, bool chat)
+    {
+        context.Response.ContentType = "text/event-stream";
+        var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() == true && model != "no-usage";
+        var pieces = model == "stream-slow" ? Enumerable.Repeat(" tick", 100).ToArray() : Words;
+        try
+        {
+            for (var i = 0; i < pieces.Length; i++)
+            {
+                var delta = chat ? (JsonNode)new JsonObject { ["content"] = pieces[i] } : null;
+                var choice = chat
+                    ? new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null }
+                    : new JsonObject { ["index"] = 0, ["text"] = pieces[i], ["finish_reason"] = null };
+                await WriteChunkAsync(context, Chunk(model, chat, new JsonArray(choice), includeUsage ? null : null));
+                if (model == "stream-break" && i == 1)
+                {
+                    context.Abort();
+                    return;
+                }
+
+                if (model == "stream-slow")
+                {
+                    await Task.Delay(100, context.RequestAborted);
+                }
+            }
+
+            if (includeUsage)
+            {
+                var usage = Chunk(model, chat, [], null);
+                usage["usage"] = Usage(pieces.Length);
+                await WriteChunkAsync(context, usage);
+            }
+
+            await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            StreamAborted.TrySetResult();
+        }
+        catch (IOException)
+        {
+            StreamAborted.TrySetResult();
+        }
+    }
+
+    private static JsonObject Chunk(string model, bool chat, JsonArray choices, JsonNode? usage) => new()
+    {
+        ["id"] = "cmpl-1",
+        ["object"] = chat ? "chat.completion.chunk" : "text_completion",
+        ["created"] = 1_700_000_000,
+        ["model"] = model,
+        ["choices"] = choices,
+        ["usage"] = usage,
+    };
+
+    private static async Task WriteChunkAsync(HttpContext context, JsonObject chunk)
+    {
+        await context.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private static JsonObject Usage(int completion) => new()
+    {
+        ["prompt_tokens"] = PromptTokens,
+        ["completion_tokens"] = completion,
+        ["total_tokens"] = PromptTokens + completion,
+    };
+
+    private async Task EmbedAsync(HttpContext context)
+    {
+        var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+        Record(context, body);
+        await context.Response.WriteAsJsonAsync(new
+        {
+            @object = "list",
+            data = new[] { new { @object = "embedding", index = 0, embedding = new[] { 0.1f, 0.2f, 0.3f } } },
+            model = body["model"]!.GetValue<string>(),
+            usage = new { prompt_tokens = PromptTokens, total_tokens = PromptTokens },
+        });
+    }
+}

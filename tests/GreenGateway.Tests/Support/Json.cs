@@ -1,0 +1,30 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace GreenGateway.Tests.Support;
+
+internal static class Json
+{
+    public static StringContent Body(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    public static string Chat(string model, bool stream = false, string extra = "") =>
+        $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Say hello to the gateway"}]{{extra}}}""";
+
+    public static async Task<JsonObject> ReadObjectAsync(HttpResponseMessage response) =>
+        (JsonObject)(await response.Content.ReadFromJsonAsync<JsonNode>())!;
+
+    /// <summary>The tenant's consumed joules in the day window, from GET /v1/usage.</summary>
+    public static async Task<double> ConsumedJoulesAsync(HttpClient client)
+    {
+        var usage = await ReadObjectAsync(await client.GetAsync("/v1/usage"));
+        foreach (var window in usage["windows"]!.AsArray())
+        {
+            if (window!["window"]!.GetValue<string>() == "day")
+            {
+                return window["energy_joules"]!.GetValue<double>();
+            }
+        }
+
+        throw new InvalidOperationException("no day window in /v1/usage");
+    }
+}
