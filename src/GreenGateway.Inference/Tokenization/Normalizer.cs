@@ -5,6 +5,12 @@ namespace GreenGateway.Inference.Tokenization;
 /// <summary>The Unicode normalizations tokenizer.json may ask for (NFC for Qwen2), alone or in a sequence.</summary>
 internal sealed class Normalizer(IReadOnlyList<Func<string, string>> steps)
 {
+    /// <summary>
+    /// Whether this process can normalize beyond ASCII: under InvariantGlobalization .NET has no ICU and returns
+    /// such text unchanged, so a host that runs NFC tokenizers (Qwen2) should turn invariant mode off.
+    /// </summary>
+    public static readonly bool RuntimeCanNormalize = "e\u0301".Normalize(NormalizationForm.FormC) == "\u00e9";
+
     public static Normalizer? FromForms(IReadOnlyList<string> types)
     {
         var steps = new List<Func<string, string>>();

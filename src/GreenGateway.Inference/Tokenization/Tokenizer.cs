@@ -58,6 +58,12 @@ public sealed partial class Tokenizer
     /// <summary>Special tokens the post-processor puts after a sequence.</summary>
     public IReadOnlyList<int> SpecialSuffix { get; }
 
+    /// <summary>
+    /// False when the tokenizer asks for Unicode normalization that this process cannot do (InvariantGlobalization
+    /// is on): text that is not already normalized may then tokenize differently from Hugging Face.
+    /// </summary>
+    public bool NormalizesExactly => _normalizer is null || Normalizer.RuntimeCanNormalize;
+
     internal bool ByteLevelDecoder { get; }
 
     /// <summary>The id of a token's string form, or null when it is not in the vocabulary.</summary>
