@@ -69,9 +69,11 @@ internal sealed partial class FakeOpenAiUpstream
                 var choice = chat
                     ? new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null }
                     : new JsonObject { ["index"] = 0, ["text"] = pieces[i], ["finish_reason"] = null };
-                await WriteChunkAsync(context, Chunk(model, chat, new JsonArray(choice), includeUsage ? null : null));
+                await WriteChunkAsync(context, Chunk(model, chat, new JsonArray(choice), null));
                 if (model == "stream-break" && i == 1)
                 {
+                    // Let the first chunks reach the wire, then drop the connection.
+                    await Task.Delay(300, context.RequestAborted);
                     context.Abort();
                     return;
                 }
