@@ -1,0 +1,73 @@
+namespace GreenGateway.Inference.Generation;
+
+/// <summary>Limits of an <see cref="InferenceEngine"/>.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Bytes all live KV caches may take together; past it a new generation fails at once. Default 1 GiB.</summary>
+    public long MaxKvCacheBytes { get; init; } = 1L << 30;
+
+    /// <summary>Longest sequence (prompt + generated) a generation may reach; default: the model's max_position_embeddings.</summary>
+    public int? MaxContextTokens { get; init; }
+
+    /// <summary>Prompt positions scored per forward pass when computing prompt log-probabilities. Default 64.</summary>
+    public int PromptScoringChunk { get; init; } = 64;
+
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (MaxKvCacheBytes <= 0)
+        {
+            errors.Add($"MaxKvCacheBytes must be positive, not {MaxKvCacheBytes}");
+        }
+
+        if (MaxContextTokens is < 1)
+        {
+            errors.Add($"MaxContextTokens must be at least 1, not {MaxContextTokens}");
+        }
+
+        if (PromptScoringChunk < 1)
+        {
+            errors.Add($"PromptScoringChunk must be at least 1, not {PromptScoringChunk}");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid engine options: " + string.Join("; ", errors) + ".");
+        }
+    }
+}
+
+/// <summary>Thrown when a generation would take the KV caches past <see cref="EngineOptions.MaxKvCacheBytes"/>.</summary>
+public sealed class KvCacheBudgetExceededException(long requested, long inUse, long limit)
+    : InvalidOperationException(
+        $"KV cache budget exceeded: this sequence needs {requested:N0} bytes, {inUse:N0} of {limit:N0} are in use by other sequences.")
+{
+    public long RequestedBytes { get; } = requested;
+
+    public long InUseBytes { get; } = inUse;
+
+    public long LimitBytes { get; } = limit;
+}
+
+/// <summary>A KV cache counted against the engine's budget until disposed; pass it back to continue a sequence.</summary>
+public sealed class KvCacheLease : IDisposable
+{
+    private readonly InferenceEngine _engine;
+    private int _released;
+
+    internal KvCacheLease(InferenceEngine engine, Models.KvCache cache)
+    {
+        _engine = engine;
+        Cache = cache;
+    }
+
+    public Models.KvCache Cache { get; }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _engine.Release(Cache.ByteSize);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+
+namespace GreenGateway.Inference.Generation;
+
+public sealed partial class InferenceEngine
+{
+    /// <summary>Generates from <paramref name="prompt"/> in a KV cache of its own, streaming tokens as they come.</summary>
+    public async IAsyncEnumerable<GeneratedToken> GenerateAsync(IReadOnlyList<int> prompt, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        using var lease = RentCache(prompt.Count + options.MaxTokens);
+        await foreach (var token in GenerateAsync(lease, prompt, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return token;
+        }
+    }
+
+    /// <summary>
+    /// Generates from <paramref name="prompt"/> in <paramref name="lease"/>'s cache, reusing the keys and values of
+    /// the longest prefix it already holds (a shared system prompt, or the turns of a conversation so far).
+    /// </summary>
+    public async IAsyncEnumerable<GeneratedToken> GenerateAsync(KvCacheLease lease, IReadOnlyList<int> prompt, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (prompt.Count == 0)
+        {
+            throw new ArgumentException("the prompt needs at least one token.", nameof(prompt));
+        }
+
+        var cache = lease.Cache;
+        var tokens = prompt.ToArray();
+        var reuse = Math.Min(cache.CommonPrefixLength(tokens), tokens.Length - 1);
+        cache.Truncate(reuse);
+        if (tokens.Length > cache.Capacity)
+        {
+            throw new ArgumentException($"the prompt has {tokens.Length} tokens; the cache holds {cache.Capacity}.", nameof(prompt));
+        }
+
+        var vocab = Model.Config.VocabSize;
+        var logits = new float[vocab];
+        var sampler = new Sampler(options, vocab);
+        var decoder = Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+        var step = new int[1];
+        await ForwardAsync(cache, tokens, reuse, tokens.Length - reuse, logits, false, cancellationToken).ConfigureAwait(false);
+        for (var produced = 1; ; produced++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var id = sampler.Sample(logits, out var logprob, out var top);
+            FinishReason? finish = IsStop(id, options) ? FinishReason.Stop
+                : produced >= options.MaxTokens || cache.Length >= cache.Capacity ? FinishReason.Length : null;
+            var text = decoder.Append(id);
+            if (finish is not null)
+            {
+                yield return new GeneratedToken(id, text + decoder.Flush(), logprob, top, finish);
+                yield break;
+            }
+
+            yield return new GeneratedToken(id, text, logprob, top, null);
+            step[0] = id;
+            await ForwardAsync(cache, step, 0, 1, logits, false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Log-probability of every prompt token given those before it ("prompt_logprobs"), from prefill passes of
+    /// <see cref="EngineOptions.PromptScoringChunk"/> positions, so logits for the whole prompt are never held at once.
+    /// </summary>
+    public async Task<IReadOnlyList<PromptTokenScore>> ScorePromptAsync(IReadOnlyList<int> prompt, int topLogprobs = 0,
+        CancellationToken cancellationToken = default)
+    {
+        using var lease = RentCache(prompt.Count);
+        var tokens = prompt.ToArray();
+        var vocab = Model.Config.VocabSize;
+        var chunk = _options.PromptScoringChunk;
+        var logits = new float[chunk * vocab];
+        var logprobs = new float[vocab];
+        var scratch = new int[vocab];
+        var scores = new List<PromptTokenScore>(tokens.Length) { new(tokens[0], null, []) };
+        for (var start = 0; start < tokens.Length - 1; start += chunk)
+        {
+            var count = Math.Min(chunk, tokens.Length - 1 - start);
+            await ForwardAsync(lease.Cache, tokens, start, count, logits, true, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < count; i++)
+            {
+                Kernels.VectorOps.LogSoftmax(logits.AsSpan(i * vocab, vocab), logprobs);
+                var next = tokens[start + i + 1];
+                scores.Add(new PromptTokenScore(next, logprobs[next], Sampler.TopLogprobs(logprobs, topLogprobs, scratch)));
+            }
+        }
+
+        return scores;
+    }
+
+    private bool IsStop(int id, SamplingOptions options) =>
+        (!options.IgnoreEos && Model.Config.EosTokenIds.Contains(id)) || options.StopTokenIds.Contains(id);
+}

@@ -1,0 +1,98 @@
+using GreenGateway.Inference.Models;
+using GreenGateway.Inference.Tokenization;
+
+namespace GreenGateway.Inference.Generation;
+
+/// <summary>
+/// Runs many generations on one model, each with its own KV cache. Forward passes are serialized (each uses all
+/// kernel threads) and waited for asynchronously, so concurrent generations interleave token by token; the
+/// memory of all caches together is bounded by <see cref="EngineOptions.MaxKvCacheBytes"/>.
+/// </summary>
+public sealed partial class InferenceEngine : IDisposable
+{
+    private readonly SemaphoreSlim _compute = new(1, 1);
+    private readonly EngineOptions _options;
+    private readonly bool _ownsModel;
+    private long _kvBytesInUse;
+
+    /// <param name="model">The model; disposed with the engine only if <paramref name="ownsModel"/>.</param>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="options">Limits; default <see cref="EngineOptions"/>.</param>
+    /// <param name="ownsModel">Whether disposing the engine disposes the model.</param>
+    public InferenceEngine(TransformerModel model, Tokenizer tokenizer, EngineOptions? options = null, bool ownsModel = false)
+    {
+        Model = model;
+        _ownsModel = ownsModel;
+        Tokenizer = tokenizer;
+        _options = options ?? new EngineOptions();
+        _options.Validate();
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+        {
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens, more than the model's {model.Config.VocabSize}.", nameof(tokenizer));
+        }
+    }
+
+    public TransformerModel Model { get; }
+
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>Bytes held by live KV caches.</summary>
+    public long KvCacheBytesInUse => Interlocked.Read(ref _kvBytesInUse);
+
+    /// <summary>Longest sequence a generation may reach.</summary>
+    public int MaxContextTokens => _options.MaxContextTokens ?? Model.Config.MaxPositionEmbeddings;
+
+    /// <summary>A KV cache of <paramref name="capacity"/> positions, or <see cref="KvCacheBudgetExceededException"/>.</summary>
+    public KvCacheLease RentCache(int capacity)
+    {
+        capacity = Math.Clamp(capacity, 1, MaxContextTokens);
+        var bytes = KvCache.BytesFor(Model.Config, capacity);
+        while (true)
+        {
+            var inUse = Interlocked.Read(ref _kvBytesInUse);
+            if (inUse + bytes > _options.MaxKvCacheBytes)
+            {
+                throw new KvCacheBudgetExceededException(bytes, inUse, _options.MaxKvCacheBytes);
+            }
+
+            if (Interlocked.CompareExchange(ref _kvBytesInUse, inUse + bytes, inUse) == inUse)
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            return new KvCacheLease(this, Model.CreateCache(capacity));
+        }
+        catch
+        {
+            Release(bytes);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _compute.Dispose();
+        if (_ownsModel)
+        {
+            Model.Dispose();
+        }
+    }
+
+    internal void Release(long bytes) => Interlocked.Add(ref _kvBytesInUse, -bytes);
+
+    private async ValueTask ForwardAsync(KvCache cache, int[] tokens, int start, int count, float[] logits, bool allPositions, CancellationToken ct)
+    {
+        await _compute.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            Model.Forward(cache, tokens.AsSpan(start, count), logits, allPositions);
+        }
+        finally
+        {
+            _compute.Release();
+        }
+    }
+}
