@@ -36,7 +36,11 @@ public sealed record ReserveRequest(string TenantId, string RequestId, EnergyCar
 /// <summary>A reservation held by an admitted request, to be settled exactly once.</summary>
 public sealed record Reservation(string TenantId, string RequestId, EnergyCarbon Amount, DateTimeOffset ReservedAt);
 
-/// <summary>The answer to a reservation: admitted with a <see cref="Reservation"/>, or refused until <see cref="RetryAt"/>.</summary>
+/// <summary>
+/// The answer to a reservation: admitted with a <see cref="Reservation"/>, or refused until <see cref="RetryAt"/>.
+/// When several windows are spent, <see cref="SpentWindow"/> is the one that resets last, so that a retry at
+/// <see cref="RetryAt"/> is not refused again by a longer window.
+/// </summary>
 public sealed record ReserveOutcome(Reservation? Reservation, BudgetWindow? SpentWindow, DateTimeOffset? RetryAt)
 {
     public bool Admitted => Reservation is not null;

@@ -19,14 +19,22 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         lock (_lock)
         {
             Evict(request.Now);
+            WindowSpan? spent = null;
             foreach (var limit in request.Limits)
             {
                 var span = WindowSpan.Containing(limit.Window, request.Now);
                 var entry = Get(request.TenantId, span);
-                if (limit.IsSpent(entry.Consumed + entry.Reserved))
+
+                // Of several spent windows the one that resets last decides when a retry can succeed.
+                if (limit.IsSpent(entry.Consumed + entry.Reserved) && (spent is null || span.End > spent.Value.End))
                 {
-                    return ValueTask.FromResult(ReserveOutcome.Refuse(span));
+                    spent = span;
                 }
+            }
+
+            if (spent is { } refused)
+            {
+                return ValueTask.FromResult(ReserveOutcome.Refuse(refused));
             }
 
             foreach (var window in WindowSpan.All)

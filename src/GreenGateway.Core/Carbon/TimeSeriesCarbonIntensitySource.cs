@@ -79,7 +79,7 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource
             if (parts.Length != 3
                 || !DateTimeOffset.TryParse(parts[1].Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
                 || !double.TryParse(parts[2].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                || value < 0)
+                || !(value >= 0) || double.IsInfinity(value))
             {
                 throw new FormatException($"line {i + 1}: expected 'region,timestamp,gco2e_per_kwh' with an ISO 8601 time and a number >= 0, got '{line}'");
             }
@@ -93,7 +93,7 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource
     internal static List<(string, DateTimeOffset, double)> ParseJson(string json)
     {
         var points = new List<(string, DateTimeOffset, double)>();
-        using var doc = JsonDocument.Parse(json);
+        using var doc = ParseDocument(json);
         if (doc.RootElement.ValueKind != JsonValueKind.Array)
         {
             throw new FormatException("expected a JSON array of {region, at, gramsPerKwh}");
@@ -104,8 +104,9 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource
         {
             if (item.ValueKind != JsonValueKind.Object
                 || !item.TryGetProperty("region", out var region) || region.ValueKind != JsonValueKind.String
-                || !item.TryGetProperty("at", out var at) || !at.TryGetDateTimeOffset(out var when)
-                || !item.TryGetProperty("gramsPerKwh", out var value) || !value.TryGetDouble(out var grams) || grams < 0)
+                || !item.TryGetProperty("at", out var at) || at.ValueKind != JsonValueKind.String || !at.TryGetDateTimeOffset(out var when)
+                || !item.TryGetProperty("gramsPerKwh", out var value) || value.ValueKind != JsonValueKind.Number
+                || !value.TryGetDouble(out var grams) || grams < 0)
             {
                 throw new FormatException($"item {i}: expected {{\"region\": string, \"at\": ISO 8601 time, \"gramsPerKwh\": number >= 0}}");
             }
@@ -115,5 +116,17 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource
         }
 
         return points;
+    }
+
+    private static JsonDocument ParseDocument(string json)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"line {e.LineNumber + 1}: not valid JSON: {e.Message}", e);
+        }
     }
 }

@@ -84,7 +84,7 @@ public static partial class PolicyParser
         foreach (var (windowNode, limitNode) in windows.Children)
         {
             var name = ((YamlScalarNode)windowNode).Value;
-            if (!Enum.TryParse<BudgetWindow>(name, ignoreCase: true, out var window) || !Enum.IsDefined(window) || char.IsDigit(name![0]))
+            if (!TryWindow(name, out var window))
             {
                 r.Error(windowNode, $"tenant '{id}': unknown budget window '{name}' (minute, hour, day, month)");
                 continue;
@@ -97,15 +97,24 @@ public static partial class PolicyParser
             }
 
             double? energyWh = null, carbonG = null;
+            var named = false;
             foreach (var (quantityNode, valueNode) in limit.Children)
             {
                 var quantity = ((YamlScalarNode)quantityNode).Value;
-                var text = r.Scalar(valueNode, $"tenant '{id}': budgets.{name}.{quantity}");
                 if (quantity is not ("energy_wh" or "carbon_g"))
                 {
                     r.Error(quantityNode, $"tenant '{id}': budgets.{name}: unknown quantity '{quantity}' (energy_wh, carbon_g)");
+                    continue;
                 }
-                else if (!TryNumber(text, out var value))
+
+                // A quantity that is named but wrong gets its own error, not a second "sets neither".
+                named = true;
+                if (r.Scalar(valueNode, $"tenant '{id}': budgets.{name}.{quantity}") is not { } text)
+                {
+                    continue;
+                }
+
+                if (!TryNumber(text, out var value))
                 {
                     r.Error(valueNode, $"tenant '{id}': budgets.{name}.{quantity} must be a number >= 0, not '{text}'");
                 }
@@ -119,9 +128,14 @@ public static partial class PolicyParser
                 }
             }
 
-            if (energyWh is null && carbonG is null)
+            if (!named)
             {
                 r.Error(limitNode, $"tenant '{id}': budgets.{name} sets neither energy_wh nor carbon_g");
+                continue;
+            }
+
+            if (energyWh is null && carbonG is null)
+            {
                 continue;
             }
 
@@ -129,6 +143,19 @@ public static partial class PolicyParser
         }
 
         return limits;
+    }
+
+    // Not Enum.TryParse, which also takes numbers and comma-separated lists ("minute,hour").
+    private static bool TryWindow(string? name, out BudgetWindow window)
+    {
+        switch (name?.ToLowerInvariant())
+        {
+            case "minute": window = BudgetWindow.Minute; return true;
+            case "hour": window = BudgetWindow.Hour; return true;
+            case "day": window = BudgetWindow.Day; return true;
+            case "month": window = BudgetWindow.Month; return true;
+            default: window = default; return false;
+        }
     }
 
     private static bool IsHex(ReadOnlySpan<char> text)

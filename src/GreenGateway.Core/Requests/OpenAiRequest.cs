@@ -46,7 +46,9 @@ public sealed partial class OpenAiRequest
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // Duplicate properties are refused here: JsonObject would otherwise throw an ArgumentException
+            // on first access (a 500 instead of a 400).
+            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
