@@ -30,7 +30,7 @@ public sealed class InferenceEngineTests
         var vocab = engine.Model.Config.VocabSize;
         var reference = ReferenceData.Tensor("llama.prefill.0").AsSpan((prompt.Length - 1) * vocab, vocab).ToArray();
         var expected = new float[vocab];
-        Kernels.VectorOps.LogSoftmax(reference, expected);
+        Inference.Kernels.VectorOps.LogSoftmax(reference, expected);
 
         var first = (await EngineFactory.Collect(engine.GenerateAsync(prompt, Greedy32 with { MaxTokens = 1 }, TestContext.Current.CancellationToken)))[0];
 
@@ -179,7 +179,7 @@ public sealed class InferenceEngineTests
         Assert.Null(scores[0].Logprob);
         for (var i = 1; i < prompt.Length; i++)
         {
-            Kernels.VectorOps.LogSoftmax(reference.AsSpan((i - 1) * vocab, vocab), expected);
+            Inference.Kernels.VectorOps.LogSoftmax(reference.AsSpan((i - 1) * vocab, vocab), expected);
             Assert.Equal(prompt[i], scores[i].TokenId);
             Assert.Equal(expected[prompt[i]], scores[i].Logprob!.Value, 1e-4);
             Assert.Equal(2, scores[i].TopLogprobs.Count);
