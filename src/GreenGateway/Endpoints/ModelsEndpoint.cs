@@ -7,8 +7,9 @@ namespace GreenGateway.Endpoints;
 /// <summary><c>GET /v1/models</c>: the models this tenant may ask for, in OpenAI's list shape.</summary>
 internal static class ModelsEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, ModelCatalog catalog)
+    public static async Task HandleAsync(HttpContext context, ModelCatalog catalog, ModelDiscovery discovery)
     {
+        await discovery.WaitForFirstAsync(TimeSpan.FromSeconds(10), context.RequestAborted);
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body);

@@ -16,7 +16,8 @@ internal static class OpenAiErrors
             return;
         }
 
-        context.Response.Clear();
+        // Headers already set (Retry-After, X-GG-Request-Id) stay; a length copied from an upstream would lie.
+        context.Response.Headers.ContentLength = null;
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.Body);

@@ -20,7 +20,22 @@ internal sealed partial class ModelDiscovery(
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MinimumGap = TimeSpan.FromSeconds(2);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _completedAt = long.MinValue;
+
+    /// <summary>Waits (at most <paramref name="limit"/>) until the first round of discovery has finished,
+    /// so that a listing right after start-up is complete.</summary>
+    public async Task WaitForFirstAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _first.Task.WaitAsync(limit, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Answer with what is known; discovery goes on in the background.
+        }
+    }
 
     /// <summary>Refreshes now, unless a refresh finished within the last two seconds or while this one
     /// waited for it (the result is then as fresh as asked).</summary>
@@ -78,6 +93,7 @@ internal sealed partial class ModelDiscovery(
         }
 
         Volatile.Write(ref _completedAt, time.GetTimestamp());
+        _first.TrySetResult();
     }
 
     private async Task DiscoverAsync(string name, UpstreamOptions upstream, CancellationToken cancellationToken)
