@@ -4,7 +4,8 @@ namespace GreenGateway.Redis.Tests.Fixtures;
 
 /// <summary>
 /// A garnet-server (the dotnet tool pinned in .config/dotnet-tools.json) on a free loopback port, with Lua
-/// and the vector-set preview enabled. The tool's DLL is run directly from the NuGet cache where
+/// and the vector-set preview enabled. <c>--lua-transaction-mode</c> makes Garnet lock a script's keys while
+/// it runs; without it scripts are not atomic and the ledger's two-replica test overruns the budget. The tool's DLL is run directly from the NuGet cache where
 /// <c>dotnet tool restore</c> put it (faster than <c>dotnet tool run</c>), else through <c>dotnet tool run</c>.
 /// </summary>
 public sealed class GarnetServerFixture : IRespServerFixture, IAsyncLifetime
@@ -22,7 +23,7 @@ public sealed class GarnetServerFixture : IRespServerFixture, IAsyncLifetime
     {
         string[] serverArguments =
         [
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "--enable-vector-set-preview",
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "--lua-transaction-mode", "--enable-vector-set-preview",
             "-m", "256m", "-i", "16m", "--logger-level", "Warning",
         ];
         var dll = FindToolDll();

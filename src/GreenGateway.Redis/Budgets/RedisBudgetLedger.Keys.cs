@@ -1,0 +1,55 @@
+using System.Globalization;
+using GreenGateway.Core.Budgets;
+using GreenGateway.Redis.Protocol;
+
+namespace GreenGateway.Redis.Budgets;
+
+public sealed partial class RedisBudgetLedger
+{
+    private string WindowKey(string tenant, WindowSpan span) => $"{_options.KeyPrefix}:{{{tenant}}}:{span.Id}";
+
+    private string RequestKey(string tenant, string kind, string requestId) => $"{_options.KeyPrefix}:{{{tenant}}}:{kind}:{requestId}";
+
+    /// <summary>Milliseconds until the window ends plus the grace, never less than the grace (so that a key is never expired on write).</summary>
+    private long TtlMilliseconds(WindowSpan span)
+    {
+        var ttl = span.End + _options.KeyGrace - _time.GetUtcNow();
+        var floor = _options.KeyGrace > TimeSpan.FromMinutes(1) ? _options.KeyGrace : TimeSpan.FromMinutes(1);
+        return (long)(ttl > floor ? ttl : floor).TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// The tightest joule and gram limit per window, as ARGV pairs in window order ('' = unlimited). Several
+    /// limits on one window reduce to their minimum, which refuses exactly when any of them would.
+    /// </summary>
+    private static void WriteLimits(IReadOnlyList<BudgetLimit> limits, Span<RedisArg> destination)
+    {
+        Span<double> joules = [double.NaN, double.NaN, double.NaN, double.NaN];
+        Span<double> grams = [double.NaN, double.NaN, double.NaN, double.NaN];
+        for (var i = 0; i < limits.Count; i++)
+        {
+            var limit = limits[i];
+            var w = (int)limit.Window;
+            if (limit.EnergyJoules is { } j && (double.IsNaN(joules[w]) || j < joules[w]))
+            {
+                joules[w] = j;
+            }
+
+            if (limit.CarbonGrams is { } g && (double.IsNaN(grams[w]) || g < grams[w]))
+            {
+                grams[w] = g;
+            }
+        }
+
+        for (var w = 0; w < 4; w++)
+        {
+            destination[2 * w] = double.IsNaN(joules[w]) ? string.Empty : Format(joules[w]);
+            destination[(2 * w) + 1] = double.IsNaN(grams[w]) ? string.Empty : Format(grams[w]);
+        }
+    }
+
+    /// <summary>Fixed-point text (no exponent), which every server's HINCRBYFLOAT and Lua tonumber accept.</summary>
+    private static string Format(double value) => value.ToString("0.#########", CultureInfo.InvariantCulture);
+
+    private static double Number(in RespValue value) => value.IsNull ? 0 : value.AsDouble();
+}

@@ -1,0 +1,149 @@
+using GreenGateway.Core.Budgets;
+using GreenGateway.Redis.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace GreenGateway.Redis.Budgets;
+
+public sealed partial class RedisBudgetLedger
+{
+    /// <summary>
+    /// Charges <paramref name="actual"/> and releases the reservation. Never loses a charge: when Redis cannot
+    /// be reached (in either fail mode) the charge goes to the journal and is replayed later; replays are
+    /// idempotent by request id, so one that did reach Redis before the connection dropped is not counted twice.
+    /// </summary>
+    public async ValueTask SettleAsync(Reservation reservation, EnergyCarbon actual, CancellationToken cancellationToken)
+    {
+        var isLocal = _localReservations.TryRemove(reservation.RequestId, out _);
+        if (isLocal)
+        {
+            await _local.SettleAsync(reservation, actual, cancellationToken).ConfigureAwait(false);
+        }
+
+        var entry = new JournalEntry(reservation, actual.AtLeastZero());
+        if (!_client.IsConnected)
+        {
+            Journal(entry);
+            return;
+        }
+
+        try
+        {
+            await ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or OperationCanceledException)
+        {
+            Journal(entry);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Writes journalled charges to Redis now; returns how many were written. Stops at the first connection failure.</summary>
+    public async Task<int> ReplayJournalAsync(CancellationToken cancellationToken)
+    {
+        await _replayLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var written = 0;
+            while (_journal.TryPeek(out var entry))
+            {
+                try
+                {
+                    await ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisConnectionException)
+                {
+                    break;
+                }
+                catch (RedisServerException ex)
+                {
+                    // Not retryable (the server rejects the script itself): drop it loudly rather than block the rest.
+                    Log.ReplayRejected(_logger, entry.Reservation.RequestId, ex.Message);
+                }
+
+                _journal.TryDequeue(out _);
+                written++;
+            }
+
+            if (written > 0)
+            {
+                Log.Replayed(_logger, written, _journal.Count);
+            }
+
+            return written;
+        }
+        finally
+        {
+            _replayLock.Release();
+        }
+    }
+
+    private void Journal(JournalEntry entry)
+    {
+        _journal.Enqueue(entry);
+        Log.Journalled(_logger, entry.Reservation.TenantId, entry.Reservation.RequestId, _journal.Count);
+    }
+
+    private async Task ReplayLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.ReplayInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                if (!_journal.IsEmpty && _client.IsConnected)
+                {
+                    await ReplayJournalAsync(_stop.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
+
+    private async ValueTask ApplyAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        var r = entry.Reservation;
+        var keys = new RedisArg[6];
+        var args = new RedisArg[9];
+        for (var i = 0; i < 4; i++)
+        {
+            var span = WindowSpan.Containing(WindowSpan.All[i], r.ReservedAt);
+            keys[i] = WindowKey(r.TenantId, span);
+            args[4 + i] = TtlMilliseconds(span);
+        }
+
+        keys[4] = RequestKey(r.TenantId, "res", r.RequestId);
+        keys[5] = RequestKey(r.TenantId, "done", r.RequestId);
+        args[0] = Format(entry.Actual.Joules);
+        args[1] = Format(entry.Actual.GramsCo2e);
+        args[2] = Format(r.Amount.Joules);
+        args[3] = Format(r.Amount.GramsCo2e);
+        args[8] = TtlMilliseconds(WindowSpan.Containing(BudgetWindow.Month, r.ReservedAt));
+        await LedgerScripts.Settle.EvaluateAsync(_client, keys, args, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed record JournalEntry(Reservation Reservation, EnergyCarbon Actual);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Budget ledger: Redis unavailable, admitted {RequestId} of tenant {Tenant} against the local slice")]
+        public static partial void AdmittedLocally(ILogger logger, string tenant, string requestId);
+
+        [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Budget ledger: charge of {RequestId} (tenant {Tenant}) journalled; {Pending} waiting for Redis")]
+        public static partial void Journalled(ILogger logger, string tenant, string requestId, int pending);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Budget ledger: replayed {Written} journalled charges to Redis; {Pending} left")]
+        public static partial void Replayed(ILogger logger, int written, int pending);
+
+        [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Budget ledger: Redis rejected the journalled charge of {RequestId}: {Reason}")]
+        public static partial void ReplayRejected(ILogger logger, string requestId, string reason);
+
+        [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Budget ledger disposed with {Pending} charges never written to Redis")]
+        public static partial void JournalAbandoned(ILogger logger, int pending);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using GreenGateway.Core.Budgets;
+using GreenGateway.Redis.Connections;
+using GreenGateway.Redis.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GreenGateway.Redis.Budgets;
+
+/// <summary>
+/// The budget ledger shared by every gateway replica through Redis. Reserve and settle are single Lua
+/// scripts, so check-and-reserve is atomic across replicas and the admission rule of
+/// <see cref="IBudgetLedger"/> holds for all of them together. Settling is idempotent by request id.
+/// Keys: <c>{prefix}:{{tenant}}:{window id}</c> (hash), <c>...:res:{request}</c> and <c>...:done:{request}</c>;
+/// the braces are a cluster hash tag, so one tenant's keys share a slot and one script can touch them all.
+/// </summary>
+public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
+{
+    private readonly IRedisClient _client;
+    private readonly RedisBudgetLedgerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly InMemoryBudgetLedger _local = new();
+    private readonly ConcurrentDictionary<string, byte> _localReservations = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<JournalEntry> _journal = new();
+    private readonly SemaphoreSlim _replayLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _replayLoop;
+
+    public RedisBudgetLedger(IRedisClient client, RedisBudgetLedgerOptions? options = null, TimeProvider? timeProvider = null, ILogger<RedisBudgetLedger>? logger = null)
+    {
+        _client = client;
+        _options = options ?? new RedisBudgetLedgerOptions();
+        var errors = _options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _replayLoop = Task.Run(ReplayLoopAsync);
+    }
+
+    /// <summary>Charges waiting to be written to Redis (made or settled while it was unreachable).</summary>
+    public int JournalLength => _journal.Count;
+
+    public async ValueTask<ReserveOutcome> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
+    {
+        if (!_client.IsConnected)
+        {
+            return await ReserveWhileUnavailableAsync(request, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await ReserveInRedisAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException ex)
+        {
+            return await ReserveWhileUnavailableAsync(request, ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<WindowUsage>> GetUsageAsync(string tenantId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var spans = new WindowSpan[WindowSpan.All.Count];
+            var reads = new ValueTask<RespValue>[spans.Length];
+            for (var i = 0; i < spans.Length; i++)
+            {
+                spans[i] = WindowSpan.Containing(WindowSpan.All[i], now);
+                reads[i] = _client.ExecuteAsync("HMGET", [WindowKey(tenantId, spans[i]), "cj", "cg", "rj", "rg"], cancellationToken);
+            }
+
+            var result = new WindowUsage[spans.Length];
+            for (var i = 0; i < spans.Length; i++)
+            {
+                var fields = (await reads[i].ConfigureAwait(false)).Items;
+                result[i] = new WindowUsage(
+                    spans[i],
+                    new EnergyCarbon(Number(fields[0]), Number(fields[1])),
+                    new EnergyCarbon(Number(fields[2]), Number(fields[3])));
+            }
+
+            return result;
+        }
+        catch (RedisConnectionException ex)
+        {
+            if (_options.FailMode == LedgerFailMode.FailClosed)
+            {
+                throw new BudgetLedgerUnavailableException($"budget ledger unavailable: {ex.Message}", ex);
+            }
+
+            // Fail-open: the only figures at hand are this replica's own during the outage.
+            return await _local.GetUsageAsync(tenantId, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _replayLoop.ConfigureAwait(false);
+            using var last = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ReplayJournalAsync(last.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Best effort at shutdown; what is left is logged below.
+        }
+
+        if (!_journal.IsEmpty)
+        {
+            Log.JournalAbandoned(_logger, _journal.Count);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async ValueTask<ReserveOutcome> ReserveInRedisAsync(ReserveRequest request, CancellationToken cancellationToken)
+    {
+        var estimate = request.Estimate.AtLeastZero();
+        var keys = new RedisArg[5];
+        var args = new RedisArg[15];
+        args[0] = Format(estimate.Joules);
+        args[1] = Format(estimate.GramsCo2e);
+        for (var i = 0; i < 4; i++)
+        {
+            var span = WindowSpan.Containing(WindowSpan.All[i], request.Now);
+            keys[i] = WindowKey(request.TenantId, span);
+            args[2 + i] = TtlMilliseconds(span);
+        }
+
+        keys[4] = RequestKey(request.TenantId, "res", request.RequestId);
+        args[6] = TtlMilliseconds(WindowSpan.Containing(BudgetWindow.Month, request.Now));
+        WriteLimits(request.Limits, args.AsSpan(7));
+
+        var reply = await LedgerScripts.Reserve.EvaluateAsync(_client, keys, args, cancellationToken).ConfigureAwait(false);
+        var items = reply.Items;
+        if (items[0].AsInt64() == 1)
+        {
+            return ReserveOutcome.Admit(new Reservation(request.TenantId, request.RequestId, estimate, request.Now));
+        }
+
+        var window = WindowSpan.All[(int)items[1].AsInt64() - 1];
+        return ReserveOutcome.Refuse(WindowSpan.Containing(window, request.Now));
+    }
+
+    private async ValueTask<ReserveOutcome> ReserveWhileUnavailableAsync(ReserveRequest request, Exception? error, CancellationToken cancellationToken)
+    {
+        if (_options.FailMode == LedgerFailMode.FailClosed)
+        {
+            throw new BudgetLedgerUnavailableException($"budget ledger unavailable: {error?.Message ?? "Redis is not connected"}", error);
+        }
+
+        var sliced = new ReserveRequest(request.TenantId, request.RequestId, request.Estimate.AtLeastZero(), Slice(request.Limits), request.Now);
+        var outcome = await _local.ReserveAsync(sliced, cancellationToken).ConfigureAwait(false);
+        if (outcome.Admitted)
+        {
+            _localReservations[request.RequestId] = 0;
+            Log.AdmittedLocally(_logger, request.TenantId, request.RequestId);
+        }
+
+        return outcome;
+    }
+
+    private BudgetLimit[] Slice(IReadOnlyList<BudgetLimit> limits)
+    {
+        var fraction = _options.LocalSliceFraction;
+        var sliced = new BudgetLimit[limits.Count];
+        for (var i = 0; i < sliced.Length; i++)
+        {
+            var limit = limits[i];
+            sliced[i] = limit with { EnergyJoules = limit.EnergyJoules * fraction, CarbonGrams = limit.CarbonGrams * fraction };
+        }
+
+        return sliced;
+    }
+}

@@ -1,0 +1,173 @@
+using GreenGateway.Core.Budgets;
+using GreenGateway.Redis.Budgets;
+using GreenGateway.Redis.Connections;
+using GreenGateway.Redis.Tests.Fixtures;
+
+namespace GreenGateway.Redis.Tests.Budgets;
+
+/// <summary>The Redis ledger against the embedded one's semantics, and two replicas sharing one budget; run per server kind.</summary>
+public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncLifetime
+{
+    private readonly string _tenant = $"t-{Guid.NewGuid():N}";
+    private RedisConnection? _connection;
+    private RedisBudgetLedger? _ledger;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private RedisBudgetLedger Ledger => _ledger!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _connection = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        _ledger = new RedisBudgetLedger(_connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _ledger!.DisposeAsync();
+        await _connection!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Reserve_WhenDayBudgetSpent_IsRefusedUntilTheDayEnds()
+    {
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Day, 10, null)];
+        var first = await Ledger.ReserveAsync(new ReserveRequest(_tenant, "r1", new EnergyCarbon(6, 0), limits, now), Token);
+        var second = await Ledger.ReserveAsync(new ReserveRequest(_tenant, "r2", new EnergyCarbon(6, 0), limits, now), Token);
+        var third = await Ledger.ReserveAsync(new ReserveRequest(_tenant, "r3", new EnergyCarbon(1, 0), limits, now), Token);
+
+        Assert.True(first.Admitted);
+        Assert.True(second.Admitted);
+        Assert.False(third.Admitted);
+        Assert.Equal(BudgetWindow.Day, third.SpentWindow);
+        Assert.Equal(WindowSpan.Containing(BudgetWindow.Day, now).End, third.RetryAt);
+    }
+
+    [Fact]
+    public async Task Settle_ReplacesTheReservation_AndASecondSettleChangesNothing()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var outcome = await Ledger.ReserveAsync(new ReserveRequest(_tenant, "s1", new EnergyCarbon(5, 0.5), [], now), Token);
+        await Ledger.SettleAsync(outcome.Reservation!, new EnergyCarbon(3, 0.25), Token);
+        await Ledger.SettleAsync(outcome.Reservation!, new EnergyCarbon(3, 0.25), Token);
+
+        var usage = await Ledger.GetUsageAsync(_tenant, now, Token);
+        Assert.Equal(4, usage.Count);
+        foreach (var window in usage)
+        {
+            Assert.Equal(3, window.Consumed.Joules, 6);
+            Assert.Equal(0.25, window.Consumed.GramsCo2e, 6);
+            Assert.Equal(0, window.Reserved.Joules, 6);
+            Assert.Equal(0, window.Reserved.GramsCo2e, 6);
+        }
+    }
+
+    [Fact]
+    public async Task RandomSequence_MatchesTheEmbeddedLedger()
+    {
+        var embedded = new InMemoryBudgetLedger();
+        var random = new Random(1234);
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Hour, 50, 5), new(BudgetWindow.Month, null, 4)];
+        var open = new List<Reservation>();
+        for (var i = 0; i < 150; i++)
+        {
+            if (open.Count > 0 && random.NextDouble() < 0.45)
+            {
+                var index = random.Next(open.Count);
+                var reservation = open[index];
+                open.RemoveAt(index);
+                var actual = new EnergyCarbon(Math.Round(random.NextDouble() * 8, 3), Math.Round(random.NextDouble() * 0.6, 3));
+                await embedded.SettleAsync(reservation, actual, Token);
+                await Ledger.SettleAsync(reservation, actual, Token);
+                continue;
+            }
+
+            var request = new ReserveRequest(_tenant, $"q{i}", new EnergyCarbon(Math.Round(random.NextDouble() * 6, 3), Math.Round(random.NextDouble() * 0.5, 3)), limits, now);
+            var expected = await embedded.ReserveAsync(request, Token);
+            var actualOutcome = await Ledger.ReserveAsync(request, Token);
+            Assert.Equal(expected.Admitted, actualOutcome.Admitted);
+            Assert.Equal(expected.SpentWindow, actualOutcome.SpentWindow);
+            if (actualOutcome.Admitted)
+            {
+                open.Add(actualOutcome.Reservation!);
+            }
+        }
+
+        var want = await embedded.GetUsageAsync(_tenant, now, Token);
+        var got = await Ledger.GetUsageAsync(_tenant, now, Token);
+        for (var w = 0; w < want.Count; w++)
+        {
+            Assert.Equal(want[w].Consumed.Joules, got[w].Consumed.Joules, 5);
+            Assert.Equal(want[w].Consumed.GramsCo2e, got[w].Consumed.GramsCo2e, 5);
+            Assert.Equal(want[w].Reserved.Joules, got[w].Reserved.Joules, 5);
+            Assert.Equal(want[w].Reserved.GramsCo2e, got[w].Reserved.GramsCo2e, 5);
+        }
+    }
+
+    [Fact]
+    public async Task TwoReplicas_ManyConcurrentReservations_NeverExceedBudgetByMoreThanTheLargestReservation()
+    {
+        const double budget = 100;
+        const double largest = 10;
+        await using var connectionB = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        await using var replicaB = new RedisBudgetLedger(connectionB, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed });
+        var replicas = new IBudgetLedger[] { Ledger, replicaB };
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Day, budget, null)];
+        var random = new Random(42);
+        var estimates = new double[600];
+        for (var i = 0; i < estimates.Length; i++)
+        {
+            estimates[i] = i % 50 == 0 ? largest : Math.Round(0.5 + (random.NextDouble() * 9), 3);
+        }
+
+        var admitted = new double[estimates.Length];
+        await Parallel.ForAsync(0, estimates.Length, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = Token }, async (i, ct) =>
+        {
+            var request = new ReserveRequest(_tenant, $"c{i}", new EnergyCarbon(estimates[i], 0), limits, now);
+            var outcome = await replicas[i % 2].ReserveAsync(request, ct);
+            if (outcome.Admitted)
+            {
+                admitted[i] = estimates[i];
+
+                // Settle for less than reserved, as a real request mostly does.
+                await replicas[(i + 1) % 2].SettleAsync(outcome.Reservation!, new EnergyCarbon(estimates[i] * 0.75, 0), ct);
+            }
+        });
+
+        var total = admitted.Sum();
+        var usage = await Ledger.GetUsageAsync(_tenant, now, Token);
+        var day = usage.Single(u => u.Span.Window == BudgetWindow.Day);
+        Assert.True(total * 0.75 >= budget * 0.75 - largest, $"admitted {total} J, far below the {budget} J budget");
+        Assert.True(day.Consumed.Joules + day.Reserved.Joules <= budget + largest, $"used {day.Consumed.Joules + day.Reserved.Joules} J of a {budget} J budget");
+        Assert.InRange(day.Consumed.Joules, (total * 0.75) - 1e-6, (total * 0.75) + 1e-6);
+        Assert.Equal(0, day.Reserved.Joules, 6);
+    }
+
+    [Fact]
+    public async Task ConcurrentReservations_WithoutSettling_AdmitAtMostBudgetPlusLargest()
+    {
+        const double budget = 40;
+        await using var connectionB = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        await using var replicaB = new RedisBudgetLedger(connectionB, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed });
+        var replicas = new IBudgetLedger[] { Ledger, replicaB };
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Hour, budget, null)];
+        var admitted = new double[300];
+        await Parallel.ForAsync(0, admitted.Length, new ParallelOptions { MaxDegreeOfParallelism = 48, CancellationToken = Token }, async (i, ct) =>
+        {
+            var estimate = 1 + (i % 7);
+            var outcome = await replicas[i % 2].ReserveAsync(new ReserveRequest(_tenant, $"n{i}", new EnergyCarbon(estimate, 0), limits, now), ct);
+            admitted[i] = outcome.Admitted ? estimate : 0;
+        });
+
+        var total = admitted.Sum();
+        Assert.InRange(total, budget, budget + 7);
+    }
+}
+
+public sealed class RedisServerLedgerTests(RedisServerFixture server) : LedgerFunctionalTests(server);
+
+public sealed class GarnetLedgerTests(GarnetServerFixture server) : LedgerFunctionalTests(server);

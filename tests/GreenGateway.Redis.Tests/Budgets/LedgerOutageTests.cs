@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using GreenGateway.Core.Budgets;
+using GreenGateway.Redis.Budgets;
+using GreenGateway.Redis.Connections;
+using GreenGateway.Redis.Tests.Connections;
+using GreenGateway.Redis.Tests.Fixtures;
+
+namespace GreenGateway.Redis.Tests.Budgets;
+
+/// <summary>A real redis-server stopped (SHUTDOWN SAVE) and started again under traffic, in both fail modes.</summary>
+public sealed class LedgerOutageTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static RedisOptions FastOptions(RedisServerFixture server) => RedisOptions.Parse(server.ConnectionString) with
+    {
+        CommandTimeout = TimeSpan.FromSeconds(10),
+        ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+    };
+
+    [Fact]
+    public async Task FailOpen_UnderTraffic_AdmitsLocallyDuringTheOutage_AndLosesNoCharge()
+    {
+        await using var server = new RedisServerFixture();
+        await server.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(FastOptions(server), cancellationToken: Token);
+        await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailOpen, LocalSliceFraction = 1, ReplayInterval = TimeSpan.FromMilliseconds(200) });
+        var tenant = "open";
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Day, 1e9, null)];
+        var charged = 0L;
+        var admittedWhileDown = 0;
+        var refused = 0;
+        using var stop = new CancellationTokenSource();
+
+        async Task TrafficAsync(int worker)
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var request = new ReserveRequest(tenant, $"w{worker}-{i}", new EnergyCarbon(5, 0), limits, now);
+                var outcome = await ledger.ReserveAsync(request, CancellationToken.None);
+                if (!outcome.Admitted)
+                {
+                    Interlocked.Increment(ref refused);
+                    continue;
+                }
+
+                if (!connection.IsConnected)
+                {
+                    Interlocked.Increment(ref admittedWhileDown);
+                }
+
+                // Whole joules, so that the expected total is exact.
+                var actual = 1 + (i % 4);
+                await ledger.SettleAsync(outcome.Reservation!, new EnergyCarbon(actual, 0), CancellationToken.None);
+                Interlocked.Add(ref charged, actual);
+                await Task.Delay(2, CancellationToken.None);
+            }
+        }
+
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() => TrafficAsync(w), Token)).ToArray();
+        await WaitForChargesAsync(() => Interlocked.Read(ref charged), 200);
+        await server.StopAsync();
+        await ConnectionLifecycleTests.WaitUntilAsync(() => Volatile.Read(ref admittedWhileDown) >= 50);
+        await server.StartAsync();
+        await ConnectionLifecycleTests.WaitUntilAsync(() => connection.IsConnected);
+        var afterRestart = Interlocked.Read(ref charged);
+        await WaitForChargesAsync(() => Interlocked.Read(ref charged), afterRestart + 100);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        await ConnectionLifecycleTests.WaitUntilAsync(() => ledger.JournalLength == 0);
+
+        var day = (await ledger.GetUsageAsync(tenant, now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
+        Assert.Equal(0, refused);
+        Assert.Equal(Interlocked.Read(ref charged), day.Consumed.Joules, 6);
+        Assert.Equal(0, day.Reserved.Joules, 6);
+    }
+
+    [Fact]
+    public async Task FailOpen_LocalSlice_RefusesBeyondItsShareOfTheBudget()
+    {
+        await using var server = new RedisServerFixture();
+        await using var connection = RedisConnection.Start(FastOptions(server));
+        await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailOpen, LocalSliceFraction = 0.25 });
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Day, 100, null)];
+        var admitted = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var outcome = await ledger.ReserveAsync(new ReserveRequest("slice", $"s{i}", new EnergyCarbon(5, 0), limits, now), Token);
+            admitted += outcome.Admitted ? 1 : 0;
+        }
+
+        // A quarter of 100 J in 5 J reservations: five admitted, the sixth sees 25 J used and is refused.
+        Assert.Equal(5, admitted);
+    }
+
+    [Fact]
+    public async Task FailClosed_WhileDown_RefusesWithTypedError_AndJournalsSettles()
+    {
+        await using var server = new RedisServerFixture();
+        await server.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(FastOptions(server), cancellationToken: Token);
+        await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed, ReplayInterval = TimeSpan.FromMilliseconds(200) });
+        var now = DateTimeOffset.UtcNow;
+        var before = await ledger.ReserveAsync(new ReserveRequest("closed", "b1", new EnergyCarbon(4, 0), [], now), Token);
+        Assert.True(before.Admitted);
+
+        await server.StopAsync();
+        await ConnectionLifecycleTests.WaitUntilAsync(() => !connection.IsConnected);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 10; i++)
+        {
+            await Assert.ThrowsAsync<BudgetLedgerUnavailableException>(async () =>
+                await ledger.ReserveAsync(new ReserveRequest("closed", $"d{i}", new EnergyCarbon(1, 0), [], now), Token));
+        }
+
+        await Assert.ThrowsAsync<BudgetLedgerUnavailableException>(async () => await ledger.GetUsageAsync("closed", now, Token));
+
+        // The request admitted before the outage finishes during it: its charge waits in the journal.
+        await ledger.SettleAsync(before.Reservation!, new EnergyCarbon(3, 0), Token);
+        Assert.Equal(1, ledger.JournalLength);
+
+        await server.StartAsync();
+        await ConnectionLifecycleTests.WaitUntilAsync(() => ledger.JournalLength == 0);
+        var day = (await ledger.GetUsageAsync("closed", now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
+        Assert.Equal(3, day.Consumed.Joules, 6);
+        Assert.Equal(0, day.Reserved.Joules, 6);
+        Assert.True((await ledger.ReserveAsync(new ReserveRequest("closed", "after", new EnergyCarbon(1, 0), [], now), Token)).Admitted);
+    }
+
+    private static async Task WaitForChargesAsync(Func<long> charged, long atLeast) =>
+        await ConnectionLifecycleTests.WaitUntilAsync(() => charged() >= atLeast, 120);
+}
