@@ -49,6 +49,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<PolicyMonitor>(); // policy errors stop the start, all of them listed
+        GatewayTelemetry.Start(app.Services);
         app.UseMiddleware<TenantAuthenticationMiddleware>();
         app.MapGet("/healthz", HealthEndpoints.Live);
         app.MapGet("/readyz", HealthEndpoints.ReadyAsync);

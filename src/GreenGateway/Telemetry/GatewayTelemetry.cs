@@ -30,27 +30,42 @@ internal static class GatewayTelemetry
         var protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
         var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName);
 
-        // With http/protobuf an explicitly set endpoint is used as is, so the signal's path is added here.
-        Uri For(string signal) => new(protocol == OtlpExportProtocol.Grpc ? endpoint : endpoint.TrimEnd('/') + "/v1/" + signal);
+        services.AddSingleton(_ => new TelemetryExport(BuildTracing(resource, endpoint, protocol), BuildMetrics(resource, endpoint, protocol)));
+    }
 
-        var tracing = Sdk.CreateTracerProviderBuilder()
+    /// <summary>Starts exporting, when configured; the providers stop (and flush) with the host.</summary>
+    public static void Start(IServiceProvider services) => services.GetService<TelemetryExport>();
+
+    // With http/protobuf an explicitly set endpoint is used as is, so the signal's path is added here.
+    private static Uri For(string endpoint, OtlpExportProtocol protocol, string signal) =>
+        new(protocol == OtlpExportProtocol.Grpc ? endpoint : endpoint.TrimEnd('/') + "/v1/" + signal);
+
+    private static TracerProvider BuildTracing(ResourceBuilder resource, string endpoint, OtlpExportProtocol protocol) =>
+        Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(resource)
             .AddSource(Sources)
-            .AddOtlpExporter(o => { o.Endpoint = For("traces"); o.Protocol = protocol; })
+            .AddOtlpExporter(o => { o.Endpoint = For(endpoint, protocol, "traces"); o.Protocol = protocol; })
             .Build();
-        var metrics = Sdk.CreateMeterProviderBuilder()
+
+    private static MeterProvider BuildMetrics(ResourceBuilder resource, string endpoint, OtlpExportProtocol protocol) =>
+        Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(resource)
             .AddMeter(Meters)
             .AddOtlpExporter((o, reader) =>
             {
-                o.Endpoint = For("metrics");
+                o.Endpoint = For(endpoint, protocol, "metrics");
                 o.Protocol = protocol;
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000;
             })
             .Build();
 
-        // Disposed with the host, which flushes what is still buffered.
-        services.AddSingleton(tracing);
-        services.AddSingleton(metrics);
+    /// <summary>Created by the container, so disposed by it when the host stops: disposing flushes.</summary>
+    private sealed class TelemetryExport(TracerProvider tracing, MeterProvider metrics) : IDisposable
+    {
+        public void Dispose()
+        {
+            tracing.Dispose();
+            metrics.Dispose();
+        }
     }
 }
