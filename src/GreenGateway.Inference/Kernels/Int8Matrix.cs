@@ -62,9 +62,28 @@ internal sealed unsafe partial class Int8Matrix : WeightMatrix
     {
         var q = Quants + (long)row * Cols;
         var s = Scales + (long)row * (Cols / Group);
-        for (var i = 0; i < Cols; i++)
+        fixed (float* d = destination)
         {
-            destination[i] = q[i] * s[i / Group];
+            for (var g = 0; g < Cols / Group; g++)
+            {
+                var qg = q + g * Group;
+                var dg = d + g * Group;
+                if (Avx2.IsSupported)
+                {
+                    var scale = Vector256.Create(s[g]);
+                    for (var i = 0; i < Group; i += 8)
+                    {
+                        Avx.Store(dg + i, Avx.Multiply(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(qg + i)), scale));
+                    }
+
+                    continue;
+                }
+
+                for (var i = 0; i < Group; i++)
+                {
+                    dg[i] = qg[i] * s[g];
+                }
+            }
         }
     }
 
@@ -100,9 +119,27 @@ internal sealed unsafe partial class Int8Matrix : WeightMatrix
         _scales.Dispose();
     }
 
+    /// <summary>Whether products use 512-bit vectors (16 int8 widened a step); tests turn it off to check the 256-bit path.</summary>
+    internal static bool UseVector512 { get; set; } = Avx512F.IsSupported;
+
     /// <summary>dot(q * s, x) over <paramref name="groups"/> groups of 32.</summary>
     internal static float DotRow(sbyte* q, float* s, float* x, int groups)
     {
+        if (UseVector512 && Avx512F.IsSupported)
+        {
+            var acc = Vector512<float>.Zero;
+            for (var g = 0; g < groups; g++)
+            {
+                var qg = q + g * Group;
+                var xg = x + g * Group;
+                var sum = Avx512F.Multiply(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(qg))), Avx512F.LoadVector512(xg));
+                sum = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(qg + 16))), Avx512F.LoadVector512(xg + 16), sum);
+                acc = Avx512F.FusedMultiplyAdd(sum, Vector512.Create(s[g]), acc);
+            }
+
+            return Vector512.Sum(acc);
+        }
+
         if (Avx2.IsSupported && Fma.IsSupported)
         {
             var acc = Vector256<float>.Zero;

@@ -39,14 +39,33 @@ internal sealed unsafe class Q4Matrix : WeightMatrix
     public override void ReadRow(int row, Span<float> destination)
     {
         var groups = Cols / Group;
-        for (var g = 0; g < groups; g++)
+        var mask = Vector128.Create((byte)0x0F);
+        var eight = Vector256.Create(8);
+        fixed (float* d = destination)
         {
-            var p = Packed + ((long)row * groups + g) * (Group / 2);
-            var s = Scales[(long)row * groups + g];
-            for (var i = 0; i < Group / 2; i++)
+            for (var g = 0; g < groups; g++)
             {
-                destination[g * Group + i] = ((p[i] & 0x0F) - 8) * s;
-                destination[g * Group + i + Group / 2] = ((p[i] >> 4) - 8) * s;
+                var p = Packed + ((long)row * groups + g) * (Group / 2);
+                var s = Scales[(long)row * groups + g];
+                var dg = d + g * Group;
+                if (Avx2.IsSupported)
+                {
+                    var v = Sse2.LoadVector128(p);
+                    var lo = Sse2.And(v, mask);
+                    var hi = Sse2.And(Sse2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), mask);
+                    var scale = Vector256.Create(s);
+                    Avx.Store(dg, Avx.Multiply(Widen(lo, eight), scale));
+                    Avx.Store(dg + 8, Avx.Multiply(Widen(Sse2.ShiftRightLogical128BitLane(lo, 8), eight), scale));
+                    Avx.Store(dg + 16, Avx.Multiply(Widen(hi, eight), scale));
+                    Avx.Store(dg + 24, Avx.Multiply(Widen(Sse2.ShiftRightLogical128BitLane(hi, 8), eight), scale));
+                    continue;
+                }
+
+                for (var i = 0; i < Group / 2; i++)
+                {
+                    dg[i] = ((p[i] & 0x0F) - 8) * s;
+                    dg[i + Group / 2] = ((p[i] >> 4) - 8) * s;
+                }
             }
         }
     }

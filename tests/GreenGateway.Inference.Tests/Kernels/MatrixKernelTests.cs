@@ -44,6 +44,26 @@ public sealed unsafe class MatrixKernelTests
         AssertClose(Naive.MatMul(w, rows, cols, x, n), y, 2e-2);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Int8MatVec_512And256BitPaths_MatchNaive(bool wide)
+    {
+        var w = Naive.Random(40 * 256, 11);
+        var x = Naive.Random(256, 12);
+        using var m = Int8Matrix.Quantize(w, 40, 256);
+        var saved = Int8Matrix.UseVector512;
+        Int8Matrix.UseVector512 = wide;
+        try
+        {
+            AssertClose(Naive.MatMul(w, 40, 256, x, 1), Multiply(m, x, 1), 2e-2);
+        }
+        finally
+        {
+            Int8Matrix.UseVector512 = saved;
+        }
+    }
+
     [Fact]
     public void Int8Quantize_EveryWeight_IsWithinHalfAStepOfItsGroupScale()
     {
