@@ -91,10 +91,13 @@ public sealed class ConnectionLifecycleTests
         Assert.Equal("PONG", (await connection.ExecuteAsync("PING", [], Token)).AsString());
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition, int seconds = 60)
+    internal static Task WaitUntilAsync(Func<bool> condition, int seconds = 60) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), seconds);
+
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 60)
     {
         var clock = Stopwatch.StartNew();
-        while (!condition())
+        while (!await condition())
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(seconds))
             {
