@@ -3,10 +3,10 @@ using System.Numerics.Tensors;
 namespace GreenGateway.Inference.Kernels;
 
 /// <summary>An f32 (Rows, Cols) matrix, row-major; either memory-mapped from the checkpoint or owned.</summary>
-internal sealed unsafe class F32Matrix : WeightMatrix
+internal sealed unsafe partial class F32Matrix : WeightMatrix
 {
     /// <summary>Output rows handled together when several activation rows share them (cache reuse).</summary>
-    private const int RowTile = 4;
+    internal const int RowTile = 4;
 
     private readonly float* _data;
     private readonly IDisposable? _owner;
@@ -44,14 +44,32 @@ internal sealed unsafe class F32Matrix : WeightMatrix
 
         for (var r0 = rowStart; r0 < rowEnd; r0 += RowTile)
         {
-            var r1 = Math.Min(r0 + RowTile, rowEnd);
-            for (var t = 0; t < n; t++)
+            MultiplyTile(_data + (long)r0 * cols, Math.Min(RowTile, rowEnd - r0), cols, x, n, y + r0, ldy);
+        }
+    }
+
+    /// <summary>
+    /// y[t * ldy + r] = dot(w[r], x[t]) for the <paramref name="rows"/> (at most 4) contiguous weight rows at
+    /// <paramref name="w"/> and all <paramref name="n"/> activation rows; 4 x 4 register blocks where they fit.
+    /// Quantized matrices widen a tile of rows and call this.
+    /// </summary>
+    internal static void MultiplyTile(float* w, int rows, int cols, float* x, int n, float* y, int ldy)
+    {
+        var t = 0;
+        if (rows == RowTile)
+        {
+            for (; t + 4 <= n; t += 4)
             {
-                var xt = new ReadOnlySpan<float>(x + (long)t * cols, cols);
-                for (var r = r0; r < r1; r++)
-                {
-                    y[(long)t * ldy + r] = TensorPrimitives.Dot(new ReadOnlySpan<float>(_data + (long)r * cols, cols), xt);
-                }
+                Block4x4(w, x + (long)t * cols, cols, y + (long)t * ldy, ldy);
+            }
+        }
+
+        for (; t < n; t++)
+        {
+            var xt = new ReadOnlySpan<float>(x + (long)t * cols, cols);
+            for (var r = 0; r < rows; r++)
+            {
+                y[(long)t * ldy + r] = TensorPrimitives.Dot(new ReadOnlySpan<float>(w + (long)r * cols, cols), xt);
             }
         }
     }

@@ -101,14 +101,19 @@ internal sealed unsafe partial class Int8Matrix : WeightMatrix
             return;
         }
 
-        // Several activation rows: widen each weight row once, then reuse it for all of them.
-        var row = RowScratch.Get(cols);
-        for (var r = rowStart; r < rowEnd; r++)
+        // Several activation rows: widen 4 weight rows at a time, then reuse them for all activation rows.
+        var tile = RowScratch.Get(F32Matrix.RowTile * cols);
+        fixed (float* w = tile)
         {
-            ReadRow(r, row);
-            for (var t = 0; t < n; t++)
+            for (var r0 = rowStart; r0 < rowEnd; r0 += F32Matrix.RowTile)
             {
-                y[(long)t * ldy + r] = TensorPrimitives.Dot(row, new ReadOnlySpan<float>(x + (long)t * cols, cols));
+                var rows = Math.Min(F32Matrix.RowTile, rowEnd - r0);
+                for (var r = 0; r < rows; r++)
+                {
+                    ReadRow(r0 + r, tile.Slice(r * cols, cols));
+                }
+
+                F32Matrix.MultiplyTile(w, rows, cols, x, n, y + r0, ldy);
             }
         }
     }
