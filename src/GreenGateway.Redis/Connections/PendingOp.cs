@@ -35,12 +35,29 @@ internal sealed class PendingOp : IValueTaskSource<RespValue>
 
     public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, Length);
 
+    /// <summary>
+    /// Replies to drop before this op's own: set when a prefix command (ASKING) travels in the same buffer, so
+    /// that no other caller's command can come between the two on the shared connection.
+    /// </summary>
+    public int PrefixReplies { get; set; }
+
     public static PendingOp Create(string command, ReadOnlySpan<RedisArg> args, long startedAt)
     {
         var length = RespWriter.GetLength(command, args);
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         RespWriter.Write(buffer, command, args);
         return new PendingOp(buffer, length, startedAt);
+    }
+
+    /// <summary>An op that sends <paramref name="prefix"/> (no arguments) immediately before the command, and answers with the command's reply.</summary>
+    public static PendingOp CreateWithPrefix(string prefix, string command, ReadOnlySpan<RedisArg> args, long startedAt)
+    {
+        var prefixLength = RespWriter.GetLength(prefix, []);
+        var length = prefixLength + RespWriter.GetLength(command, args);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        RespWriter.Write(buffer, prefix, []);
+        RespWriter.Write(buffer.AsSpan(prefixLength), command, args);
+        return new PendingOp(buffer, length, startedAt) { PrefixReplies = 1 };
     }
 
     public ValueTask<RespValue> AsValueTask(CancellationToken cancellationToken)

@@ -109,11 +109,19 @@ internal sealed partial class PhysicalConnection
             return;
         }
 
-        if (!_inFlight.TryDequeue(out var op))
+        if (!_inFlight.TryPeek(out var op))
         {
             throw new RedisProtocolException($"{_options.EndPointText} sent a reply to no command");
         }
 
+        if (op.PrefixReplies > 0)
+        {
+            // The reply to a prefix command (ASKING) sent in the same write; only the read loop touches this count.
+            op.PrefixReplies--;
+            return;
+        }
+
+        _inFlight.TryDequeue(out _);
         op.TrySetResult(value);
     }
 

@@ -97,7 +97,22 @@ internal sealed partial class PhysicalConnection
             return ValueTask.FromCanceled<RespValue>(cancellationToken);
         }
 
-        var op = PendingOp.Create(command, args, _options.TimeProvider.GetTimestamp());
+        return Enqueue(PendingOp.Create(command, args, _options.TimeProvider.GetTimestamp()), cancellationToken);
+    }
+
+    /// <summary>Sends <paramref name="prefix"/> and the command back to back, answering with the command's reply (for ASKING).</summary>
+    public ValueTask<RespValue> SendWithPrefixAsync(string prefix, string command, ReadOnlySpan<RedisArg> args, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<RespValue>(cancellationToken);
+        }
+
+        return Enqueue(PendingOp.CreateWithPrefix(prefix, command, args, _options.TimeProvider.GetTimestamp()), cancellationToken);
+    }
+
+    private ValueTask<RespValue> Enqueue(PendingOp op, CancellationToken cancellationToken)
+    {
         var task = op.AsValueTask(cancellationToken);
         if (!_queue.Writer.TryWrite(op))
         {

@@ -67,6 +67,18 @@ public sealed partial class RedisConnection : IRedisClient
         return current.SendAsync(command, args, cancellationToken);
     }
 
+    /// <summary>Sends <paramref name="prefix"/> (ASKING) and the command back to back on this connection, so nothing comes between them.</summary>
+    internal ValueTask<RespValue> ExecuteWithPrefixAsync(string prefix, string command, ReadOnlySpan<RedisArg> args, CancellationToken cancellationToken)
+    {
+        var current = _current;
+        if (current is null || current.IsFailed)
+        {
+            return ValueTask.FromException<RespValue>(NotConnected());
+        }
+
+        return current.SendWithPrefixAsync(prefix, command, args, cancellationToken);
+    }
+
     public ValueTask DisposeAsync()
     {
         if (!_disposed.IsCancellationRequested)

@@ -17,16 +17,20 @@ public sealed class RedisServerFixture : IRespServerFixture, IAsyncLifetime
     {
     }
 
-    private RedisServerFixture(string[] extraArguments)
+    private RedisServerFixture(string[] extraArguments, bool withBusPort = false)
     {
         _extraArguments = extraArguments;
-        Port = ServerProcess.FreePort();
+        Port = ServerProcess.FreePort(withBusPort);
     }
 
     public ServerKind Kind => ServerKind.Redis;
 
     /// <summary>A server of its own with extra redis-server arguments; start it with <see cref="StartAsync"/>.</summary>
     public static RedisServerFixture WithArguments(params string[] extraArguments) => new(extraArguments);
+
+    /// <summary>A cluster-enabled node; its cluster bus port (port + 10000) was free when chosen.</summary>
+    public static RedisServerFixture ClusterNode() =>
+        new(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"], withBusPort: true);
 
     public int Port { get; }
 
