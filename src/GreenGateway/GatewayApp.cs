@@ -80,6 +80,7 @@ public static class GatewayApp
         services.AddSingleton(new CarbonCalculator(config.Carbon.Embodied));
         services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));
         services.AddSingleton<EnergyAccountant>();
+        services.AddSingleton<ExchangeSettlement>();
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
         services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();

@@ -43,5 +43,8 @@ internal sealed class GatewayExchange(OpenAiRequest request, ModelRoute route, T
     /// <summary>The priced result, once the upstream answered (fully or, for a broken stream, in part).</summary>
     public RequestFigures? Figures { get; set; }
 
+    /// <summary>Set once the exchange has been settled (<see cref="ExchangeSettlement"/>).</summary>
+    public bool Settled { get; set; }
+
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(StartedAt);
 }

@@ -89,25 +89,6 @@ internal sealed partial class GatewayProxyMiddleware
         }
     }
 
-    private async Task SettleAsync(HttpContext context, GatewayExchange exchange)
-    {
-        var charged = exchange.UpstreamStatus is >= 200 and < 300 && exchange.Figures is { } figures ? figures.Charge : EnergyCarbon.Zero;
-        if (exchange.Reservation is { } reservation)
-        {
-            try
-            {
-                await ledger.SettleAsync(reservation, charged, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                Log.SettleFailed(logger, exchange.Tenant.Id, e);
-            }
-        }
-
-        var status = exchange.UpstreamStatus ?? context.Response.StatusCode;
-        metrics.Completed(exchange, status);
-        Log.Completed(logger, exchange.Tenant.Id, exchange.Route.Model, GatewayExchange.Tier, status,
-            exchange.Figures?.Usage.PromptTokens ?? 0, exchange.Figures?.Usage.CompletionTokens ?? 0,
-            charged.Joules, charged.GramsCo2e, exchange.Elapsed.TotalMilliseconds);
-    }
+    private Task SettleAsync(HttpContext context, GatewayExchange exchange) =>
+        settlement.SettleAsync(exchange, exchange.UpstreamStatus ?? context.Response.StatusCode);
 }

@@ -143,18 +143,11 @@ internal sealed partial class GatewayProxyMiddleware
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
-            Message = "{Tenant} {Model} tier={Tier} status={Status} prompt={PromptTokens} completion={CompletionTokens} energy={Joules:0.###}J carbon={Grams:0.######}g in {Milliseconds:0.#}ms")]
-        public static partial void Completed(ILogger logger, string tenant, string model, string tier, int status, int promptTokens, int completionTokens, double joules, double grams, double milliseconds);
-
         [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Retrying upstream {Upstream} after attempt {Attempt}: {Reason}")]
         public static partial void Retrying(ILogger logger, string upstream, int attempt, string reason);
 
         [LoggerMessage(EventId = 1103, Level = LogLevel.Error, Message = "The budget ledger failed to admit a request of tenant {Tenant}")]
         public static partial void LedgerUnavailable(ILogger logger, string tenant, Exception exception);
-
-        [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "The budget ledger failed to settle a request of tenant {Tenant}")]
-        public static partial void SettleFailed(ILogger logger, string tenant, Exception exception);
 
         [LoggerMessage(EventId = 1105, Level = LogLevel.Debug, Message = "Prompt of tenant {Tenant} for {Model}: {Body}")]
         public static partial void Prompt(ILogger logger, string tenant, string model, string body);

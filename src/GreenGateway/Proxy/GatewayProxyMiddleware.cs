@@ -28,6 +28,7 @@ internal sealed partial class GatewayProxyMiddleware(
     IProxyStateLookup proxyState,
     TimeProvider time,
     GatewayMetrics metrics,
+    ExchangeSettlement settlement,
     ILogger<GatewayProxyMiddleware> logger)
 {
     private readonly GatewayConfig _config = options.Value;

@@ -56,6 +56,7 @@ internal static partial class GatewayResponseTransform
         }
 
         WriteFigureHeaders(http.Response, figures);
+        await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted);
     }

@@ -27,6 +27,13 @@ internal static partial class GatewayResponseTransform
                 while (TryReadEvent(ref buffer, out var sseEvent))
                 {
                     relay.Handle(sseEvent);
+                    if (relay.HeldDone is { } done)
+                    {
+                        // Settled before the client sees the end of the stream.
+                        await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
+                        http.Response.BodyWriter.Write(done);
+                        relay.HeldDone = null;
+                    }
                 }
 
                 if (result.IsCompleted && !buffer.IsEmpty)
@@ -87,6 +94,9 @@ internal static partial class GatewayResponseTransform
         private int _chunks;
         private byte[]? _firstChunk;
 
+        /// <summary>The <c>[DONE]</c> event, held back until the exchange is settled.</summary>
+        public byte[]? HeldDone { get; set; }
+
         public void Handle(ReadOnlySequence<byte> sseEvent)
         {
             var rented = ArrayPool<byte>.Shared.Rent((int)sseEvent.Length);
@@ -116,7 +126,7 @@ internal static partial class GatewayResponseTransform
                     }
                 }
 
-                output.Write(sseEvent);
+                HeldDone = sseEvent.ToArray();
                 return;
             }
 
