@@ -5,6 +5,8 @@ namespace GreenGateway.Redis.Connections;
 
 internal sealed partial class PhysicalConnection
 {
+    private const int SmallWrite = 16 * 1024;
+
     private async Task WriteLoopAsync()
     {
         var reader = _queue.Reader;
@@ -12,30 +14,23 @@ internal sealed partial class PhysicalConnection
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var op))
+                var yielded = false;
+                while (true)
                 {
-                    if (op.IsCompleted)
+                    if (!await DrainQueueAsync(reader).ConfigureAwait(false))
                     {
-                        // Cancelled before it was sent: never send it.
-                        op.ReleaseBuffer();
-                        continue;
-                    }
-
-                    _inFlight.Enqueue(op);
-                    op.Payload.CopyTo(_output.GetSpan(op.Length));
-                    _output.Advance(op.Length);
-                    op.ReleaseBuffer();
-                    if (IsFailed)
-                    {
-                        // Fail() may have drained before the enqueue above: drain again so nothing is stranded.
-                        DrainAll();
                         return;
                     }
 
-                    if (_output.UnflushedBytes > FlushThreshold)
+                    if (yielded || _output.UnflushedBytes == 0 || _output.UnflushedBytes >= SmallWrite)
                     {
-                        await _output.FlushAsync().ConfigureAwait(false);
+                        break;
                     }
+
+                    // Callers often issue a burst (a pipeline); give the rest of it a moment to arrive so that it goes
+                    // out in one write and is read by the server in one read, rather than one per command.
+                    yielded = true;
+                    await Task.Yield();
                 }
 
                 var flushed = await _output.FlushAsync().ConfigureAwait(false);
@@ -49,6 +44,38 @@ internal sealed partial class PhysicalConnection
         {
             Fail(ex is RedisConnectionException ? ex : new RedisConnectionException($"writing to {_options.EndPointText} failed: {ex.Message}", ex));
         }
+    }
+
+    /// <summary>Moves every queued command into the pipe; false when the connection failed meanwhile.</summary>
+    private async ValueTask<bool> DrainQueueAsync(System.Threading.Channels.ChannelReader<PendingOp> reader)
+    {
+        while (reader.TryRead(out var op))
+        {
+            if (op.IsCompleted)
+            {
+                // Cancelled before it was sent: never send it.
+                op.ReleaseBuffer();
+                continue;
+            }
+
+            _inFlight.Enqueue(op);
+            op.Payload.CopyTo(_output.GetSpan(op.Length));
+            _output.Advance(op.Length);
+            op.ReleaseBuffer();
+            if (IsFailed)
+            {
+                // Fail() may have drained before the enqueue above: drain again so nothing is stranded.
+                DrainAll();
+                return false;
+            }
+
+            if (_output.UnflushedBytes > FlushThreshold)
+            {
+                await _output.FlushAsync().ConfigureAwait(false);
+            }
+        }
+
+        return true;
     }
 
     private async Task ReadLoopAsync()

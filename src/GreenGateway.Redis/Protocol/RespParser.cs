@@ -117,8 +117,37 @@ internal static partial class RespParser
             return false;
         }
 
-        value = RespValue.String(type, line.ToArray());
+        value = RespValue.String(type, type == RespType.SimpleString ? Intern(line) : line.ToArray());
         return true;
+    }
+
+    private static readonly byte[] Ok = "OK"u8.ToArray();
+    private static readonly byte[] Pong = "PONG"u8.ToArray();
+    private static readonly byte[] Queued = "QUEUED"u8.ToArray();
+
+    /// <summary>The few simple strings that most replies are share one array each; the bytes are never written to.</summary>
+    private static byte[] Intern(in ReadOnlySequence<byte> line)
+    {
+        if (line.IsSingleSegment)
+        {
+            var span = line.FirstSpan;
+            if (span.SequenceEqual(Ok))
+            {
+                return Ok;
+            }
+
+            if (span.SequenceEqual(Pong))
+            {
+                return Pong;
+            }
+
+            if (span.SequenceEqual(Queued))
+            {
+                return Queued;
+            }
+        }
+
+        return line.ToArray();
     }
 
     private static bool TryReadInteger(ref SequenceReader<byte> reader, out long value)
