@@ -1,11 +1,14 @@
 using System.Text.Json;
 using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace GreenGateway.Endpoints;
 
 /// <summary>
 /// <c>/healthz</c>: the process is alive. <c>/readyz</c>: every upstream has at least one destination
-/// that health checks have not taken out (503 with the details otherwise).
+/// that health checks have not taken out (503 with the details otherwise). Health states are read
+/// directly: YARP's default availability policy sends traffic to every destination when none is
+/// healthy ("panic" mode), which keeps serving but must not look ready.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -18,7 +21,7 @@ internal static class HealthEndpoints
         var clusters = proxy.GetClusters().ToList();
         foreach (var cluster in clusters)
         {
-            ready &= cluster.DestinationsState.AvailableDestinations.Count > 0;
+            ready &= Healthy(cluster) > 0;
         }
 
         context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
@@ -30,11 +33,25 @@ internal static class HealthEndpoints
         {
             json.WriteStartObject(cluster.ClusterId);
             json.WriteNumber("destinations", cluster.Destinations.Count);
-            json.WriteNumber("available", cluster.DestinationsState.AvailableDestinations.Count);
+            json.WriteNumber("healthy", Healthy(cluster));
             json.WriteEndObject();
         }
 
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    private static int Healthy(ClusterState cluster)
+    {
+        var healthy = 0;
+        foreach (var destination in cluster.Destinations.Values)
+        {
+            if (destination.Health.Active != DestinationHealth.Unhealthy && destination.Health.Passive != DestinationHealth.Unhealthy)
+            {
+                healthy++;
+            }
+        }
+
+        return healthy;
     }
 }

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using GreenGateway.Tests.Support;
+
+namespace GreenGateway.Endpoints.Tests;
+
+/// <summary>
+/// The README's quick start, as a user runs it: the gateway as its own process with the shipped
+/// appsettings.json and policies, GG_UPSTREAM_URL pointing at an OpenAI-compatible server, and the
+/// documented demo key.
+/// </summary>
+public sealed class QuickStartTests
+{
+    [Fact]
+    public async Task GatewayProcess_WithUpstreamUrlAndDemoKey_AnswersWithEnergy_AndShowsItInUsage()
+    {
+        await using var upstream = await FakeOpenAiUpstream.StartAsync();
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "GreenGateway.dll"), "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["GG_UPSTREAM_URL"] = upstream.BaseUrl;
+        using var gateway = Process.Start(start)!;
+        gateway.OutputDataReceived += (_, _) => { };
+        gateway.ErrorDataReceived += (_, _) => { };
+        gateway.BeginOutputReadLine();
+        gateway.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            client.DefaultRequestHeaders.Authorization = new("Bearer", "gg-demo");
+            await WaitUntilListeningAsync(client, gateway);
+
+            var response = await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken);
+            var body = await Json.ReadObjectAsync(response);
+            var usage = await Json.ConsumedJoulesAsync(client);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(FakeOpenAiUpstream.Answer, body["choices"]![0]!["message"]!["content"]!.GetValue<string>());
+            Assert.True(body["usage"]!["energy_joules"]!.GetValue<double>() > 0);
+            Assert.True(body["usage"]!["carbon_gco2e"]!.GetValue<double>() > 0);
+            Assert.Equal(body["usage"]!["energy_joules"]!.GetValue<double>(), usage, 9);
+        }
+        finally
+        {
+            gateway.Kill(entireProcessTree: true);
+            await gateway.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task WaitUntilListeningAsync(HttpClient client, Process gateway)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.False(gateway.HasExited, "the gateway process exited");
+            try
+            {
+                if ((await client.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the gateway did not start listening within 30 s");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
