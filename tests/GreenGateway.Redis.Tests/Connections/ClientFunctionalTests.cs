@@ -1,6 +1,7 @@
 using System.Text;
 using GreenGateway.Redis.Connections;
 using GreenGateway.Redis.Protocol;
+using GreenGateway.Redis.PubSub;
 using GreenGateway.Redis.Scripting;
 using GreenGateway.Redis.Tests.Fixtures;
 
@@ -143,6 +144,29 @@ public abstract class ClientFunctionalTests(IRespServerFixture server) : IAsyncL
         await Connection.ExecuteAsync("SET", [Key("large"), value], TestContext.Current.CancellationToken);
         var reply = await Connection.ExecuteAsync("GET", [Key("large")], TestContext.Current.CancellationToken);
         Assert.Equal(value.Length, reply.Bytes.Length);
+    }
+
+    [Theory]
+    [InlineData(RespProtocol.Resp2)]
+    [InlineData(RespProtocol.Resp3)]
+    public async Task PubSub_DeliversChannelAndPatternMessages(RespProtocol protocol)
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var subscriber = await RedisSubscriber.ConnectAsync(Server.Options with { Protocol = protocol }, cancellationToken: token);
+        var exact = new TaskCompletionSource<RedisMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pattern = new TaskCompletionSource<RedisMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await subscriber.SubscribeAsync(Key("news"), m => exact.TrySetResult(m), token);
+        await subscriber.PatternSubscribeAsync(Key("alerts.*"), m => pattern.TrySetResult(m), token);
+
+        Assert.Equal(1, (await Connection.ExecuteAsync("PUBLISH", [Key("news"), "hello"], token)).AsInt64());
+        await Connection.ExecuteAsync("PUBLISH", [Key("alerts.disk"), "full"], token);
+
+        var message = await exact.Task.WaitAsync(TimeSpan.FromSeconds(30), token);
+        Assert.Equal(Key("news"), message.Channel);
+        Assert.Equal("hello", Encoding.UTF8.GetString(message.Payload.Span));
+        var matched = await pattern.Task.WaitAsync(TimeSpan.FromSeconds(30), token);
+        Assert.Equal(Key("alerts.disk"), matched.Channel);
+        Assert.Equal(Key("alerts.*"), matched.Pattern);
     }
 
     [Fact]

@@ -51,6 +51,45 @@ public sealed class ConnectionLifecycleTests
     }
 
     [Fact]
+    public async Task CancelledWhileInFlight_ThrowsAtOnce_AndLaterRepliesStillMatchTheirCommands()
+    {
+        await using var server = new RedisServerFixture();
+        await server.StartAsync();
+        await using var connection = await RedisConnection.ConnectAsync(RedisOptions.Parse(server.ConnectionString), cancellationToken: Token);
+        await connection.ExecuteAsync("SET", ["a", "1"], Token);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var slow = connection.ExecuteAsync("DEBUG", ["SLEEP", 3], cancel.Token).AsTask();
+        var next = connection.ExecuteAsync("GET", ["a"], Token).AsTask();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+        Assert.False(next.IsCompleted);
+        Assert.Equal("1", (await next).AsString());
+    }
+
+    [Fact]
+    public async Task Subscriber_ResubscribesAfterTheServerRestarts()
+    {
+        await using var server = new RedisServerFixture();
+        await server.StartAsync();
+        var options = RedisOptions.Parse(server.ConnectionString) with { ReconnectMaxDelay = TimeSpan.FromMilliseconds(300) };
+        await using var subscriber = await GreenGateway.Redis.PubSub.RedisSubscriber.ConnectAsync(options, cancellationToken: Token);
+        var received = 0;
+        await subscriber.SubscribeAsync("events", _ => Interlocked.Increment(ref received), Token);
+        await server.StopAsync();
+        await WaitUntilAsync(() => !subscriber.IsConnected);
+        await server.StartAsync();
+        await WaitUntilAsync(() => subscriber.IsConnected);
+        await using var publisher = await RedisConnection.ConnectAsync(options, cancellationToken: Token);
+
+        // The subscription is restored just after the connection is: publish until it is heard.
+        await WaitUntilAsync(async () =>
+        {
+            await publisher.ExecuteAsync("PUBLISH", ["events", "x"], Token);
+            await Task.Delay(100, Token);
+            return Volatile.Read(ref received) > 0;
+        });
+    }
+
+    [Fact]
     public async Task WhileServerIsDown_CommandsFailFast_AndWorkAgainAfterRestart()
     {
         await using var server = new RedisServerFixture();
