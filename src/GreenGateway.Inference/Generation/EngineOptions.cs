@@ -12,6 +12,9 @@ public sealed record EngineOptions
     /// <summary>Prompt positions scored per forward pass when computing prompt log-probabilities. Default 64.</summary>
     public int PromptScoringChunk { get; init; } = 64;
 
+    /// <summary>Most sequences decoded together in one forward pass. Default 16.</summary>
+    public int MaxBatchSize { get; init; } = 16;
+
     public void Validate()
     {
         var errors = new List<string>();
@@ -23,6 +26,11 @@ public sealed record EngineOptions
         if (MaxContextTokens is < 1)
         {
             errors.Add($"MaxContextTokens must be at least 1, not {MaxContextTokens}");
+        }
+
+        if (MaxBatchSize < 1)
+        {
+            errors.Add($"MaxBatchSize must be at least 1, not {MaxBatchSize}");
         }
 
         if (PromptScoringChunk < 1)

@@ -38,12 +38,28 @@ public sealed partial class InferenceEngine
             throw new ArgumentException($"the prompt has {tokens.Length} tokens; the cache holds {cache.Capacity}.", nameof(prompt));
         }
 
-        var vocab = Model.Config.VocabSize;
-        var logits = new float[vocab];
-        var sampler = new Sampler(options, vocab);
+        var logits = new float[Model.Config.VocabSize];
+        await ForwardAsync(cache, tokens, reuse, tokens.Length - reuse, logits, false, cancellationToken).ConfigureAwait(false);
+        _scheduler.DecoderStarted();
+        try
+        {
+            await foreach (var token in DecodeAsync(cache, logits, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return token;
+            }
+        }
+        finally
+        {
+            _scheduler.DecoderEnded();
+        }
+    }
+
+    private async IAsyncEnumerable<GeneratedToken> DecodeAsync(Models.KvCache cache, float[] logits, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sampler = new Sampler(options, Model.Config.VocabSize);
         var decoder = Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var step = new int[1];
-        await ForwardAsync(cache, tokens, reuse, tokens.Length - reuse, logits, false, cancellationToken).ConfigureAwait(false);
         for (var produced = 1; ; produced++)
         {
             cancellationToken.ThrowIfCancellationRequested();

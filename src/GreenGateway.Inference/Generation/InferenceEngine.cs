@@ -4,13 +4,13 @@ using GreenGateway.Inference.Tokenization;
 namespace GreenGateway.Inference.Generation;
 
 /// <summary>
-/// Runs many generations on one model, each with its own KV cache. Forward passes are serialized (each uses all
-/// kernel threads) and waited for asynchronously, so concurrent generations interleave token by token; the
-/// memory of all caches together is bounded by <see cref="EngineOptions.MaxKvCacheBytes"/>.
+/// Runs many generations on one model, each with its own KV cache. Forward passes run one at a time on the
+/// engine's scheduler thread (each uses all kernel threads); decode steps of concurrent generations are batched
+/// into one pass. The memory of all caches together is bounded by <see cref="EngineOptions.MaxKvCacheBytes"/>.
 /// </summary>
 public sealed partial class InferenceEngine : IDisposable
 {
-    private readonly SemaphoreSlim _compute = new(1, 1);
+    private readonly StepScheduler _scheduler;
     private readonly EngineOptions _options;
     private readonly bool _ownsModel;
     private long _kvBytesInUse;
@@ -26,6 +26,7 @@ public sealed partial class InferenceEngine : IDisposable
         Tokenizer = tokenizer;
         _options = options ?? new EngineOptions();
         _options.Validate();
+        _scheduler = new StepScheduler(model, _options.MaxBatchSize);
         if (tokenizer.VocabSize > model.Config.VocabSize)
         {
             throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens, more than the model's {model.Config.VocabSize}.", nameof(tokenizer));
@@ -74,7 +75,7 @@ public sealed partial class InferenceEngine : IDisposable
 
     public void Dispose()
     {
-        _compute.Dispose();
+        _scheduler.Dispose();
         if (_ownsModel)
         {
             Model.Dispose();
@@ -83,16 +84,9 @@ public sealed partial class InferenceEngine : IDisposable
 
     internal void Release(long bytes) => Interlocked.Add(ref _kvBytesInUse, -bytes);
 
-    private async ValueTask ForwardAsync(KvCache cache, int[] tokens, int start, int count, float[] logits, bool allPositions, CancellationToken ct)
-    {
-        await _compute.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            Model.Forward(cache, tokens.AsSpan(start, count), logits, allPositions);
-        }
-        finally
-        {
-            _compute.Release();
-        }
-    }
+    /// <summary>Largest number of sequences decoded in one forward pass so far.</summary>
+    public int LargestDecodeBatch => _scheduler.LargestBatch;
+
+    private Task ForwardAsync(KvCache cache, int[] tokens, int start, int count, float[] logits, bool allPositions, CancellationToken ct) =>
+        _scheduler.RunAsync(new StepRequest(cache, tokens, start, count, logits, allPositions, ct));
 }

@@ -15,6 +15,10 @@ internal sealed class ForwardScratch
         Hidden = Pinned(tokens * c.IntermediateSize);
         Cos = Pinned(tokens * c.HeadDim / 2);
         Sin = Pinned(tokens * c.HeadDim / 2);
+        RowCache = new KvCache[tokens];
+        RowPosition = new int[tokens];
+        RowKeys = new nint[tokens];
+        RowValues = new nint[tokens];
     }
 
     public int Tokens { get; }
@@ -36,6 +40,14 @@ internal sealed class ForwardScratch
     public float[] Cos { get; } // (tokens, head_dim / 2)
 
     public float[] Sin { get; } // (tokens, head_dim / 2)
+
+    public KvCache[] RowCache { get; } // the sequence each row belongs to
+
+    public int[] RowPosition { get; } // each row's position in its sequence
+
+    public nint[] RowKeys { get; } // (tokens): the current layer's key cache of each row's sequence
+
+    public nint[] RowValues { get; } // (tokens): likewise for values
 
     private static float[] Pinned(int length) => GC.AllocateArray<float>(length, pinned: true);
 }

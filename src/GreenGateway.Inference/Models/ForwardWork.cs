@@ -25,8 +25,8 @@ internal sealed unsafe class MatMulWork : IRangeWork
 }
 
 /// <summary>
-/// Causal scaled dot-product attention for items (token, head): the new token at position start + t attends
-/// to cached positions 0..start + t; query head h reads key/value head h / (heads / kv_heads) (GQA).
+/// Causal scaled dot-product attention for items (row, head): row t at position p of its sequence attends to
+/// that sequence's cached positions 0..p; query head h reads key/value head h / (heads / kv_heads) (GQA).
 /// </summary>
 internal sealed unsafe class AttentionWork : IRangeWork
 {
@@ -36,18 +36,18 @@ internal sealed unsafe class AttentionWork : IRangeWork
     private ModelConfig? _config;
     private float* _qkv;
     private float* _out;
-    private float* _keys;
-    private float* _values;
-    private int _start;
+    private nint[] _keys = [];
+    private nint[] _values = [];
+    private int[] _positions = [];
 
-    public void Set(ModelConfig config, float* qkv, float* output, float* keys, float* values, int start, int n)
+    public void Set(ModelConfig config, float* qkv, float* output, nint[] keys, nint[] values, int[] positions)
     {
         _config = config;
         _qkv = qkv;
         _out = output;
         _keys = keys;
         _values = values;
-        _start = start;
+        _positions = positions;
     }
 
     public void Run(int start, int end)
@@ -62,7 +62,9 @@ internal sealed unsafe class AttentionWork : IRangeWork
             var t = item / c.NumHeads;
             var h = item % c.NumHeads;
             var kvOffset = h / group * hd;
-            var length = _start + t + 1;
+            var length = _positions[t] + 1;
+            var keys = (float*)_keys[t];
+            var values = (float*)_values[t];
             if (_scores is null || _scores.Length < length)
             {
                 _scores = new float[Math.Max(length, 256)];
@@ -72,7 +74,7 @@ internal sealed unsafe class AttentionWork : IRangeWork
             var q = new ReadOnlySpan<float>(_qkv + (long)t * qkvWidth + h * hd, hd);
             for (var j = 0; j < length; j++)
             {
-                scores[j] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(_keys + (long)j * c.KvDim + kvOffset, hd)) * scale;
+                scores[j] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(keys + (long)j * c.KvDim + kvOffset, hd)) * scale;
             }
 
             VectorOps.Softmax(scores);
@@ -80,7 +82,7 @@ internal sealed unsafe class AttentionWork : IRangeWork
             output.Clear();
             for (var j = 0; j < length; j++)
             {
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(_values + (long)j * c.KvDim + kvOffset, hd), scores[j], output, output);
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + (long)j * c.KvDim + kvOffset, hd), scores[j], output, output);
             }
         }
     }

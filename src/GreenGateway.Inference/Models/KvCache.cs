@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace GreenGateway.Inference.Models;
 
 /// <summary>
@@ -62,6 +65,13 @@ public sealed class KvCache
 
         return i;
     }
+
+    /// <summary>Address of layer <paramref name="layer"/>'s keys; the arrays are pinned, so it stays valid.</summary>
+    internal unsafe nint KeysAddress(int layer) =>
+        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Keys[layer]));
+
+    internal unsafe nint ValuesAddress(int layer) =>
+        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Values[layer]));
 
     internal void Append(ReadOnlySpan<int> tokens)
     {

@@ -5,20 +5,24 @@ namespace GreenGateway.Inference.Models;
 
 public sealed partial class TransformerModel
 {
-    private unsafe void RunForward(KvCache cache, ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions)
+    /// <summary>
+    /// The forward pass over n rows; row t is a token of sequence RowCache[t] at position RowPosition[t] (one
+    /// sequence's consecutive tokens in a prefill, or one token of each of several sequences in a batch).
+    /// </summary>
+    private unsafe void RunForward(ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions)
     {
         var c = Config;
         var s = _scratch;
         var n = tokens.Length;
         var dim = c.HiddenSize;
         var qkvWidth = c.QDim + 2 * c.KvDim;
-        var start = cache.Length;
+        var half = c.HeadDim / 2;
         for (var t = 0; t < n; t++)
         {
             Weights.Embedding.ReadRow(tokens[t], s.X.AsSpan(t * dim, dim));
+            _rope.Angles(s.RowPosition[t], 1, s.Cos.AsSpan(t * half, half), s.Sin.AsSpan(t * half, half));
         }
 
-        _rope.Angles(start, n, s.Cos, s.Sin);
         for (var l = 0; l < c.NumLayers; l++)
         {
             var layer = Weights.Layers[l];
@@ -32,12 +36,14 @@ public sealed partial class TransformerModel
                     TensorPrimitives.Add(row, bias, row);
                 }
 
-                RotateAndStore(row, cache, l, start + t, t);
+                RotateAndStore(row, s.RowCache[t], l, s.RowPosition[t], t);
+                s.RowKeys[t] = s.RowCache[t].KeysAddress(l);
+                s.RowValues[t] = s.RowCache[t].ValuesAddress(l);
             }
 
-            fixed (float* qkv = s.Qkv, att = s.Attention, keys = cache.Keys[l], values = cache.Values[l])
+            fixed (float* qkv = s.Qkv, att = s.Attention)
             {
-                _attention.Set(c, qkv, att, keys, values, start, n);
+                _attention.Set(c, qkv, att, s.RowKeys, s.RowValues, s.RowPosition);
                 _pool.Run(_attention, n * c.NumHeads);
             }
 

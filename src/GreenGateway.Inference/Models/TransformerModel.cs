@@ -55,47 +55,64 @@ public sealed partial class TransformerModel : IDisposable
     public void Forward(KvCache cache, ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var n = tokens.Length;
-        if (n == 0)
+        CheckCall(tokens, logits, (long)(allPositions ? n : 1) * Config.VocabSize);
+        CheckRoom(cache, n);
+        lock (_gate)
         {
-            throw new ArgumentException("at least one token is needed.", nameof(tokens));
-        }
-
-        if (cache.Length + n > cache.Capacity)
-        {
-            throw new InvalidOperationException(
-                $"the KV cache holds {cache.Capacity} positions; {cache.Length} are used and {n} more were given.");
-        }
-
-        if (Config.SlidingWindow is { } window && cache.Length + n > window)
-        {
-            throw new NotSupportedException($"sequences longer than the sliding window ({window}) are not supported.");
-        }
-
-        var needed = (long)(allPositions ? n : 1) * Config.VocabSize;
-        if (logits.Length < needed)
-        {
-            throw new ArgumentException($"logits needs {needed} values, not {logits.Length}.", nameof(logits));
-        }
-
-        foreach (var t in tokens)
-        {
-            if ((uint)t >= (uint)Config.VocabSize)
+            var s = Scratch(n);
+            for (var t = 0; t < n; t++)
             {
-                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {t} is outside the vocabulary (0..{Config.VocabSize - 1}).");
+                s.RowCache[t] = cache;
+                s.RowPosition[t] = cache.Length + t;
+            }
+
+            RunForward(tokens, logits, allPositions);
+            cache.Append(tokens);
+        }
+    }
+
+    /// <summary>
+    /// One decode step for several sequences at once: token i is appended to <paramref name="caches"/>[i] and its
+    /// logits written to row i of <paramref name="logits"/> (n * vocab). The weights are read once for all of them,
+    /// which is what makes concurrent generations cheaper than one after another.
+    /// </summary>
+    public void ForwardBatch(IReadOnlyList<KvCache> caches, ReadOnlySpan<int> tokens, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(caches);
+        var n = tokens.Length;
+        if (caches.Count != n)
+        {
+            throw new ArgumentException($"{caches.Count} caches were given for {n} tokens; one each is needed.", nameof(caches));
+        }
+
+        CheckCall(tokens, logits, (long)n * Config.VocabSize);
+        for (var i = 0; i < n; i++)
+        {
+            CheckRoom(caches[i], 1);
+            for (var j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(caches[i], caches[j]))
+                {
+                    throw new ArgumentException("a batch holds each sequence once; use Forward for several tokens of one sequence.", nameof(caches));
+                }
             }
         }
 
         lock (_gate)
         {
-            if (_scratch.Tokens < n)
+            var s = Scratch(n);
+            for (var t = 0; t < n; t++)
             {
-                _scratch = new ForwardScratch(Config, n);
+                s.RowCache[t] = caches[t];
+                s.RowPosition[t] = caches[t].Length;
             }
 
-            RunForward(cache, tokens, logits, allPositions);
-            cache.Append(tokens);
+            RunForward(tokens, logits, allPositions: true);
+            for (var t = 0; t < n; t++)
+            {
+                caches[t].Append(tokens.Slice(t, 1));
+            }
         }
     }
 

@@ -106,6 +106,7 @@ public sealed class InferenceEngineTests
         }
 
         Assert.Equal(0, engine.KvCacheBytesInUse);
+        Assert.InRange(engine.LargestDecodeBatch, 2, 8);
     }
 
     [Fact]

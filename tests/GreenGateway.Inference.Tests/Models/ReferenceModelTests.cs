@@ -123,6 +123,41 @@ public sealed class ReferenceModelTests
         Assert.Equal(ids, cache.Tokens);
     }
 
+    [Fact]
+    public void ForwardBatch_OneTokenOfEachOfThreeSequences_GivesEachSequencesOwnLogits()
+    {
+        using var model = ModelLoader.Load(ReferenceData.ModelPath("llama"), new LoadOptions { Threads = 2 });
+        var vocab = model.Config.VocabSize;
+        int[][] prompts = [PromptIds("llama", 0), PromptIds("llama", 1), PromptIds("llama", 1)[..3]];
+        var scratch = new float[vocab];
+        var batched = prompts.Select(p => { var c = model.CreateCache(16); model.Forward(c, p[..^1], scratch); return c; }).ToArray();
+        var expected = new float[3 * vocab];
+        for (var i = 0; i < 3; i++)
+        {
+            var alone = model.CreateCache(16);
+            model.Forward(alone, prompts[i], expected.AsSpan(i * vocab, vocab));
+        }
+
+        var logits = new float[3 * vocab];
+        model.ForwardBatch(batched, prompts.Select(static p => p[^1]).ToArray(), logits);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var error = ReferenceData.RelativeError(logits.AsSpan(i * vocab, vocab), expected.AsSpan(i * vocab, vocab));
+            Assert.True(error < 1e-5, $"sequence {i}: relative error {error:E2}");
+            Assert.Equal(prompts[i], batched[i].Tokens);
+        }
+    }
+
+    [Fact]
+    public void ForwardBatch_SameSequenceTwice_IsRejected()
+    {
+        using var model = ModelLoader.Load(ReferenceData.ModelPath("llama"), new LoadOptions { Threads = 1 });
+        var cache = model.CreateCache(8);
+
+        Assert.Throws<ArgumentException>(() => model.ForwardBatch([cache, cache], [1, 2], new float[2 * model.Config.VocabSize]));
+    }
+
     internal static int[] PromptIds(string name, int prompt) =>
         ReferenceData.Ints(ReferenceData.Root.GetProperty("models").GetProperty(name).GetProperty("prompt_ids")[prompt]);
 
