@@ -49,6 +49,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<PolicyMonitor>(); // policy errors stop the start, all of them listed
+        _ = app.Services.GetRequiredService<IBudgetLedger>(); // connects to Redis, when configured, before the first request
         GatewayTelemetry.Start(app.Services);
         app.UseMiddleware<TenantAuthenticationMiddleware>();
         app.MapGet("/healthz", HealthEndpoints.Live);
@@ -75,7 +76,7 @@ public static class GatewayApp
         services.AddSingleton<ModelDiscovery>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelDiscovery>());
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
+        SharedState.Add(services, config.Redis);
         services.AddSingleton(new EnergyModel(config.Energy.Pue));
         services.AddSingleton(new CarbonCalculator(config.Carbon.Embodied));
         services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));

@@ -23,6 +23,8 @@ public sealed record GatewayConfig
 
     public TelemetryOptions Telemetry { get; init; } = new();
 
+    public RedisSettings Redis { get; init; } = new();
+
     public string DefaultUpstream =>
         PassThroughUpstream ?? (Upstreams.ContainsKey("default") ? "default" : Upstreams.Keys.Order(StringComparer.Ordinal).FirstOrDefault() ?? "default");
 
@@ -32,6 +34,7 @@ public sealed record GatewayConfig
         Gateway.Validate(errors);
         Energy.Validate(errors);
         Carbon.Validate(errors);
+        Redis.Validate(errors);
         if (Upstreams.Count == 0)
         {
             errors.Add("Upstreams must define at least one upstream (or set GG_UPSTREAM_URL).");

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using GreenGateway.Configuration;
+using GreenGateway.Redis.Connections;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
@@ -14,9 +17,17 @@ internal static class HealthEndpoints
 {
     public static IResult Live() => Results.Text("ok");
 
-    public static async Task ReadyAsync(HttpContext context, IProxyStateLookup proxy)
+    public static async Task ReadyAsync(HttpContext context, IProxyStateLookup proxy, IOptions<GatewayConfig> config)
     {
         var ready = true;
+        var redis = context.RequestServices.GetService<IRedisClient>();
+
+        // Fail-open keeps serving without Redis (charges are journalled), so only fail-closed depends on it.
+        if (redis is { IsConnected: false } && config.Value.Redis.FailMode == "fail-closed")
+        {
+            ready = false;
+        }
+
         context.Response.ContentType = "application/json";
         var clusters = proxy.GetClusters().ToList();
         foreach (var cluster in clusters)
@@ -28,6 +39,11 @@ internal static class HealthEndpoints
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
         json.WriteString("status", ready ? "ready" : "not_ready");
+        if (redis is not null)
+        {
+            json.WriteString("redis", redis.IsConnected ? "connected" : "disconnected");
+        }
+
         json.WriteStartObject("upstreams");
         foreach (var cluster in clusters)
         {
