@@ -45,6 +45,7 @@ public sealed class GgufTests
 
         Assert.Equal(RopeStyle.Interleaved, model.Config.RopeStyle);
         var error = ReferenceData.RelativeError(logits, ReferenceData.Tensor("mistral-gguf.prefill.0"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
         Assert.True(error < 1e-4, $"relative error {error:E2}");
     }
 
@@ -62,6 +63,8 @@ public sealed class GgufTests
         model.Forward(model.CreateCache(16), ids, logits, allPositions: true);
 
         var error = ReferenceData.RelativeError(logits, ReferenceData.Tensor("mistral.prefill.0"));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
         Assert.InRange(error, 1e-3, 0.35);
     }
 

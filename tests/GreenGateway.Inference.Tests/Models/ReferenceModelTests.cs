@@ -21,6 +21,8 @@ public sealed class ReferenceModelTests
         model.Forward(cache, ids, logits, allPositions: true);
 
         var error = ReferenceData.RelativeError(logits, ReferenceData.Tensor($"{name}.prefill.{prompt}"));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
         Assert.True(error < F32Tolerance, $"{name} prompt {prompt}: relative error {error:E2}");
     }
 
@@ -54,6 +56,7 @@ public sealed class ReferenceModelTests
             }
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"worst decode-step relative error {worst:E2}");
         Assert.Equal(expected, generated);
         Assert.True(worst < F32Tolerance, $"{name}: decode-step relative error {worst:E2}");
     }
@@ -75,6 +78,8 @@ public sealed class ReferenceModelTests
         model.Forward(model.CreateCache(16), ids, logits, allPositions: true);
 
         var error = ReferenceData.RelativeError(logits, ReferenceData.Tensor($"{name}.prefill.0"));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
         Assert.True(error < tolerance, $"{name}: relative error {error:E2}");
     }
 
@@ -84,6 +89,8 @@ public sealed class ReferenceModelTests
         using var model = ModelLoader.Load(ReferenceData.ModelPath("llama"));
 
         var error = ReferenceData.RelativeError(model.InverseFrequencies, ReferenceData.Tensor("llama.inv_freq"));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
 
         Assert.NotNull(model.Config.RopeScaling);
         Assert.True(error < 1e-6, $"relative error {error:E2}");
@@ -101,6 +108,7 @@ public sealed class ReferenceModelTests
 
         Assert.Equal(WeightFormat.Int8, model.WeightFormat);
         var error = ReferenceData.RelativeError(logits, ReferenceData.Tensor("mistral.prefill.0"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
         Assert.True(error < 5e-2, $"int8 relative error {error:E2}");
         Assert.True(error > 1e-6, "int8 weights should not reproduce f32 exactly; were they quantized?");
     }
@@ -144,6 +152,7 @@ public sealed class ReferenceModelTests
         for (var i = 0; i < 3; i++)
         {
             var error = ReferenceData.RelativeError(logits.AsSpan(i * vocab, vocab), expected.AsSpan(i * vocab, vocab));
+            TestContext.Current.TestOutputHelper?.WriteLine($"relative error {error:E2}");
             Assert.True(error < 1e-5, $"sequence {i}: relative error {error:E2}");
             Assert.Equal(prompts[i], batched[i].Tokens);
         }
