@@ -43,7 +43,7 @@ public sealed class InMemorySemanticCache : ISemanticCache
                 return CacheLookupResult.Miss;
             }
 
-            entries.RemoveAll(e => e.ExpiresAt <= _time.GetUtcNow());
+            RemoveExpired(entries, _time.GetUtcNow(), null);
             CacheEntry? best = null;
             var bestScore = float.NegativeInfinity;
             foreach (var entry in entries)
@@ -84,7 +84,7 @@ public sealed class InMemorySemanticCache : ISemanticCache
                 _partitions[query.Partition.Id] = entries;
             }
 
-            entries.RemoveAll(e => e.PromptHash == entry.PromptHash || e.ExpiresAt <= now);
+            RemoveExpired(entries, now, entry.PromptHash);
             if (entries.Count >= _options.MaxEntriesPerPartition)
             {
                 entries.RemoveAt(0);
@@ -94,5 +94,17 @@ public sealed class InMemorySemanticCache : ISemanticCache
         }
 
         return true;
+    }
+
+    /// <summary>Drops expired entries and, when <paramref name="replacedHash"/> is given, the entry a new one replaces.</summary>
+    private static void RemoveExpired(List<CacheEntry> entries, DateTimeOffset now, string? replacedHash)
+    {
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            if (entries[i].ExpiresAt <= now || entries[i].PromptHash == replacedHash)
+            {
+                entries.RemoveAt(i);
+            }
+        }
     }
 }

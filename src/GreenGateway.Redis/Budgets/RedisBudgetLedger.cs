@@ -62,64 +62,6 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
         }
     }
 
-    public async ValueTask<IReadOnlyList<WindowUsage>> GetUsageAsync(string tenantId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var spans = new WindowSpan[WindowSpan.All.Count];
-            var reads = new ValueTask<RespValue>[spans.Length];
-            for (var i = 0; i < spans.Length; i++)
-            {
-                spans[i] = WindowSpan.Containing(WindowSpan.All[i], now);
-                reads[i] = _client.ExecuteAsync("HMGET", [WindowKey(tenantId, spans[i]), "cj", "cg", "rj", "rg"], cancellationToken);
-            }
-
-            var result = new WindowUsage[spans.Length];
-            for (var i = 0; i < spans.Length; i++)
-            {
-                var fields = (await reads[i].ConfigureAwait(false)).Items;
-                result[i] = new WindowUsage(
-                    spans[i],
-                    new EnergyCarbon(Number(fields[0]), Number(fields[1])),
-                    new EnergyCarbon(Number(fields[2]), Number(fields[3])));
-            }
-
-            return result;
-        }
-        catch (RedisConnectionException ex)
-        {
-            if (_options.FailMode == LedgerFailMode.FailClosed)
-            {
-                throw new BudgetLedgerUnavailableException($"budget ledger unavailable: {ex.Message}", ex);
-            }
-
-            // Fail-open: the only figures at hand are this replica's own during the outage.
-            return await _local.GetUsageAsync(tenantId, now, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _replayLoop.ConfigureAwait(false);
-            using var last = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await ReplayJournalAsync(last.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Best effort at shutdown; what is left is logged below.
-        }
-
-        if (!_journal.IsEmpty)
-        {
-            Log.JournalAbandoned(_logger, _journal.Count);
-        }
-
-        _stop.Dispose();
-    }
-
     private async ValueTask<ReserveOutcome> ReserveInRedisAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         var estimate = request.Estimate.AtLeastZero();
