@@ -101,21 +101,7 @@ internal sealed unsafe partial class Int8Matrix : WeightMatrix
             return;
         }
 
-        // Several activation rows: widen 4 weight rows at a time, then reuse them for all activation rows.
-        var tile = RowScratch.Get(F32Matrix.RowTile * cols);
-        fixed (float* w = tile)
-        {
-            for (var r0 = rowStart; r0 < rowEnd; r0 += F32Matrix.RowTile)
-            {
-                var rows = Math.Min(F32Matrix.RowTile, rowEnd - r0);
-                for (var r = 0; r < rows; r++)
-                {
-                    ReadRow(r0 + r, tile.Slice(r * cols, cols));
-                }
-
-                F32Matrix.MultiplyTile(w, rows, cols, x, n, y + r0, ldy);
-            }
-        }
+        MultiplyWidened(x, n, y, ldy, rowStart, rowEnd);
     }
 
     public override void Dispose()

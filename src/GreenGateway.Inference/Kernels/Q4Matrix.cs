@@ -83,20 +83,7 @@ internal sealed unsafe class Q4Matrix : WeightMatrix
             return;
         }
 
-        var tile = RowScratch.Get(F32Matrix.RowTile * cols);
-        fixed (float* w = tile)
-        {
-            for (var r0 = rowStart; r0 < rowEnd; r0 += F32Matrix.RowTile)
-            {
-                var rows = Math.Min(F32Matrix.RowTile, rowEnd - r0);
-                for (var r = 0; r < rows; r++)
-                {
-                    ReadRow(r0 + r, tile.Slice(r * cols, cols));
-                }
-
-                F32Matrix.MultiplyTile(w, rows, cols, x, n, y + r0, ldy);
-            }
-        }
+        MultiplyWidened(x, n, y, ldy, rowStart, rowEnd);
     }
 
     public override void Dispose()

@@ -46,4 +46,27 @@ internal abstract unsafe class WeightMatrix : IDisposable
     public virtual void Dispose()
     {
     }
+
+    /// <summary>
+    /// The product for several activation rows of a quantized matrix: widen 4 weight rows at a time to f32 and
+    /// reuse them for all activation rows in the register-blocked f32 kernel.
+    /// </summary>
+    protected void MultiplyWidened(float* x, int n, float* y, int ldy, int rowStart, int rowEnd)
+    {
+        var cols = Cols;
+        var tile = RowScratch.Get(F32Matrix.RowTile * cols);
+        fixed (float* w = tile)
+        {
+            for (var r0 = rowStart; r0 < rowEnd; r0 += F32Matrix.RowTile)
+            {
+                var rows = Math.Min(F32Matrix.RowTile, rowEnd - r0);
+                for (var r = 0; r < rows; r++)
+                {
+                    ReadRow(r0 + r, tile.Slice(r * cols, cols));
+                }
+
+                F32Matrix.MultiplyTile(w, rows, cols, x, n, y + r0, ldy);
+            }
+        }
+    }
 }
