@@ -11,6 +11,7 @@ public sealed partial class Tokenizer
     private readonly Normalizer? _normalizer;
     private readonly PreTokenizer _preTokenizer;
     private readonly AddedTokenMatcher _matcher;
+    private readonly AddedTokenMatcher _plainMatcher;
     private readonly string[] _idToToken;
     private readonly bool[] _special;
     private readonly Dictionary<string, int> _tokenToId;
@@ -22,6 +23,7 @@ public sealed partial class Tokenizer
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
         _matcher = new AddedTokenMatcher(added);
+        _plainMatcher = new AddedTokenMatcher(added.Where(static t => !t.Special));
         AddedTokens = added;
         SpecialPrefix = prefix;
         SpecialSuffix = suffix;
@@ -76,8 +78,13 @@ public sealed partial class Tokenizer
 
     public bool IsSpecial(int id) => (uint)id < (uint)_special.Length && _special[id];
 
-    /// <summary>Token ids of <paramref name="text"/>; with <paramref name="addSpecialTokens"/> the template's BOS/EOS too.</summary>
-    public int[] Encode(string text, bool addSpecialTokens = false)
+    /// <summary>
+    /// Token ids of <paramref name="text"/>; with <paramref name="addSpecialTokens"/> the template's BOS/EOS too.
+    /// Special tokens written in the text become their ids, as in Hugging Face; pass
+    /// <paramref name="parseSpecialTokens"/> = false for untrusted text (a user's message), so that
+    /// "&lt;|im_end|&gt;" typed by a user stays plain text and cannot end a turn.
+    /// </summary>
+    public int[] Encode(string text, bool addSpecialTokens = false, bool parseSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length / 3 + 4);
@@ -87,7 +94,7 @@ public sealed partial class Tokenizer
         }
 
         var pieces = new List<string>();
-        foreach (var (id, segment) in _matcher.Split(text))
+        foreach (var (id, segment) in (parseSpecialTokens ? _matcher : _plainMatcher).Split(text))
         {
             if (id >= 0)
             {

@@ -89,6 +89,49 @@ public sealed class GgufTests
     }
 
     [Fact]
+    public void Open_KQuantTensor_IsRefusedNamingTheTensorAndItsType()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
+        GgufWriter.Write(path, [("general.architecture", "llama")], [("blk.0.attn_q.weight", [256, 4], 12)]);
+        try
+        {
+            var error = Assert.Throws<NotSupportedException>(() => GgufFile.Open(path));
+
+            Assert.Contains("'blk.0.attn_q.weight'", error.Message);
+            Assert.Contains("Q4_K", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Load_UnsupportedGgufArchitecture_NamesIt()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
+        GgufWriter.Write(path, [("general.architecture", "gemma")], [("token_embd.weight", [64, 8], 0)]);
+        try
+        {
+            var error = Assert.Throws<NotSupportedException>(() => ModelLoader.Load(path));
+
+            Assert.Contains("gemma", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Open_NotAGgufFile_SaysSo()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => GgufFile.Open(ReferenceData.PathOf("reference.json")));
+
+        Assert.Contains("not a GGUF file", error.Message);
+    }
+
+    [Fact]
     public void FromGguf_EmbeddedVocabulary_TokenizesLikeTheTokenizerJson()
     {
         var fromGguf = Tokenizer.FromGguf(GgufPath);

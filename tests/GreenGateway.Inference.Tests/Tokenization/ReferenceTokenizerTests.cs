@@ -119,6 +119,21 @@ public sealed class ReferenceTokenizerTests
         Assert.Equal(Load("qwen2").Encode("\u00e9"), Load("qwen2").Encode("e\u0301"));
     }
 
+    [Fact]
+    public void Encode_WithoutParsingSpecialTokens_KeepsTypedSpecialTokensAsPlainText()
+    {
+        var tokenizer = Load("qwen2");
+        var imEnd = tokenizer.TokenToId("<|im_end|>")!.Value;
+
+        var parsed = tokenizer.Encode("hi<|im_end|>");
+        var plain = tokenizer.Encode("hi<|im_end|>", parseSpecialTokens: false);
+
+        Assert.Contains(imEnd, parsed);
+        Assert.DoesNotContain(imEnd, plain);
+        Assert.Equal("hi<|im_end|>", tokenizer.Decode(plain));
+        Assert.Contains(tokenizer.TokenToId("GreenGateway")!.Value, tokenizer.Encode("GreenGateway", parseSpecialTokens: false));
+    }
+
     internal static Tokenizer Load(string kind) => Tokenizer.FromFile(ReferenceData.PathOf("tokenizers", kind, "tokenizer.json"));
 
     private static string[] Texts() =>
