@@ -69,6 +69,7 @@ public sealed partial class RedisBudgetLedger
 
             if (written > 0)
             {
+                TruncateJournalFileIfEmpty();
                 Log.Replayed(_logger, written, _journal.Count);
             }
 
@@ -78,12 +79,6 @@ public sealed partial class RedisBudgetLedger
         {
             _replayLock.Release();
         }
-    }
-
-    private void Journal(JournalEntry entry)
-    {
-        _journal.Enqueue(entry);
-        Log.Journalled(_logger, entry.Reservation.TenantId, entry.Reservation.RequestId, _journal.Count);
     }
 
     private async Task ReplayLoopAsync()
@@ -126,8 +121,6 @@ public sealed partial class RedisBudgetLedger
         args[8] = TtlMilliseconds(WindowSpan.Containing(BudgetWindow.Month, r.ReservedAt));
         await LedgerScripts.Settle.EvaluateAsync(_client, keys, args, cancellationToken).ConfigureAwait(false);
     }
-
-    private sealed record JournalEntry(Reservation Reservation, EnergyCarbon Actual);
 
     private static partial class Log
     {

@@ -39,6 +39,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
 
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        LoadJournalFile();
         _replayLoop = Task.Run(ReplayLoopAsync);
     }
 

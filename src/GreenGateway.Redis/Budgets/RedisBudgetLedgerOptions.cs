@@ -35,6 +35,12 @@ public sealed record RedisBudgetLedgerOptions
     /// <summary>How often the journal is retried while it holds charges. Default 1 s.</summary>
     public TimeSpan ReplayInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A file that mirrors the journal, so that charges made during an outage survive a restart of the gateway
+    /// (they are replayed by the next ledger opened on the same file). One file per replica. Default null: memory only.
+    /// </summary>
+    public string? JournalPath { get; init; }
+
     /// <summary>Every problem with these options; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

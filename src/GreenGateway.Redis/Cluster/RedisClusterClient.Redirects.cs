@@ -29,6 +29,12 @@ public sealed partial class RedisClusterClient
                     QueueRefresh();
                 }
             }
+            catch (RedisConnectionException)
+            {
+                // The node may have failed over: a fresh map names its replacement for the next call.
+                QueueRefresh();
+                throw;
+            }
             catch (RedisServerException ex) when (redirects < MaxRedirects && ex.Prefix == "TRYAGAIN")
             {
                 // A multi-key command during resharding: the spec says to retry after a short while.

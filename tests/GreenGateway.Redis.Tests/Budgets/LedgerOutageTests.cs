@@ -130,6 +130,39 @@ public sealed class LedgerOutageTests
         Assert.True((await ledger.ReserveAsync(new ReserveRequest("closed", "after", new EnergyCarbon(1, 0), [], now), Token)).Admitted);
     }
 
+    [Fact]
+    public async Task JournalFile_KeepsOutageChargesAcrossAGatewayRestart()
+    {
+        await using var server = new RedisServerFixture();
+        var journal = Path.Combine(Directory.CreateTempSubdirectory("gg-journal-").FullName, "ledger.journal");
+        var options = new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailOpen, LocalSliceFraction = 1, JournalPath = journal, ReplayInterval = TimeSpan.FromMilliseconds(200) };
+        var now = DateTimeOffset.UtcNow;
+
+        // A gateway that runs while Redis is away, charges five requests, and stops before Redis returns.
+        await using (var connection = RedisConnection.Start(FastOptions(server)))
+        await using (var ledger = new RedisBudgetLedger(connection, options))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var outcome = await ledger.ReserveAsync(new ReserveRequest("restart", $"j{i}", new EnergyCarbon(2, 0), [], now), Token);
+                await ledger.SettleAsync(outcome.Reservation!, new EnergyCarbon(1 + i, 0.5), Token);
+            }
+
+            Assert.Equal(5, ledger.JournalLength);
+        }
+
+        // The next gateway on the same journal replays those charges once Redis is up.
+        await server.StartAsync();
+        await using var next = await RedisConnection.ConnectAsync(FastOptions(server), cancellationToken: Token);
+        await using var restarted = new RedisBudgetLedger(next, options);
+        await ConnectionLifecycleTests.WaitUntilAsync(() => restarted.JournalLength == 0);
+        var day = (await restarted.GetUsageAsync("restart", now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
+        Assert.Equal(15, day.Consumed.Joules, 6);
+        Assert.Equal(2.5, day.Consumed.GramsCo2e, 6);
+        await ConnectionLifecycleTests.WaitUntilAsync(() => new FileInfo(journal).Length == 0);
+        Directory.Delete(Path.GetDirectoryName(journal)!, recursive: true);
+    }
+
     private static async Task WaitForChargesAsync(Func<long> charged, long atLeast) =>
         await ConnectionLifecycleTests.WaitUntilAsync(() => charged() >= atLeast, 120);
 }
