@@ -12,6 +12,9 @@ public sealed record EngineOptions
     /// <summary>Prompt positions scored per forward pass when computing prompt log-probabilities. Default 64.</summary>
     public int PromptScoringChunk { get; init; } = 64;
 
+    /// <summary>Most prompt tokens in one prefill pass; longer prompts are prefilled in pieces. Default 512.</summary>
+    public int PrefillChunk { get; init; } = 512;
+
     /// <summary>Most sequences decoded together in one forward pass. Default 16.</summary>
     public int MaxBatchSize { get; init; } = 16;
 
@@ -26,6 +29,11 @@ public sealed record EngineOptions
         if (MaxContextTokens is < 1)
         {
             errors.Add($"MaxContextTokens must be at least 1, not {MaxContextTokens}");
+        }
+
+        if (PrefillChunk < 1)
+        {
+            errors.Add($"PrefillChunk must be at least 1, not {PrefillChunk}");
         }
 
         if (MaxBatchSize < 1)

@@ -39,7 +39,13 @@ public sealed partial class InferenceEngine
         }
 
         var logits = new float[Model.Config.VocabSize];
-        await ForwardAsync(cache, tokens, reuse, tokens.Length - reuse, logits, false, cancellationToken).ConfigureAwait(false);
+        // Long prompts go in chunks, so that activation buffers stay bounded; only the last chunk's logits are kept.
+        for (var start = reuse; start < tokens.Length; start += _options.PrefillChunk)
+        {
+            var count = Math.Min(_options.PrefillChunk, tokens.Length - start);
+            await ForwardAsync(cache, tokens, start, count, logits, false, cancellationToken).ConfigureAwait(false);
+        }
+
         _scheduler.DecoderStarted();
         try
         {

@@ -23,6 +23,18 @@ public sealed class InferenceEngineTests
     }
 
     [Fact]
+    public async Task GenerateAsync_PromptPrefilledInSmallChunks_StillGivesTheReferenceContinuation()
+    {
+        using var engine = EngineFactory.Create(options: new EngineOptions { PrefillChunk = 2 });
+        var prompt = ReferenceModelTests.PromptIds("llama", 1);
+        var expected = ReferenceData.Ints(ReferenceData.Root.GetProperty("models").GetProperty("llama").GetProperty("greedy")[1]);
+
+        var tokens = await EngineFactory.Collect(engine.GenerateAsync(prompt, Greedy32, TestContext.Current.CancellationToken));
+
+        Assert.Equal(expected, tokens.Select(static t => t.TokenId));
+    }
+
+    [Fact]
     public async Task GenerateAsync_Logprobs_AreLogSoftmaxOfTheReferenceLogits()
     {
         using var engine = EngineFactory.Create();
