@@ -29,4 +29,12 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
         // of later work report less energy against the same baseline).
         return new RequestFigures(figure, grams, figure.Joules, usage);
     }
+
+    /// <summary>Figures of work the gateway did itself (a cache lookup), against the baseline it stood in for.</summary>
+    public RequestFigures PriceMeasured(EnergyFigure figure, TokenUsage usage, CarbonIntensity grid, double baselineJoules)
+    {
+        // The gateway's own energy is facility energy too.
+        var facility = figure with { Joules = figure.Joules * energy.Pue };
+        return new RequestFigures(facility, carbon.Grams(facility.Joules, grid, TimeSpan.Zero), baselineJoules, usage);
+    }
 }

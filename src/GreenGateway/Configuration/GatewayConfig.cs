@@ -25,6 +25,8 @@ public sealed record GatewayConfig
 
     public RedisSettings Redis { get; init; } = new();
 
+    public CacheSettings Cache { get; init; } = new();
+
     public string DefaultUpstream =>
         PassThroughUpstream ?? (Upstreams.ContainsKey("default") ? "default" : Upstreams.Keys.Order(StringComparer.Ordinal).FirstOrDefault() ?? "default");
 
@@ -35,6 +37,11 @@ public sealed record GatewayConfig
         Energy.Validate(errors);
         Carbon.Validate(errors);
         Redis.Validate(errors);
+        Cache.Validate(errors);
+        if (Cache.Embedder == "upstream" && Cache.EmbeddingModel is { } embedding && !Models.ContainsKey(embedding))
+        {
+            errors.Add($"Cache.EmbeddingModel '{embedding}' is not one of Models (the embedder needs its upstream).");
+        }
         if (Upstreams.Count == 0)
         {
             errors.Add("Upstreams must define at least one upstream (or set GG_UPSTREAM_URL).");

@@ -32,7 +32,7 @@ internal sealed partial class ExchangeSettlement(IBudgetLedger ledger, GatewayMe
         }
 
         metrics.Completed(exchange, status);
-        Log.Completed(logger, exchange.Tenant.Id, exchange.Route.Model, GatewayExchange.Tier, status,
+        Log.Completed(logger, exchange.Tenant.Id, exchange.Route.Model, exchange.Tier, status,
             exchange.Figures?.Usage.PromptTokens ?? 0, exchange.Figures?.Usage.CompletionTokens ?? 0,
             charged.Joules, charged.GramsCo2e, exchange.Elapsed.TotalMilliseconds);
     }

@@ -14,7 +14,7 @@ namespace GreenGateway.Proxy;
 /// </summary>
 internal sealed class GatewayExchange(OpenAiRequest request, ModelRoute route, TenantPolicy tenant, CarbonIntensity grid)
 {
-    public const string Tier = "upstream";
+    public const string UpstreamTier = "upstream";
 
     public OpenAiRequest Request { get; } = request;
 
@@ -25,6 +25,12 @@ internal sealed class GatewayExchange(OpenAiRequest request, ModelRoute route, T
     public CarbonIntensity Grid { get; } = grid;
 
     public long StartedAt { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>The tier that answered: <c>upstream</c> unless an earlier tier did.</summary>
+    public string Tier { get; set; } = UpstreamTier;
+
+    /// <summary>The semantic cache query, when the request may be cached; a miss answered upstream is stored under it.</summary>
+    public GreenGateway.Core.Cache.CacheQuery? CacheQuery { get; set; }
 
     public Reservation? Reservation { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
+using GreenGateway.Cache;
 using GreenGateway.Configuration;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Requests;
@@ -29,6 +30,7 @@ internal sealed partial class GatewayProxyMiddleware(
     TimeProvider time,
     GatewayMetrics metrics,
     ExchangeSettlement settlement,
+    CacheTier cacheTier,
     ILogger<GatewayProxyMiddleware> logger)
 {
     private readonly GatewayConfig _config = options.Value;
@@ -67,6 +69,15 @@ internal sealed partial class GatewayProxyMiddleware(
 
         try
         {
+            if (TierAllowed(context, CacheTier.Name) && cacheTier.QueryFor(request!, tenant.Id) is { } query)
+            {
+                exchange.CacheQuery = query;
+                if (await cacheTier.TryAnswerAsync(context, exchange, query))
+                {
+                    return;
+                }
+            }
+
             RewriteBody(context, exchange);
             context.Features.Set(exchange);
             await ForwardAsync(context, exchange);
@@ -92,6 +103,32 @@ internal sealed partial class GatewayProxyMiddleware(
             "/v1/embeddings" => ApiKind.Embeddings,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// A request may narrow, never widen, the tiers it is served by with <c>X-GG-Tiers</c>
+    /// (comma-separated, e.g. <c>upstream</c> for the large model alone).
+    /// </summary>
+    private static bool TierAllowed(HttpContext context, string tier)
+    {
+        var header = context.Request.Headers["X-GG-Tiers"];
+        if (header.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var value in header)
+        {
+            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (string.Equals(part, tier, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private void RewriteBody(HttpContext context, GatewayExchange exchange)

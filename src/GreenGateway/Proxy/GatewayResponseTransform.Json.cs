@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
+using GreenGateway.Cache;
+using GreenGateway.Core.Cache;
 using GreenGateway.Core.Energy;
 using GreenGateway.Core.Requests;
 using GreenGateway.Errors;
@@ -38,6 +40,7 @@ internal static partial class GatewayResponseTransform
         var usage = ReadUsage(root?["usage"] as JsonObject) ?? CountUsage(exchange.Request, root);
         var figures = accountant.Price(exchange.Route, usage, ReportedJoules(response), exchange.Grid, exchange.Elapsed);
         exchange.Figures = figures;
+        var cacheable = exchange.CacheQuery is not null && root is not null ? Cacheable(root, figures) : null;
         if (root is not null)
         {
             if (root["usage"] is not JsonObject usageNode)
@@ -59,6 +62,26 @@ internal static partial class GatewayResponseTransform
         await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted);
+        if (cacheable is not null)
+        {
+            http.RequestServices.GetRequiredService<CacheTier>().Remember(exchange.CacheQuery!, cacheable);
+        }
+    }
+
+    /// <summary>What the cache keeps of a chat completion, or null when it should not be kept (no text, tool calls,
+    /// filtered). An answer cut at max_tokens is kept: max_tokens is part of the partition, so it answers only the same limit.</summary>
+    private static CachedAnswer? Cacheable(JsonObject root, RequestFigures figures)
+    {
+        var choice = root["choices"]?[0];
+        var content = choice?["message"]?["content"];
+        var finish = choice?["finish_reason"]?.GetValue<string>();
+        if (content is not JsonValue text || text.GetValueKind() != JsonValueKind.String || text.GetValue<string>().Length == 0 || finish is not ("stop" or "length" or null))
+        {
+            return null;
+        }
+
+        return new CachedAnswer(root["model"]?.GetValue<string>() ?? "", text.GetValue<string>(), finish, root.ToJsonString(),
+            figures.Usage.PromptTokens, figures.Usage.CompletionTokens, figures.Energy.Joules, figures.CarbonGrams);
     }
 
     private static void AddFigures(JsonObject usage, RequestFigures figures)
@@ -67,7 +90,7 @@ internal static partial class GatewayResponseTransform
         usage["carbon_gco2e"] = figures.CarbonGrams;
         usage["baseline_energy_joules"] = figures.BaselineJoules;
         usage["energy_method"] = figures.MethodName;
-        usage["tier"] = GatewayExchange.Tier;
+        usage["tier"] = GatewayExchange.UpstreamTier;
     }
 
     /// <summary>Token counts as the upstream reported them, or null when it reported none.</summary>

@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
+using GreenGateway.Cache;
+using GreenGateway.Core.Cache;
 using GreenGateway.Core.Energy;
 
 namespace GreenGateway.Proxy;
@@ -33,6 +35,10 @@ internal static partial class GatewayResponseTransform
                         await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
                         http.Response.BodyWriter.Write(done);
                         relay.HeldDone = null;
+                        if (relay.Cacheable() is { } answer)
+                        {
+                            http.RequestServices.GetRequiredService<CacheTier>().Remember(exchange.CacheQuery!, answer);
+                        }
                     }
                 }
 
@@ -94,6 +100,10 @@ internal static partial class GatewayResponseTransform
         private int _chunks;
         private byte[]? _firstChunk;
 
+        // The answer's text, assembled only when it may be cached.
+        private System.Text.StringBuilder? _content = exchange.CacheQuery is null ? null : new();
+        private string? _finishReason;
+
         /// <summary>The <c>[DONE]</c> event, held back until the exchange is settled.</summary>
         public byte[]? HeldDone { get; set; }
 
@@ -140,6 +150,7 @@ internal static partial class GatewayResponseTransform
             {
                 _chunks++;
                 _firstChunk ??= data.ToArray();
+                Collect(data);
             }
 
             output.Write(sseEvent);
@@ -168,6 +179,65 @@ internal static partial class GatewayResponseTransform
             {
                 AddFigures(usage, figures);
                 WriteEvent(chunk);
+            }
+        }
+
+        /// <summary>What the cache keeps of the streamed answer, or null when it should not be kept.</summary>
+        public CachedAnswer? Cacheable()
+        {
+            if (_content is not { Length: > 0 } || _finishReason is not ("stop" or "length" or null) || exchange.Figures is not { } figures || _firstChunk is null)
+            {
+                return null;
+            }
+
+            var first = JsonNode.Parse(_firstChunk) as JsonObject;
+            var model = first?["model"]?.GetValue<string>() ?? exchange.Route.UpstreamModel;
+            var content = _content.ToString();
+            var body = new JsonObject
+            {
+                ["id"] = first?["id"]?.DeepClone(),
+                ["object"] = "chat.completion",
+                ["created"] = first?["created"]?.DeepClone(),
+                ["model"] = model,
+                ["choices"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0,
+                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
+                    ["finish_reason"] = _finishReason,
+                }),
+            };
+            return new CachedAnswer(model, content, _finishReason, body.ToJsonString(), figures.Usage.PromptTokens, figures.Usage.CompletionTokens, figures.Energy.Joules, figures.CarbonGrams);
+        }
+
+        private void Collect(ReadOnlySpan<byte> data)
+        {
+            if (_content is null)
+            {
+                return;
+            }
+
+            try
+            {
+                var choice = JsonNode.Parse(data)?["choices"]?[0];
+                if (choice?["delta"]?["content"] is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+                {
+                    _content.Append(text.GetValue<string>());
+                }
+
+                if (choice?["delta"]?["tool_calls"] is not null)
+                {
+                    _content = null; // tool calls are not cached
+                    return;
+                }
+
+                if (choice?["finish_reason"] is JsonValue finish && finish.GetValueKind() == JsonValueKind.String)
+                {
+                    _finishReason = finish.GetValue<string>();
+                }
+            }
+            catch (JsonException)
+            {
+                _content = null;
             }
         }
 

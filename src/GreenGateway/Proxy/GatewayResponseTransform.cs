@@ -49,7 +49,7 @@ internal static partial class GatewayResponseTransform
         var headers = context.HttpContext.Response.Headers;
         headers.ContentLength = null;
         headers.Remove("Transfer-Encoding");
-        headers["X-GG-Tier"] = GatewayExchange.Tier;
+        headers["X-GG-Tier"] = GatewayExchange.UpstreamTier;
         if (exchange.DowngradedFrom is { } from)
         {
             headers["X-GG-Downgraded-From"] = from;

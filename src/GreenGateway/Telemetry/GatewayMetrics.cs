@@ -37,7 +37,7 @@ internal sealed class GatewayMetrics
         {
             { "tenant", exchange.Tenant.Id },
             { "model", exchange.Route.Model },
-            { "tier", GatewayExchange.Tier },
+            { "tier", exchange.Tier },
         };
         if (_duration.Enabled)
         {

@@ -66,9 +66,10 @@ internal sealed partial class FakeOpenAiUpstream
             for (var i = 0; i < pieces.Length; i++)
             {
                 var delta = chat ? (JsonNode)new JsonObject { ["content"] = pieces[i] } : null;
+                var finish = i == pieces.Length - 1 ? "stop" : null;
                 var choice = chat
-                    ? new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null }
-                    : new JsonObject { ["index"] = 0, ["text"] = pieces[i], ["finish_reason"] = null };
+                    ? new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }
+                    : new JsonObject { ["index"] = 0, ["text"] = pieces[i], ["finish_reason"] = finish };
                 await WriteChunkAsync(context, Chunk(model, chat, new JsonArray(choice), null));
                 if (model == "stream-break" && i == 1)
                 {

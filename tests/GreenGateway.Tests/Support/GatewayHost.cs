@@ -55,6 +55,9 @@ internal sealed class GatewayHost : IAsyncDisposable
             ["Upstreams:main:HealthCheckIntervalSeconds"] = "60",
             ["Upstreams:main:ResponseTimeoutSeconds"] = "30",
             ["PassThroughUpstream"] = "main",
+
+            // Most tests are about the upstream tier and repeat requests on purpose; cache tests turn it on.
+            ["Cache:Enabled"] = "false",
         };
         var i = 0;
         overrides["Upstreams:default:Destinations:0"] = destinations.First();
