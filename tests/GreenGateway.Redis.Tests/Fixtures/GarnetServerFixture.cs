@@ -15,11 +15,28 @@ public sealed class GarnetServerFixture : IRespServerFixture, IAsyncLifetime
 
     public ServerKind Kind => ServerKind.Garnet;
 
-    public int Port { get; } = ServerProcess.FreePort();
+    public int Port { get; private set; } = ServerProcess.FreePort();
 
     public string ConnectionString => $"redis://127.0.0.1:{Port}";
 
     public async ValueTask InitializeAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Most likely the port was taken between choosing and binding it: take another.
+                Port = ServerProcess.FreePort();
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
     {
         string[] serverArguments =
         [

@@ -17,9 +17,13 @@ public sealed class RedisServerFixture : IRespServerFixture, IAsyncLifetime
     {
     }
 
+    private readonly bool _withBusPort;
+    private bool _started;
+
     private RedisServerFixture(string[] extraArguments, bool withBusPort = false)
     {
         _extraArguments = extraArguments;
+        _withBusPort = withBusPort;
         Port = ServerProcess.FreePort(withBusPort);
     }
 
@@ -32,7 +36,7 @@ public sealed class RedisServerFixture : IRespServerFixture, IAsyncLifetime
     public static RedisServerFixture ClusterNode() =>
         new(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"], withBusPort: true);
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     public string ConnectionString => $"redis://127.0.0.1:{Port}";
 
@@ -40,7 +44,25 @@ public sealed class RedisServerFixture : IRespServerFixture, IAsyncLifetime
 
     public async ValueTask InitializeAsync() => await StartAsync();
 
+    /// <summary>Starts the server; a first start that finds its port taken meanwhile moves to another port (restarts keep theirs).</summary>
     public async Task StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync();
+                _started = true;
+                return;
+            }
+            catch (InvalidOperationException ex) when (!_started && attempt < 3 && ex.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                Port = ServerProcess.FreePort(_withBusPort);
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
     {
         string[] arguments =
         [

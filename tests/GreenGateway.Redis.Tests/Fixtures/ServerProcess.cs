@@ -171,7 +171,12 @@ internal sealed class ServerProcess : IAsyncDisposable
 
             if (await PingAsync(Port).ConfigureAwait(false))
             {
-                return;
+                // A server that failed to bind exits within moments; if it did, the PONG came from someone else.
+                await Task.Delay(250).ConfigureAwait(false);
+                if (!_process.HasExited)
+                {
+                    return;
+                }
             }
 
             await Task.Delay(100).ConfigureAwait(false);
