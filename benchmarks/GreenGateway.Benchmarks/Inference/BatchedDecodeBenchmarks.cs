@@ -8,6 +8,7 @@ namespace GreenGateway.Benchmarks.Inference;
 /// Decode throughput of the medium model when several sequences step together (what the engine's scheduler does
 /// for concurrent generations). Mean is the time of one step of all sequences: tokens per second = Sequences / Mean.
 /// </summary>
+[MinColumn]
 [WarmupCount(2)]
 [IterationCount(5)]
 public class BatchedDecodeBenchmarks

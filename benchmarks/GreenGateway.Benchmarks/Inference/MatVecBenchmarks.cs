@@ -4,6 +4,7 @@ using GreenGateway.Inference.Kernels;
 namespace GreenGateway.Benchmarks.Inference;
 
 /// <summary>One matrix-vector product of the medium model's MLP shape (2816 x 512) per storage format, one thread.</summary>
+[MinColumn]
 [WarmupCount(2)]
 [IterationCount(5)]
 public unsafe class MatVecBenchmarks

@@ -8,6 +8,7 @@ namespace GreenGateway.Benchmarks.Inference;
 /// Copy bandwidth counts bytes read plus bytes written (the STREAM convention); a decode step can go no faster
 /// than (weight bytes per token) / bandwidth.
 /// </summary>
+[MinColumn]
 [WarmupCount(2)]
 [IterationCount(5)]
 public class MemoryBandwidthBenchmarks

@@ -10,6 +10,7 @@ namespace GreenGateway.Benchmarks.Inference;
 /// compare decode with <see cref="MemoryBandwidthBenchmarks"/> from the same run.
 /// </summary>
 [MemoryDiagnoser(false)]
+[MinColumn]
 [WarmupCount(2)]
 [IterationCount(5)]
 public class TransformerBenchmarks

@@ -1,7 +1,7 @@
 namespace GreenGateway.Inference.Formats;
 
 /// <summary>Element types of stored tensors that the engine reads.</summary>
-public enum TensorDType
+internal enum TensorDType
 {
     F32,
     F16,

@@ -52,38 +52,3 @@ public sealed record EngineOptions
         }
     }
 }
-
-/// <summary>Thrown when a generation would take the KV caches past <see cref="EngineOptions.MaxKvCacheBytes"/>.</summary>
-public sealed class KvCacheBudgetExceededException(long requested, long inUse, long limit)
-    : InvalidOperationException(
-        $"KV cache budget exceeded: this sequence needs {requested:N0} bytes, {inUse:N0} of {limit:N0} are in use by other sequences.")
-{
-    public long RequestedBytes { get; } = requested;
-
-    public long InUseBytes { get; } = inUse;
-
-    public long LimitBytes { get; } = limit;
-}
-
-/// <summary>A KV cache counted against the engine's budget until disposed; pass it back to continue a sequence.</summary>
-public sealed class KvCacheLease : IDisposable
-{
-    private readonly InferenceEngine _engine;
-    private int _released;
-
-    internal KvCacheLease(InferenceEngine engine, Models.KvCache cache)
-    {
-        _engine = engine;
-        Cache = cache;
-    }
-
-    public Models.KvCache Cache { get; }
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            _engine.Release(Cache.ByteSize);
-        }
-    }
-}
