@@ -78,7 +78,7 @@ internal sealed partial class GatewayProxyMiddleware(
                 }
             }
 
-            RewriteBody(context, exchange);
+            RewriteBody(context, exchange, body);
             context.Features.Set(exchange);
             await ForwardAsync(context, exchange);
         }
@@ -131,23 +131,30 @@ internal sealed partial class GatewayProxyMiddleware(
         return false;
     }
 
-    private void RewriteBody(HttpContext context, GatewayExchange exchange)
+    private void RewriteBody(HttpContext context, GatewayExchange exchange, byte[] original)
     {
         var body = exchange.Request.Body;
-        body["model"] = exchange.Route.UpstreamModel;
-        if (exchange.Request.Stream)
+        var bytes = original;
+
+        // Only what must change is rewritten: the model name of an alias, and the usage request of a stream.
+        if (exchange.Request.Stream || !string.Equals(exchange.Route.UpstreamModel, exchange.Request.Model, StringComparison.Ordinal))
         {
-            // Ask for the usage chunk whatever the client asked: it is how a stream is priced. The relay
-            // drops it again for clients that did not ask for it.
-            var streamOptions = body["stream_options"] as JsonObject ?? [];
-            streamOptions["include_usage"] = true;
-            body["stream_options"] = streamOptions;
+            body["model"] = exchange.Route.UpstreamModel;
+            if (exchange.Request.Stream)
+            {
+                // Ask for the usage chunk whatever the client asked: it is how a stream is priced. The relay
+                // drops it again for clients that did not ask for it.
+                var streamOptions = body["stream_options"] as JsonObject ?? [];
+                streamOptions["include_usage"] = true;
+                body["stream_options"] = streamOptions;
+            }
+
+            bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+            context.Request.Headers.Remove("Content-Encoding");
         }
 
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
         context.Request.Body = new MemoryStream(bytes, writable: false);
         context.Request.ContentLength = bytes.Length;
-        context.Request.Headers.Remove("Content-Encoding");
         if (_config.Gateway.LogPrompts)
         {
             Log.Prompt(logger, exchange.Tenant.Id, exchange.Route.Model, System.Text.Encoding.UTF8.GetString(bytes));
