@@ -1,6 +1,8 @@
 using GreenGateway.Core.Cache;
 using GreenGateway.Redis.Connections;
 using GreenGateway.Redis.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GreenGateway.Redis.Cache;
 
@@ -19,10 +21,18 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     private readonly SemanticCacheOptions _options;
     private readonly RedisSemanticCacheOptions _redisOptions;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private VectorEngine? _engine;
 
-    public RedisSemanticCache(IRedisClient client, IEmbedder embedder, SemanticCacheOptions? options = null, RedisSemanticCacheOptions? redisOptions = null, TimeProvider? timeProvider = null)
+    public RedisSemanticCache(
+        IRedisClient client,
+        IEmbedder embedder,
+        SemanticCacheOptions? options = null,
+        RedisSemanticCacheOptions? redisOptions = null,
+        TimeProvider? timeProvider = null,
+        ILogger<RedisSemanticCache>? logger = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _client = client;
         _embedder = embedder;
         _options = options ?? new SemanticCacheOptions();
@@ -44,6 +54,10 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     /// <summary>The engine in use, once known (after the first lookup or store, or <see cref="DetectEngineAsync"/>).</summary>
     public VectorEngine? Engine => _engine;
 
+    /// <summary>
+    /// Exact match, then nearest neighbour. The cache is an optimisation: while Redis is unreachable
+    /// (<see cref="RedisConnectionException"/>) a lookup is a miss and a store is skipped, never an error.
+    /// </summary>
     public async ValueTask<CacheLookupResult> LookupAsync(CacheQuery query, CancellationToken cancellationToken)
     {
         if (_options.Bypasses(query))
@@ -51,6 +65,38 @@ public sealed partial class RedisSemanticCache : ISemanticCache
             return CacheLookupResult.Bypass;
         }
 
+        try
+        {
+            return await LookupCoreAsync(query, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException ex)
+        {
+            Log.Unavailable(_logger, "lookup", ex.Message);
+            return CacheLookupResult.Miss;
+        }
+    }
+
+    public async ValueTask<bool> StoreAsync(CacheQuery query, CachedAnswer answer, CancellationToken cancellationToken)
+    {
+        if (_options.Bypasses(query))
+        {
+            return false;
+        }
+
+        try
+        {
+            await StoreCoreAsync(query, answer, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisConnectionException ex)
+        {
+            Log.Unavailable(_logger, "store", ex.Message);
+            return false;
+        }
+    }
+
+    private async ValueTask<CacheLookupResult> LookupCoreAsync(CacheQuery query, CancellationToken cancellationToken)
+    {
         var engine = await DetectEngineAsync(cancellationToken).ConfigureAwait(false);
         var keys = new PartitionKeys(_redisOptions.KeyPrefix, query.Partition, _embedder.Name);
         var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
@@ -78,13 +124,8 @@ public sealed partial class RedisSemanticCache : ISemanticCache
             : await RescoreCandidatesAsync(keys, engine, embedding, searched, threshold, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<bool> StoreAsync(CacheQuery query, CachedAnswer answer, CancellationToken cancellationToken)
+    private async ValueTask StoreCoreAsync(CacheQuery query, CachedAnswer answer, CancellationToken cancellationToken)
     {
-        if (_options.Bypasses(query))
-        {
-            return false;
-        }
-
         var engine = await DetectEngineAsync(cancellationToken).ConfigureAwait(false);
         var keys = new PartitionKeys(_redisOptions.KeyPrefix, query.Partition, _embedder.Name);
         var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
@@ -117,31 +158,6 @@ public sealed partial class RedisSemanticCache : ISemanticCache
         }
 
         await SweepAsync(keys, engine, now, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary>Finds out once whether the server has vector sets (VCARD answers) and whose scale its VSIM uses (Garnet announces itself in INFO).</summary>
-    public async ValueTask<VectorEngine> DetectEngineAsync(CancellationToken cancellationToken)
-    {
-        if (_engine is { } known)
-        {
-            return known;
-        }
-
-        VectorEngine engine;
-        try
-        {
-            await _client.ExecuteAsync("VCARD", [$"{_redisOptions.KeyPrefix}:probe"], cancellationToken).ConfigureAwait(false);
-            var info = (await _client.ExecuteAsync("INFO", ["server"], cancellationToken).ConfigureAwait(false)).AsString() ?? string.Empty;
-            engine = info.Contains("garnet_version", StringComparison.Ordinal) ? VectorEngine.Garnet : VectorEngine.Redis;
-        }
-        catch (RedisServerException) when (_redisOptions.SearchMode == VectorSearchMode.Auto)
-        {
-            engine = VectorEngine.None;
-        }
-
-        _engine = engine;
-        return engine;
     }
 
     private async ValueTask<CacheEntry?> ReadEntryAsync(PartitionKeys keys, string id, CancellationToken cancellationToken)
