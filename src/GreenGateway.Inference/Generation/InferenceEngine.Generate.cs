@@ -29,7 +29,23 @@ public sealed partial class InferenceEngine
             throw new ArgumentException("the prompt needs at least one token.", nameof(prompt));
         }
 
-        var cache = lease.Cache;
+        lease.Enter();
+        try
+        {
+            await foreach (var token in GenerateInLeaseAsync(lease.Cache, prompt, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return token;
+            }
+        }
+        finally
+        {
+            lease.Exit();
+        }
+    }
+
+    private async IAsyncEnumerable<GeneratedToken> GenerateInLeaseAsync(Models.KvCache cache, IReadOnlyList<int> prompt, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var tokens = prompt.ToArray();
         var reuse = Math.Min(cache.CommonPrefixLength(tokens), tokens.Length - 1);
         cache.Truncate(reuse);

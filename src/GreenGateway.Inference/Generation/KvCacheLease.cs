@@ -5,6 +5,7 @@ public sealed class KvCacheLease : IDisposable
 {
     private readonly InferenceEngine _engine;
     private int _released;
+    private int _busy;
 
     internal KvCacheLease(InferenceEngine engine, Models.KvCache cache)
     {
@@ -13,6 +14,17 @@ public sealed class KvCacheLease : IDisposable
     }
 
     public Models.KvCache Cache { get; }
+
+    /// <summary>Marks the cache as used by a generation; a second generation on the same lease at once is an error.</summary>
+    internal void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException("this KV cache is already in use by another generation.");
+        }
+    }
+
+    internal void Exit() => Volatile.Write(ref _busy, 0);
 
     public void Dispose()
     {

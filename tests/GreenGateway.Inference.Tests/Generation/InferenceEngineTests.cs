@@ -178,6 +178,21 @@ public sealed class InferenceEngineTests
     }
 
     [Fact]
+    public async Task GenerateAsync_TwoGenerationsOnOneLease_SecondIsRefused()
+    {
+        using var engine = EngineFactory.Create();
+        var ct = TestContext.Current.CancellationToken;
+        using var lease = engine.RentCache(64);
+        var prompt = ReferenceModelTests.PromptIds("llama", 0);
+        await using var first = engine.GenerateAsync(lease, prompt, Greedy32, ct).GetAsyncEnumerator(ct);
+        Assert.True(await first.MoveNextAsync());
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Ids(engine, lease, prompt, Greedy32, ct));
+
+        Assert.True(await first.MoveNextAsync());
+    }
+
+    [Fact]
     public async Task ScorePromptAsync_EveryPosition_MatchesLogSoftmaxOfReferencePrefill()
     {
         using var engine = EngineFactory.Create(options: new EngineOptions { PromptScoringChunk = 3 });
