@@ -22,6 +22,19 @@ public sealed partial class Tokenizer
             throw new NotSupportedException($"unsupported tokenizer model '{type}'; only BPE is supported.");
         }
 
+        foreach (var option in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
+        {
+            if (model.TryGetProperty(option, out var v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0)
+            {
+                throw new NotSupportedException($"BPE option {option} is not supported (byte-level BPE does not use it).");
+            }
+        }
+
+        if (model.TryGetProperty("byte_fallback", out var fallback) && fallback.ValueKind == JsonValueKind.True)
+        {
+            throw new NotSupportedException("BPE with byte_fallback (SentencePiece-style vocabularies) is not supported; only byte-level BPE is.");
+        }
+
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in model.GetProperty("vocab").EnumerateObject())
         {
