@@ -1,0 +1,73 @@
+using GreenGateway.Core.Cache;
+using GreenGateway.Redis.Budgets;
+using GreenGateway.Redis.Cache;
+using GreenGateway.Redis.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GreenGateway.Redis;
+
+/// <summary>Options of <see cref="RedisSharedState"/>: the ledger's and the cache's, and the embedder to use.</summary>
+public sealed record RedisSharedStateOptions
+{
+    /// <summary>Ledger options. Default <c>new RedisBudgetLedgerOptions()</c> (fail-open, 10 % slice).</summary>
+    public RedisBudgetLedgerOptions Ledger { get; init; } = new();
+
+    /// <summary>Cache policy. Default <c>new SemanticCacheOptions()</c>.</summary>
+    public SemanticCacheOptions Cache { get; init; } = new();
+
+    /// <summary>Cache storage options. Default <c>new RedisSemanticCacheOptions()</c>.</summary>
+    public RedisSemanticCacheOptions CacheStore { get; init; } = new();
+
+    /// <summary>The embedder; null for the built-in <see cref="HashedNGramEmbedder"/>. Default null.</summary>
+    public IEmbedder? Embedder { get; init; }
+}
+
+/// <summary>
+/// Everything the gateway keeps in Redis, from one connection string (GG_REDIS_URL): the client, the budget ledger
+/// and the semantic cache. When Redis is unreachable at start-up and the ledger is fail-open, the gateway starts
+/// anyway on a client that keeps connecting in the background; fail-closed refuses to start instead.
+/// </summary>
+public sealed class RedisSharedState : IAsyncDisposable
+{
+    private RedisSharedState(IRedisClient client, RedisBudgetLedger ledger, RedisSemanticCache cache)
+    {
+        Client = client;
+        Ledger = ledger;
+        Cache = cache;
+    }
+
+    public IRedisClient Client { get; }
+
+    public RedisBudgetLedger Ledger { get; }
+
+    public RedisSemanticCache Cache { get; }
+
+    /// <exception cref="FormatException">The connection string is malformed.</exception>
+    /// <exception cref="RedisConnectionException">Redis is unreachable and the ledger is fail-closed.</exception>
+    public static async Task<RedisSharedState> ConnectAsync(string connectionString, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new RedisSharedStateOptions();
+        loggers ??= NullLoggerFactory.Instance;
+        var logger = loggers.CreateLogger<RedisSharedState>();
+        IRedisClient client;
+        try
+        {
+            client = await RedisClientFactory.ConnectAsync(connectionString, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException) when (options.Ledger.FailMode == LedgerFailMode.FailOpen)
+        {
+            client = RedisClientFactory.Start(connectionString, logger);
+        }
+
+        var ledger = new RedisBudgetLedger(client, options.Ledger, TimeProvider.System, loggers.CreateLogger<RedisBudgetLedger>());
+        var cache = new RedisSemanticCache(client, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, TimeProvider.System, loggers.CreateLogger<RedisSemanticCache>());
+        return new RedisSharedState(client, ledger, cache);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Ledger.DisposeAsync().ConfigureAwait(false);
+        await Client.DisposeAsync().ConfigureAwait(false);
+    }
+}
