@@ -21,6 +21,9 @@ public sealed record RedisSharedStateOptions
 
     /// <summary>The embedder; null for the built-in <see cref="HashedNGramEmbedder"/>. Default null.</summary>
     public IEmbedder? Embedder { get; init; }
+
+    /// <summary>Instruments (<c>new RedisMetrics(meterFactory)</c>); null for none. Default null.</summary>
+    public RedisMetrics? Metrics { get; init; }
 }
 
 /// <summary>
@@ -53,15 +56,16 @@ public sealed class RedisSharedState : IAsyncDisposable
         IRedisClient client;
         try
         {
-            client = await RedisClientFactory.ConnectAsync(connectionString, logger, cancellationToken).ConfigureAwait(false);
+            client = await RedisClientFactory.ConnectAsync(connectionString, logger, cancellationToken, options.Metrics).ConfigureAwait(false);
         }
         catch (RedisConnectionException) when (options.Ledger.FailMode == LedgerFailMode.FailOpen)
         {
-            client = RedisClientFactory.Start(connectionString, logger);
+            client = RedisClientFactory.Start(connectionString, logger, options.Metrics);
         }
 
-        var ledger = new RedisBudgetLedger(client, options.Ledger, TimeProvider.System, loggers.CreateLogger<RedisBudgetLedger>());
-        var cache = new RedisSemanticCache(client, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, TimeProvider.System, loggers.CreateLogger<RedisSemanticCache>());
+        var ledger = new RedisBudgetLedger(client, options.Ledger, TimeProvider.System, loggers.CreateLogger<RedisBudgetLedger>(), options.Metrics);
+        var cache = new RedisSemanticCache(
+            client, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, TimeProvider.System, loggers.CreateLogger<RedisSemanticCache>(), options.Metrics);
         return new RedisSharedState(client, ledger, cache);
     }
 

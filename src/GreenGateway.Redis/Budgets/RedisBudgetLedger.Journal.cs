@@ -32,6 +32,7 @@ public sealed partial class RedisBudgetLedger
         }
 
         Log.Journalled(_logger, entry.Reservation.TenantId, entry.Reservation.RequestId, _journal.Count);
+        _metrics?.Journalled();
     }
 
     private void LoadJournalFile()

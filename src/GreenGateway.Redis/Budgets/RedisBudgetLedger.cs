@@ -26,10 +26,17 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
     private readonly SemaphoreSlim _replayLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _replayLoop;
+    private readonly RedisMetrics? _metrics;
 
-    public RedisBudgetLedger(IRedisClient client, RedisBudgetLedgerOptions? options = null, TimeProvider? timeProvider = null, ILogger<RedisBudgetLedger>? logger = null)
+    public RedisBudgetLedger(
+        IRedisClient client,
+        RedisBudgetLedgerOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger<RedisBudgetLedger>? logger = null,
+        RedisMetrics? metrics = null)
     {
         _client = client;
+        _metrics = metrics;
         _options = options ?? new RedisBudgetLedgerOptions();
         var errors = _options.Validate();
         if (errors.Count > 0)
@@ -105,6 +112,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
         {
             _localReservations[request.RequestId] = 0;
             Log.AdmittedLocally(_logger, request.TenantId, request.RequestId);
+            _metrics?.AdmittedLocally();
         }
 
         return outcome;

@@ -22,6 +22,7 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     private readonly RedisSemanticCacheOptions _redisOptions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RedisMetrics? _metrics;
     private VectorEngine? _engine;
 
     public RedisSemanticCache(
@@ -30,8 +31,10 @@ public sealed partial class RedisSemanticCache : ISemanticCache
         SemanticCacheOptions? options = null,
         RedisSemanticCacheOptions? redisOptions = null,
         TimeProvider? timeProvider = null,
-        ILogger<RedisSemanticCache>? logger = null)
+        ILogger<RedisSemanticCache>? logger = null,
+        RedisMetrics? metrics = null)
     {
+        _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _client = client;
         _embedder = embedder;
@@ -62,16 +65,25 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     {
         if (_options.Bypasses(query))
         {
+            _metrics?.CacheLookup("bypass");
             return CacheLookupResult.Bypass;
         }
 
         try
         {
-            return await LookupCoreAsync(query, cancellationToken).ConfigureAwait(false);
+            var result = await LookupCoreAsync(query, cancellationToken).ConfigureAwait(false);
+            _metrics?.CacheLookup(result.Kind switch
+            {
+                CacheLookupKind.ExactHit => "exact",
+                CacheLookupKind.SemanticHit => "semantic",
+                _ => "miss",
+            });
+            return result;
         }
         catch (RedisConnectionException ex)
         {
             Log.Unavailable(_logger, "lookup", ex.Message);
+            _metrics?.CacheLookup("unavailable");
             return CacheLookupResult.Miss;
         }
     }

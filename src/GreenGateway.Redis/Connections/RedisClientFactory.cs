@@ -12,9 +12,9 @@ public static class RedisClientFactory
     /// </summary>
     /// <exception cref="FormatException">The connection string is malformed.</exception>
     /// <exception cref="RedisConnectionException">The server cannot be reached or refused the handshake.</exception>
-    public static async Task<IRedisClient> ConnectAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<IRedisClient> ConnectAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default, RedisMetrics? metrics = null)
     {
-        var options = RedisOptions.Parse(connectionString);
+        var options = RedisOptions.Parse(connectionString) with { Metrics = metrics };
         var probe = await RedisConnection.ConnectAsync(options, logger, cancellationToken).ConfigureAwait(false);
         bool isCluster;
         try
@@ -46,6 +46,6 @@ public static class RedisClientFactory
     /// Returns at once with a single-endpoint client that connects (and reconnects) in the background, for a gateway
     /// that must start while Redis is away (the ledger then runs on its fail mode). Not for Redis Cluster.
     /// </summary>
-    public static IRedisClient Start(string connectionString, ILogger? logger = null) =>
-        RedisConnection.Start(RedisOptions.Parse(connectionString), logger);
+    public static IRedisClient Start(string connectionString, ILogger? logger = null, RedisMetrics? metrics = null) =>
+        RedisConnection.Start(RedisOptions.Parse(connectionString) with { Metrics = metrics }, logger);
 }

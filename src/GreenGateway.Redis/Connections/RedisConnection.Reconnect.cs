@@ -16,6 +16,7 @@ public sealed partial class RedisConnection
 
         _lastError = reason;
         Log.ConnectionLost(_logger, Options.EndPointText, reason.Message);
+        Options.Metrics?.ConnectionFailed(Options.EndPointText, reason);
         StartReconnect();
     }
 
@@ -39,6 +40,7 @@ public sealed partial class RedisConnection
                 var physical = await PhysicalConnection.ConnectAsync(Options, _onPush, OnFailed, _disposed.Token).ConfigureAwait(false);
                 await ActivateAsync(physical, _disposed.Token).ConfigureAwait(false);
                 Log.Reconnected(_logger, Options.EndPointText, attempt);
+                Options.Metrics?.Reconnected(Options.EndPointText);
                 return;
             }
             catch (OperationCanceledException) when (_disposed.IsCancellationRequested)

@@ -61,6 +61,9 @@ public sealed partial record RedisOptions
     /// <summary>Parser bounds. Default <see cref="RespLimits.Default"/>.</summary>
     public RespLimits Limits { get; init; } = RespLimits.Default;
 
+    /// <summary>Instruments to report connection failures and reconnects on; null for none. Default null.</summary>
+    public RedisMetrics? Metrics { get; init; }
+
     /// <summary>Time source for timeouts. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

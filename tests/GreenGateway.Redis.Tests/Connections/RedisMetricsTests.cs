@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using GreenGateway.Core.Budgets;
+using GreenGateway.Core.Cache;
+using GreenGateway.Redis.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GreenGateway.Redis.Tests.Connections;
+
+public sealed class RedisMetricsTests
+{
+    [Fact]
+    public async Task OutageAndCacheTraffic_AreCounted()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new RedisMetrics(services.GetRequiredService<IMeterFactory>());
+        var counts = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == RedisMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var name = instrument.Name;
+            foreach (var tag in tags)
+            {
+                if (tag.Key is "result" or "reason")
+                {
+                    name += ":" + tag.Value;
+                }
+            }
+
+            counts.AddOrUpdate(name, value, (_, total) => total + value);
+        });
+        listener.Start();
+
+        await using var server = new RedisServerFixture();
+        await server.StartAsync();
+        await using var state = await RedisSharedState.ConnectAsync(server.ConnectionString, new RedisSharedStateOptions { Metrics = metrics }, cancellationToken: token);
+        var query = new CacheQuery(new CachePartition("m", "m", "p", "c"), "how are you", 0);
+        await state.Cache.LookupAsync(query, token);
+        await server.StopAsync();
+        await ConnectionLifecycleTests.WaitUntilAsync(() => !state.Client.IsConnected);
+        await state.Ledger.ReserveAsync(new ReserveRequest("m", "1", new EnergyCarbon(1, 0), [], DateTimeOffset.UtcNow), token);
+        await server.StartAsync();
+        await ConnectionLifecycleTests.WaitUntilAsync(() => state.Client.IsConnected);
+        await ConnectionLifecycleTests.WaitUntilAsync(() => counts.ContainsKey("gg.redis.reconnects"));
+
+        Assert.Equal(1, counts.GetValueOrDefault("gg.cache.lookups:miss"));
+        Assert.Equal(1, counts.GetValueOrDefault("gg.ledger.local_admissions"));
+        Assert.True(counts.GetValueOrDefault("gg.redis.connection.failures:closed") >= 1);
+    }
+}
