@@ -30,8 +30,12 @@ public class TransformerBenchmarks
     [Params(WeightFormat.F32, WeightFormat.Int8)]
     public WeightFormat Weights { get; set; }
 
-    [Params(1, 2)]
+    /// <summary>Kernel threads: 1 and 2, or the list in GG_BENCH_THREADS (e.g. "1,2,4,8" on a larger machine).</summary>
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
+
+    public static IEnumerable<int> ThreadCounts =>
+        (Environment.GetEnvironmentVariable("GG_BENCH_THREADS") ?? "1,2").Split(',').Select(int.Parse);
 
     [GlobalSetup]
     public void Setup()
