@@ -48,19 +48,24 @@ public sealed class RedisSharedState : IAsyncDisposable
 
     /// <exception cref="FormatException">The connection string is malformed.</exception>
     /// <exception cref="RedisConnectionException">Redis is unreachable and the ledger is fail-closed.</exception>
-    public static async Task<RedisSharedState> ConnectAsync(string connectionString, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
+    public static Task<RedisSharedState> ConnectAsync(string connectionString, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(RedisOptions.Parse(connectionString), options, loggers, cancellationToken);
+
+    /// <summary>As the connection-string overload, from options already parsed and adjusted (for example <c>ConnectTimeout</c> from configuration).</summary>
+    public static async Task<RedisSharedState> ConnectAsync(RedisOptions redisOptions, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
         options ??= new RedisSharedStateOptions();
+        redisOptions = redisOptions with { Metrics = options.Metrics ?? redisOptions.Metrics };
         loggers ??= NullLoggerFactory.Instance;
         var logger = loggers.CreateLogger<RedisSharedState>();
         IRedisClient client;
         try
         {
-            client = await RedisClientFactory.ConnectAsync(connectionString, logger, cancellationToken, options.Metrics).ConfigureAwait(false);
+            client = await RedisClientFactory.ConnectAsync(redisOptions, logger, cancellationToken).ConfigureAwait(false);
         }
         catch (RedisConnectionException) when (options.Ledger.FailMode == LedgerFailMode.FailOpen)
         {
-            client = RedisClientFactory.Start(connectionString, logger, options.Metrics);
+            client = RedisClientFactory.Start(redisOptions, logger);
         }
 
         var ledger = new RedisBudgetLedger(client, options.Ledger, TimeProvider.System, loggers.CreateLogger<RedisBudgetLedger>(), options.Metrics);

@@ -41,6 +41,15 @@ public sealed record RedisBudgetLedgerOptions
     /// </summary>
     public string? JournalPath { get; init; }
 
+    /// <summary>Reads the configuration spelling: "fail-open" or "fail-closed" (case-insensitive; "FailOpen" and "FailClosed" too).</summary>
+    /// <exception cref="FormatException">Neither.</exception>
+    public static LedgerFailMode ParseFailMode(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "fail-open" or "failopen" => LedgerFailMode.FailOpen,
+        "fail-closed" or "failclosed" => LedgerFailMode.FailClosed,
+        _ => throw new FormatException($"Redis fail mode '{text}' is neither 'fail-open' nor 'fail-closed'."),
+    };
+
     /// <summary>Every problem with these options; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -12,9 +12,12 @@ public static class RedisClientFactory
     /// </summary>
     /// <exception cref="FormatException">The connection string is malformed.</exception>
     /// <exception cref="RedisConnectionException">The server cannot be reached or refused the handshake.</exception>
-    public static async Task<IRedisClient> ConnectAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default, RedisMetrics? metrics = null)
+    public static Task<IRedisClient> ConnectAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default, RedisMetrics? metrics = null) =>
+        ConnectAsync(RedisOptions.Parse(connectionString) with { Metrics = metrics }, logger, cancellationToken);
+
+    /// <summary>As <see cref="ConnectAsync(string, ILogger?, CancellationToken, RedisMetrics?)"/>, from options already parsed (and adjusted, for example ConnectTimeout from configuration).</summary>
+    public static async Task<IRedisClient> ConnectAsync(RedisOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
-        var options = RedisOptions.Parse(connectionString) with { Metrics = metrics };
         var probe = await RedisConnection.ConnectAsync(options, logger, cancellationToken).ConfigureAwait(false);
         bool isCluster;
         try
@@ -48,4 +51,7 @@ public static class RedisClientFactory
     /// </summary>
     public static IRedisClient Start(string connectionString, ILogger? logger = null, RedisMetrics? metrics = null) =>
         RedisConnection.Start(RedisOptions.Parse(connectionString) with { Metrics = metrics }, logger);
+
+    /// <summary>As <see cref="Start(string, ILogger?, RedisMetrics?)"/>, from options already parsed.</summary>
+    public static IRedisClient Start(RedisOptions options, ILogger? logger = null) => RedisConnection.Start(options, logger);
 }
