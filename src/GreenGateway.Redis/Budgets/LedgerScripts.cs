@@ -12,13 +12,15 @@ internal static class LedgerScripts
     /// <summary>
     /// KEYS: minute, hour, day, month hashes; reservation key. ARGV: estimate j, g; TTL ms of each window
     /// and of the reservation; then per window its joule and gram limit ('' = none).
+    /// ARGV 16-19: the order in which to check windows (1-based indices), computed by the caller so that the first
+    /// spent one found is the one that resets last, ties going to the limit listed first, exactly as
+    /// <see cref="GreenGateway.Core.Budgets.InMemoryBudgetLedger"/> and <see cref="GreenGateway.Core.Budgets.ReserveOutcome"/> have it.
     /// Returns {1, 0} admitted, {1, -1} already admitted (retried reserve), {0, i} refused by window i (1-based).
-    /// Windows are checked longest first, so that a refusal names the spent window that resets last, as
-    /// <see cref="GreenGateway.Core.Budgets.ReserveOutcome"/> asks.
     /// </summary>
     public static readonly RedisScript Reserve = new("""
         if redis.call('EXISTS', KEYS[5]) == 1 then return {1, -1} end
-        for i = 4, 1, -1 do
+        for n = 16, 19 do
+          local i = tonumber(ARGV[n])
           local lj = ARGV[6 + 2 * i]
           local lg = ARGV[7 + 2 * i]
           if lj ~= '' or lg ~= '' then

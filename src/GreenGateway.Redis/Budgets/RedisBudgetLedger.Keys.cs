@@ -48,6 +48,57 @@ public sealed partial class RedisBudgetLedger
         }
     }
 
+    /// <summary>
+    /// Window indices (1-based) in checking order: limited windows by end time, latest first, ties in the order their
+    /// limits are listed; then the unlimited ones. The script reports the first spent window in this order.
+    /// </summary>
+    private static void WriteCheckOrder(IReadOnlyList<BudgetLimit> limits, DateTimeOffset now, Span<RedisArg> destination)
+    {
+        Span<int> firstListed = [int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue];
+        for (var i = limits.Count - 1; i >= 0; i--)
+        {
+            firstListed[(int)limits[i].Window] = i;
+        }
+
+        Span<int> order = [0, 1, 2, 3];
+        Span<long> ends = stackalloc long[4];
+        for (var w = 0; w < 4; w++)
+        {
+            ends[w] = WindowSpan.Containing(WindowSpan.All[w], now).End.UtcTicks;
+        }
+
+        // Insertion sort of four: limited before unlimited, later end first, then earlier listing.
+        for (var i = 1; i < 4; i++)
+        {
+            var current = order[i];
+            var j = i - 1;
+            while (j >= 0 && ChecksBefore(current, order[j], firstListed, ends))
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            order[j + 1] = current;
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            destination[i] = order[i] + 1;
+        }
+    }
+
+    private static bool ChecksBefore(int a, int b, ReadOnlySpan<int> firstListed, ReadOnlySpan<long> ends)
+    {
+        var aLimited = firstListed[a] != int.MaxValue;
+        var bLimited = firstListed[b] != int.MaxValue;
+        if (aLimited != bLimited)
+        {
+            return aLimited;
+        }
+
+        return ends[a] != ends[b] ? ends[a] > ends[b] : firstListed[a] < firstListed[b];
+    }
+
     /// <summary>Fixed-point text (no exponent), which every server's HINCRBYFLOAT and Lua tonumber accept.</summary>
     private static string Format(double value) => value.ToString("0.#########", CultureInfo.InvariantCulture);
 

@@ -74,7 +74,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
     {
         var estimate = request.Estimate.AtLeastZero();
         var keys = new RedisArg[5];
-        var args = new RedisArg[15];
+        var args = new RedisArg[19];
         args[0] = Format(estimate.Joules);
         args[1] = Format(estimate.GramsCo2e);
         for (var i = 0; i < 4; i++)
@@ -87,6 +87,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
         keys[4] = RequestKey(request.TenantId, "res", request.RequestId);
         args[6] = TtlMilliseconds(WindowSpan.Containing(BudgetWindow.Month, request.Now));
         WriteLimits(request.Limits, args.AsSpan(7));
+        WriteCheckOrder(request.Limits, request.Now, args.AsSpan(15));
 
         var reply = await LedgerScripts.Reserve.EvaluateAsync(_client, keys, args, cancellationToken).ConfigureAwait(false);
         var items = reply.Items;

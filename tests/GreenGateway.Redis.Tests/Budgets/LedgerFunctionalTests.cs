@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
@@ -103,6 +105,85 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
             Assert.Equal(want[w].Consumed.GramsCo2e, got[w].Consumed.GramsCo2e, 5);
             Assert.Equal(want[w].Reserved.Joules, got[w].Reserved.Joules, 5);
             Assert.Equal(want[w].Reserved.GramsCo2e, got[w].Reserved.GramsCo2e, 5);
+        }
+    }
+
+    [Theory]
+    [InlineData(BudgetWindow.Day, BudgetWindow.Hour, BudgetWindow.Month)]
+    [InlineData(BudgetWindow.Month, BudgetWindow.Day, BudgetWindow.Hour)]
+    [InlineData(BudgetWindow.Hour, BudgetWindow.Month, BudgetWindow.Day)]
+    public async Task WindowsEndingTogether_RefuseWithTheLimitListedFirst_AsTheEmbeddedLedgerDoes(BudgetWindow first, BudgetWindow second, BudgetWindow third)
+    {
+        // 23:30 on the last day of a month: the hour, the day and the month all end at midnight.
+        var now = new DateTimeOffset(2026, 3, 31, 23, 30, 0, TimeSpan.Zero);
+        BudgetLimit[] limits = [new(first, 1, null), new(second, 1, null), new(third, 1, null)];
+        var embedded = new InMemoryBudgetLedger();
+        foreach (var ledger in new IBudgetLedger[] { embedded, Ledger })
+        {
+            Assert.True((await ledger.ReserveAsync(new ReserveRequest(_tenant + "-tie", "t1", new EnergyCarbon(2, 0), limits, now), Token)).Admitted);
+        }
+
+        var want = await embedded.ReserveAsync(new ReserveRequest(_tenant + "-tie", "t2", new EnergyCarbon(1, 0), limits, now), Token);
+        var got = await Ledger.ReserveAsync(new ReserveRequest(_tenant + "-tie", "t2", new EnergyCarbon(1, 0), limits, now), Token);
+        Assert.Equal(first, want.SpentWindow);
+        Assert.Equal(want.SpentWindow, got.SpentWindow);
+        Assert.Equal(want.RetryAt, got.RetryAt);
+    }
+
+    [Fact]
+    public async Task GeneratedOperationSequences_AgreeWithTheEmbeddedLedger_IncludingRepeatedSettles()
+    {
+        // Kind 0..5: reserve (0-2), settle an open reservation (3-4), settle an already settled one again (5).
+        var operation = Gen.Choose(0, 5).SelectMany(kind => Gen.Choose(0, 20).SelectMany(est => Gen.Choose(0, 20).SelectMany(act =>
+            Gen.Choose(0, 1000).Select(pick => (Kind: kind, Estimate: est / 2.0, Actual: act / 2.0, Pick: pick)))));
+        var sequences = Gen.Choose(5, 40).SelectMany(n => Gen.ArrayOf(operation, n)).Sample(25);
+        BudgetLimit[] limits = [new(BudgetWindow.Hour, 30, null), new(BudgetWindow.Day, null, 3)];
+        var now = DateTimeOffset.UtcNow;
+        var sequenceNumber = 0;
+        foreach (var sequence in sequences)
+        {
+            var tenant = $"{_tenant}-g{sequenceNumber++}";
+            var embedded = new InMemoryBudgetLedger();
+            var open = new List<Reservation>();
+            var settled = new List<Reservation>();
+            for (var i = 0; i < sequence.Length; i++)
+            {
+                var (kind, estimate, actual, pick) = sequence[i];
+                if (kind <= 2 || (kind <= 4 && open.Count == 0) || (kind == 5 && settled.Count == 0))
+                {
+                    var request = new ReserveRequest(tenant, $"o{i}", new EnergyCarbon(estimate, estimate / 10), limits, now);
+                    var want = await embedded.ReserveAsync(request, Token);
+                    var got = await Ledger.ReserveAsync(request, Token);
+                    Assert.Equal(want.SpentWindow, got.SpentWindow);
+                    if (got.Admitted)
+                    {
+                        open.Add(got.Reservation!);
+                    }
+
+                    continue;
+                }
+
+                var list = kind == 5 ? settled : open;
+                var reservation = list[pick % list.Count];
+                var charge = new EnergyCarbon(actual, actual / 10);
+                await embedded.SettleAsync(reservation, charge, Token);
+                await Ledger.SettleAsync(reservation, charge, Token);
+                if (kind != 5)
+                {
+                    open.Remove(reservation);
+                    settled.Add(reservation);
+                }
+            }
+
+            var expected = await embedded.GetUsageAsync(tenant, now, Token);
+            var actualUsage = await Ledger.GetUsageAsync(tenant, now, Token);
+            for (var w = 0; w < expected.Count; w++)
+            {
+                Assert.Equal(expected[w].Consumed.Joules, actualUsage[w].Consumed.Joules, 5);
+                Assert.Equal(expected[w].Consumed.GramsCo2e, actualUsage[w].Consumed.GramsCo2e, 5);
+                Assert.Equal(expected[w].Reserved.Joules, actualUsage[w].Reserved.Joules, 5);
+                Assert.Equal(expected[w].Reserved.GramsCo2e, actualUsage[w].Reserved.GramsCo2e, 5);
+            }
         }
     }
 
