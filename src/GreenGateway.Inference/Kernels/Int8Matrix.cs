@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -111,6 +112,7 @@ internal sealed unsafe partial class Int8Matrix : WeightMatrix
     }
 
     /// <summary>Products of one group of 32 int8 weights with 32 activations, as 16 lanes to be summed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Group512(sbyte* q, float* x)
     {
         var sum = Avx512F.Multiply(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(q))), Avx512F.LoadVector512(x));
