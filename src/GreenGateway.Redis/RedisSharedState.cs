@@ -24,6 +24,9 @@ public sealed record RedisSharedStateOptions
 
     /// <summary>Instruments (<c>new RedisMetrics(meterFactory)</c>); null for none. Default null.</summary>
     public RedisMetrics? Metrics { get; init; }
+
+    /// <summary>The clock of budget windows and cache expiry. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider? Time { get; init; }
 }
 
 /// <summary>
@@ -68,9 +71,10 @@ public sealed class RedisSharedState : IAsyncDisposable
             client = RedisClientFactory.Start(redisOptions, logger);
         }
 
-        var ledger = new RedisBudgetLedger(client, options.Ledger, TimeProvider.System, loggers.CreateLogger<RedisBudgetLedger>(), options.Metrics);
+        var time = options.Time ?? TimeProvider.System;
+        var ledger = new RedisBudgetLedger(client, options.Ledger, time, loggers.CreateLogger<RedisBudgetLedger>(), options.Metrics);
         var cache = new RedisSemanticCache(
-            client, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, TimeProvider.System, loggers.CreateLogger<RedisSemanticCache>(), options.Metrics);
+            client, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, time, loggers.CreateLogger<RedisSemanticCache>(), options.Metrics);
         return new RedisSharedState(client, ledger, cache);
     }
 

@@ -76,8 +76,7 @@ public static class GatewayApp
         services.AddSingleton<ModelDiscovery>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelDiscovery>());
         services.AddSingleton<GatewayMetrics>();
-        SharedState.Add(services, config.Redis);
-        SharedState.AddCache(services, config);
+        SharedState.Add(services, config);
         services.AddSingleton(new EnergyModel(config.Energy.Pue));
         services.AddSingleton(new CarbonCalculator(config.Carbon.Embodied));
         services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));

@@ -43,6 +43,12 @@ public sealed partial class RedisBudgetLedger
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a host's container and RedisSharedState may both dispose the ledger.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -26,6 +26,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
     private readonly SemaphoreSlim _replayLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _replayLoop;
+    private int _disposed;
     private readonly RedisMetrics? _metrics;
 
     public RedisBudgetLedger(

@@ -14,6 +14,9 @@ public sealed record RedisSettings
     /// <summary>Share of each budget one replica may admit alone while Redis is away, in (0, 1]; about 1 / replicas. Default 0.1.</summary>
     public double LocalSliceFraction { get; init; } = 0.1;
 
+    /// <summary>A file where fail-open keeps its journal of unreplayed charges, so that a restart during an outage loses none. Default none (memory).</summary>
+    public string? JournalPath { get; init; }
+
     /// <summary>Seconds to wait for Redis at start-up before starting anyway (the client keeps reconnecting). Default 5.</summary>
     public double ConnectTimeoutSeconds { get; init; } = 5;
 

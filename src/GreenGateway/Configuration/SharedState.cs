@@ -1,55 +1,75 @@
+using GreenGateway.Cache;
 using GreenGateway.Core.Budgets;
+using GreenGateway.Core.Cache;
 using GreenGateway.Redis;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
 
 namespace GreenGateway.Configuration;
 
-/// <summary>Chooses where shared state lives: the embedded store, or Redis when a URL is configured.</summary>
+/// <summary>
+/// Where shared state lives: budgets and the semantic cache in process, or in Redis (one
+/// <see cref="RedisSharedState"/> from <c>GG_REDIS_URL</c> / <c>Redis.Url</c>) so that replicas share them.
+/// </summary>
 internal static partial class SharedState
 {
-    public static void Add(IServiceCollection services, RedisSettings redis)
+    public static void Add(IServiceCollection services, GatewayConfig config)
     {
-        if (redis.ResolveUrl() is not { } url)
+        services.AddSingleton(sp => CreateEmbedder(sp, config));
+        services.AddSingleton(config.Cache);
+        services.AddSingleton<CacheTier>();
+        if (config.Redis.ResolveUrl() is not { } url)
         {
             services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
+            services.AddSingleton<ISemanticCache>(sp =>
+                new InMemorySemanticCache(sp.GetRequiredService<IEmbedder>(), config.Cache.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             return;
         }
 
-        services.AddSingleton(sp => Connect(url, redis, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<IBudgetLedger>(sp => new RedisBudgetLedger(
-            sp.GetRequiredService<IRedisClient>(),
-            new RedisBudgetLedgerOptions
-            {
-                FailMode = redis.FailMode == "fail-closed" ? LedgerFailMode.FailClosed : LedgerFailMode.FailOpen,
-                LocalSliceFraction = redis.LocalSliceFraction,
-            },
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RedisBudgetLedger>>()));
+        services.AddSingleton(sp => Connect(sp, url, config));
+        services.AddSingleton(sp => sp.GetRequiredService<RedisSharedState>().Client);
+        services.AddSingleton<IBudgetLedger>(sp => sp.GetRequiredService<RedisSharedState>().Ledger);
+        services.AddSingleton<ISemanticCache>(sp => sp.GetRequiredService<RedisSharedState>().Cache);
     }
 
     /// <summary>
-    /// Connects at start-up (a cluster is detected then). When Redis is away the gateway starts all the
-    /// same on a client that keeps reconnecting, and the ledger runs on its fail mode meanwhile.
+    /// Connects at start-up (a cluster is detected then). A fail-open gateway starts even while Redis is
+    /// away, on a client that keeps reconnecting; a fail-closed one refuses to start.
     /// </summary>
-    private static IRedisClient Connect(string url, RedisSettings redis, ILoggerFactory loggers)
+    private static RedisSharedState Connect(IServiceProvider services, string url, GatewayConfig config)
     {
-        var logger = loggers.CreateLogger("GreenGateway.Redis");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(redis.ConnectTimeoutSeconds));
-        try
+        var redis = RedisOptions.Parse(url) with { ConnectTimeout = TimeSpan.FromSeconds(config.Redis.ConnectTimeoutSeconds) };
+        var options = new RedisSharedStateOptions
         {
-            return Task.Run(() => RedisClientFactory.ConnectAsync(url, logger, timeout.Token)).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is RedisConnectionException or OperationCanceledException)
-        {
-            Log.StartingDisconnected(logger, e.Message);
-            return RedisClientFactory.Start(url, logger);
-        }
+            Ledger = new RedisBudgetLedgerOptions
+            {
+                FailMode = RedisBudgetLedgerOptions.ParseFailMode(config.Redis.FailMode),
+                LocalSliceFraction = config.Redis.LocalSliceFraction,
+                JournalPath = config.Redis.JournalPath,
+            },
+            Cache = config.Cache.ToOptions(),
+            Embedder = services.GetRequiredService<IEmbedder>(),
+            Metrics = new RedisMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            Time = services.GetRequiredService<TimeProvider>(),
+        };
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        return Task.Run(() => RedisSharedState.ConnectAsync(redis, options, loggers)).GetAwaiter().GetResult();
     }
 
-    private static partial class Log
+    private static IEmbedder CreateEmbedder(IServiceProvider services, GatewayConfig config)
     {
-        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Redis is not reachable at start-up ({Reason}); starting anyway and reconnecting in the background")]
-        public static partial void StartingDisconnected(ILogger logger, string reason);
+        if (config.Cache.Embedder != "upstream")
+        {
+            return new HashedNGramEmbedder();
+        }
+
+        var alias = config.Models[config.Cache.EmbeddingModel!];
+        var upstream = config.Upstreams[alias.Upstream];
+        return new UpstreamEmbedder(
+            services.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamEmbedder)),
+            upstream.Destinations[0],
+            upstream.ResolveApiKey(),
+            alias.UpstreamModel ?? config.Cache.EmbeddingModel!,
+            config.Cache.EmbeddingDimensions);
     }
 }
