@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using GreenGateway.Redis.Tests.Fixtures;
 using GreenGateway.Tests.Support;
 
 namespace GreenGateway.Cache.Tests;
@@ -130,24 +129,6 @@ public sealed class CacheTierTests : IAsyncLifetime
         Assert.Equal("upstream", otherTenant.Headers.GetValues("X-GG-Tier").Single());
         Assert.Equal("upstream", otherSystem.Headers.GetValues("X-GG-Tier").Single());
         Assert.Equal("upstream", otherLimit.Headers.GetValues("X-GG-Tier").Single());
-    }
-
-    [Fact]
-    public async Task WithRedis_AnAnswerStoredByOneReplica_IsServedByAnother()
-    {
-        await using var redis = new RedisServerFixture();
-        await redis.InitializeAsync();
-        var settings = new Dictionary<string, string?> { ["Redis:Url"] = redis.ConnectionString, ["Cache:Enabled"] = "true" };
-        await using var first = await GatewayHost.StartAsync([_upstream.BaseUrl], Policies, settings);
-        await using var second = await GatewayHost.StartAsync([_upstream.BaseUrl], Policies, settings);
-        using var a = first.Client();
-        using var b = second.Client();
-
-        await a.PostAsync("/v1/chat/completions", Json.Body(Ask("What does HashSet.Add return?")), TestContext.Current.CancellationToken);
-        var (hit, _) = await AskUntilCachedAsync(b, Ask("What does HashSet.Add return?"));
-
-        Assert.Equal("cache", hit.Headers.GetValues("X-GG-Tier").Single());
-        Assert.Equal(1, UpstreamCalls);
     }
 
     /// <summary>Answers are stored in the background: asks until the cache answers (at most 5 s).</summary>
