@@ -17,7 +17,7 @@ internal static class GatewayTelemetry
     private static readonly string[] Sources = ["Microsoft.AspNetCore", "System.Net.Http", "Yarp.ReverseProxy", GatewayMetrics.MeterName];
 
     private static readonly string[] Meters =
-        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy", GatewayMetrics.MeterName];
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy", GatewayMetrics.MeterName, "GreenGateway.Redis"];
 
     public static void Add(IServiceCollection services, TelemetryOptions options)
     {
