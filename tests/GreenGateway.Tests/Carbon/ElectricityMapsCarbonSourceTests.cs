@@ -28,19 +28,13 @@ public sealed class ElectricityMapsCarbonSourceTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _api = builder.Build();
-        _api.MapGet("/v3/carbon-intensity/latest", async (HttpContext context, string zone) =>
+        (_api, _address) = await Loopback.StartAsync(app => app.MapGet("/v3/carbon-intensity/latest", async (HttpContext context, string zone) =>
         {
             Interlocked.Increment(ref _calls);
             _token = context.Request.Headers["auth-token"];
             await Task.Delay(_delay);
             return Results.Json(new { zone, carbonIntensity = _intensity, datetime = "2026-11-21T11:00:00.000Z", updatedAt = "2026-11-21T11:40:00.000Z", emissionFactorType = "lifecycle" });
-        });
-        await _api.StartAsync();
-        _address = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        }));
     }
 
     public async ValueTask DisposeAsync()

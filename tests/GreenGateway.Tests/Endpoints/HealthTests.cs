@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using GreenGateway.Tests.Support;
 
 namespace GreenGateway.Endpoints.Tests;
@@ -11,7 +10,7 @@ public sealed class HealthTests
     public async Task DeadDestination_IsTakenOut_AndReadinessFailsOnlyWhenNoneIsLeft()
     {
         await using var live = await FakeOpenAiUpstream.StartAsync();
-        var dead = $"http://127.0.0.1:{FreePort()}/v1";
+        var dead = $"http://127.0.0.1:{Loopback.FreePort()}/v1";
         await using var gateway = await GatewayHost.StartAsync([live.BaseUrl, dead], settings: new Dictionary<string, string?>
         {
             ["Upstreams:main:HealthCheckIntervalSeconds"] = "1",
@@ -55,12 +54,5 @@ public sealed class HealthTests
 
         Assert.Fail($"readiness never reached the expected state: {last}");
         return last;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

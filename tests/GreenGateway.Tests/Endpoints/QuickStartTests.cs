@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using GreenGateway.Tests.Support;
 
 namespace GreenGateway.Endpoints.Tests;
@@ -16,7 +15,7 @@ public sealed class QuickStartTests
     public async Task GatewayProcess_WithUpstreamUrlAndDemoKey_AnswersWithEnergy_AndShowsItInUsage()
     {
         await using var upstream = await FakeOpenAiUpstream.StartAsync();
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "GreenGateway.dll"), "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -73,12 +72,5 @@ public sealed class QuickStartTests
         }
 
         Assert.Fail("the gateway did not start listening within 30 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using GreenGateway.Tests.Support;
 
@@ -18,7 +17,7 @@ public sealed class ErrorTests : IAsyncLifetime
         {
             ["Gateway:MaxRequestBodyBytes"] = "4096",
             ["Models:dead:Upstream"] = "dead",
-            ["Upstreams:dead:Destinations:0"] = $"http://127.0.0.1:{FreePort()}/v1",
+            ["Upstreams:dead:Destinations:0"] = $"http://127.0.0.1:{Loopback.FreePort()}/v1",
             ["Upstreams:dead:DiscoverModels"] = "false",
             ["Upstreams:dead:MaxAttempts"] = "2",
         });
@@ -168,12 +167,5 @@ public sealed class ErrorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, body["data"]![0]!["embedding"]!.AsArray().Count);
         Assert.Equal(FakeOpenAiUpstream.PromptTokens * 0.023 * 1.56, body["usage"]!["energy_joules"]!.GetValue<double>(), 9);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using GreenGateway.Tests.Support;
 
 namespace GreenGateway.Proxy.Tests;
@@ -30,7 +29,7 @@ public sealed class ResilienceTests
     public async Task RefusedConnection_IsRetriedOnAnotherDestination()
     {
         await using var live = await FakeOpenAiUpstream.StartAsync("live");
-        var dead = $"http://127.0.0.1:{FreePort()}/v1";
+        var dead = $"http://127.0.0.1:{Loopback.FreePort()}/v1";
         await using var gateway = await GatewayHost.StartAsync([dead, live.BaseUrl],
             settings: new Dictionary<string, string?> { ["Upstreams:main:LoadBalancing"] = "FirstAlphabetical" });
         using var client = gateway.Client();
@@ -118,12 +117,5 @@ public sealed class ResilienceTests
         }
 
         Assert.True(await condition());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -29,6 +29,7 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
     {
         _app = app;
         Name = name;
+        Map(app, name);
     }
 
     public string Name { get; }
@@ -55,11 +56,15 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
 
     public static async Task<FakeOpenAiUpstream> StartAsync(string name = "upstream")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var upstream = new FakeOpenAiUpstream(app, name);
+        FakeOpenAiUpstream? upstream = null;
+        var (app, address) = await Loopback.StartAsync(app => upstream = new FakeOpenAiUpstream(app, name));
+        upstream!.BaseUrl = address.TrimEnd('/') + "/v1";
+        return upstream;
+    }
+
+    private void Map(WebApplication app, string name)
+    {
+        var upstream = this;
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
@@ -74,10 +79,6 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
             upstream.Record(context, null);
             return Results.Json(new { @object = "list", data = Array.Empty<object>(), served_by = name });
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        upstream.BaseUrl = address.TrimEnd('/') + "/v1";
-        return upstream;
     }
 
     public async ValueTask DisposeAsync()

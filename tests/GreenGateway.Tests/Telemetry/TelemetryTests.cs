@@ -101,30 +101,29 @@ public sealed class TelemetryTests
     {
         private readonly WebApplication _app;
 
-        private OtlpCollector(WebApplication app) => _app = app;
+        private OtlpCollector(WebApplication app, ConcurrentDictionary<string, long> received, string address)
+        {
+            _app = app;
+            Received = received;
+            Address = address;
+        }
 
-        public ConcurrentDictionary<string, long> Received { get; } = new();
+        public ConcurrentDictionary<string, long> Received { get; }
 
-        public string Address { get; private set; } = "";
+        public string Address { get; }
 
         public static async Task<OtlpCollector> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var collector = new OtlpCollector(app);
-            app.MapPost("/v1/{signal}", async (HttpContext context, string signal) =>
+            var received = new ConcurrentDictionary<string, long>();
+            var (app, address) = await Loopback.StartAsync(app => app.MapPost("/v1/{signal}", async (HttpContext context, string signal) =>
             {
                 using var buffer = new MemoryStream();
                 await context.Request.Body.CopyToAsync(buffer);
                 Assert.Equal("application/x-protobuf", context.Request.ContentType);
-                collector.Received.AddOrUpdate("/v1/" + signal, buffer.Length, (_, total) => total + buffer.Length);
+                received.AddOrUpdate("/v1/" + signal, buffer.Length, (_, total) => total + buffer.Length);
                 return Results.Ok();
-            });
-            await app.StartAsync();
-            collector.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return collector;
+            }));
+            return new OtlpCollector(app, received, address);
         }
 
         public async ValueTask DisposeAsync()
