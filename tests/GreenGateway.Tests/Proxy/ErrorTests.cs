@@ -85,6 +85,23 @@ public sealed class ErrorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
+    [Fact]
+    public async Task ChunkedBodyWithinTheLimit_IsForwarded()
+    {
+        using var client = _gateway.Client();
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Json.Chat("echo-model", stream: true))));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        var events = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("data: [DONE]\n\n", events, StringComparison.Ordinal);
+        Assert.True(_upstream.Requests.Last().Body!["stream_options"]!["include_usage"]!.GetValue<bool>());
+    }
+
     [Theory]
     [InlineData(null, "missing_api_key")]
     [InlineData("wrong-key", "invalid_api_key")]
