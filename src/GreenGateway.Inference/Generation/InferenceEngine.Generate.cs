@@ -109,26 +109,51 @@ public sealed partial class InferenceEngine
         CancellationToken cancellationToken = default)
     {
         using var lease = RentCache(prompt.Count);
-        var tokens = prompt.ToArray();
-        var vocab = Model.Config.VocabSize;
-        var chunk = _options.PromptScoringChunk;
-        var logits = new float[chunk * vocab];
-        var logprobs = new float[vocab];
-        var scratch = new int[vocab];
-        var scores = new List<PromptTokenScore>(tokens.Length) { new(tokens[0], null, []) };
-        for (var start = 0; start < tokens.Length - 1; start += chunk)
+        return await ScorePromptAsync(lease, prompt, topLogprobs, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Scores the prompt in <paramref name="lease"/>'s cache and leaves the whole prompt there, so that a following
+    /// <see cref="GenerateAsync(KvCacheLease, IReadOnlyList{int}, SamplingOptions, CancellationToken)"/> with the same
+    /// prompt reuses it: prompt log-probabilities and a generation from one prefill.
+    /// </summary>
+    public async Task<IReadOnlyList<PromptTokenScore>> ScorePromptAsync(KvCacheLease lease, IReadOnlyList<int> prompt, int topLogprobs = 0,
+        CancellationToken cancellationToken = default)
+    {
+        if (prompt.Count == 0)
         {
-            var count = Math.Min(chunk, tokens.Length - 1 - start);
-            await ForwardAsync(lease.Cache, tokens, start, count, logits, true, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < count; i++)
-            {
-                Kernels.VectorOps.LogSoftmax(logits.AsSpan(i * vocab, vocab), logprobs);
-                var next = tokens[start + i + 1];
-                scores.Add(new PromptTokenScore(next, logprobs[next], Sampler.TopLogprobs(logprobs, topLogprobs, scratch)));
-            }
+            throw new ArgumentException("the prompt needs at least one token.", nameof(prompt));
         }
 
-        return scores;
+        lease.Enter();
+        try
+        {
+            lease.Cache.Truncate(0);
+            var tokens = prompt.ToArray();
+            var vocab = Model.Config.VocabSize;
+            var chunk = _options.PromptScoringChunk;
+            var logits = new float[chunk * vocab];
+            var logprobs = new float[vocab];
+            var scratch = new int[vocab];
+            var scores = new List<PromptTokenScore>(tokens.Length) { new(tokens[0], null, []) };
+            for (var start = 0; start < tokens.Length; start += chunk)
+            {
+                var count = Math.Min(chunk, tokens.Length - start);
+                await ForwardAsync(lease.Cache, tokens, start, count, logits, true, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < count && start + i + 1 < tokens.Length; i++)
+                {
+                    Kernels.VectorOps.LogSoftmax(logits.AsSpan(i * vocab, vocab), logprobs);
+                    var next = tokens[start + i + 1];
+                    scores.Add(new PromptTokenScore(next, logprobs[next], Sampler.TopLogprobs(logprobs, topLogprobs, scratch)));
+                }
+            }
+
+            return scores;
+        }
+        finally
+        {
+            lease.Exit();
+        }
     }
 
     private bool IsStop(int id, SamplingOptions options) =>

@@ -215,6 +215,23 @@ public sealed class InferenceEngineTests
     }
 
     [Fact]
+    public async Task ScorePromptAsync_OnALease_LeavesThePromptForTheGenerationThatFollows()
+    {
+        using var engine = EngineFactory.Create();
+        var ct = TestContext.Current.CancellationToken;
+        var prompt = ReferenceModelTests.PromptIds("llama", 1);
+        var expected = ReferenceData.Ints(ReferenceData.Root.GetProperty("models").GetProperty("llama").GetProperty("greedy")[1]);
+        using var lease = engine.RentCache(64);
+
+        var scores = await engine.ScorePromptAsync(lease, prompt, 0, ct);
+        Assert.Equal(prompt, lease.Cache.Tokens);
+        var generated = await Ids(engine, lease, prompt, Greedy32, ct);
+
+        Assert.Equal(prompt.Length, scores.Count);
+        Assert.Equal(expected, generated);
+    }
+
+    [Fact]
     public void SamplingOptions_Invalid_ReportsEveryProblemAtOnce()
     {
         var error = Assert.Throws<ArgumentException>(() => new SamplingOptions { Temperature = -1, TopP = 0, MaxTokens = 0 }.Validate());
