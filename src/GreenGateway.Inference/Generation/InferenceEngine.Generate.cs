@@ -157,5 +157,18 @@ public sealed partial class InferenceEngine
     }
 
     private bool IsStop(int id, SamplingOptions options) =>
-        (!options.IgnoreEos && Model.Config.EosTokenIds.Contains(id)) || options.StopTokenIds.Contains(id);
+        (!options.IgnoreEos && Holds(Model.Config.EosTokenIds, id)) || Holds(options.StopTokenIds, id);
+
+    private static bool Holds(IReadOnlyList<int> ids, int id)
+    {
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] == id)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
