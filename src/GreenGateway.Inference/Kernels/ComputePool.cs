@@ -9,18 +9,23 @@ internal interface IRangeWork
 }
 
 /// <summary>
-/// A fixed set of worker threads for kernels. One kernel call splits [0, count) into one contiguous chunk per
-/// thread; the caller runs chunk 0 and spins until the others finish. Dedicated threads (not the .NET pool)
-/// keep per-kernel dispatch at a few microseconds, which matters at decode where a token is ~7 calls a layer.
-/// Not reentrant: callers serialize (the model runs one forward pass at a time).
+/// A fixed set of worker threads for kernels. One call splits [0, count) into a few chunks per thread; the caller
+/// and the woken workers claim chunks from a shared counter until none are left, and the call returns once every
+/// chunk is done. A worker that the OS has not scheduled yet (the cores are shared with the web server) therefore
+/// delays nothing: the others take its chunks. Dedicated threads keep dispatch at a few microseconds, which
+/// matters at decode where a token is ~7 calls a layer. Not reentrant: callers serialize.
 /// </summary>
 internal sealed class ComputePool : IDisposable
 {
+    private const int ChunksPerThread = 4;
+
     private readonly Thread[] _workers;
-    private readonly SemaphoreSlim[] _start;
+    private readonly SemaphoreSlim[] _wake;
     private IRangeWork? _work;
     private int _count;
-    private int _pending;
+    private int _chunks;
+    private long _state; // job number (high 32 bits) and next unclaimed chunk (low 32 bits)
+    private int _completed;
     private volatile bool _stopping;
     private Exception? _failure;
 
@@ -29,10 +34,10 @@ internal sealed class ComputePool : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Threads = threads;
         _workers = new Thread[threads - 1];
-        _start = new SemaphoreSlim[threads - 1];
+        _wake = new SemaphoreSlim[threads - 1];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _start[i] = new SemaphoreSlim(0);
+            _wake[i] = new SemaphoreSlim(0);
             _workers[i] = new Thread(static s => ((WorkerState)s!).Pool.WorkerLoop(((WorkerState)s!).Index))
             {
                 IsBackground = true,
@@ -44,10 +49,11 @@ internal sealed class ComputePool : IDisposable
 
     public int Threads { get; }
 
-    /// <summary>Runs <paramref name="work"/> over [0, count); small ranges stay on the calling thread.</summary>
-    public void Run(IRangeWork work, int count, int minPerThread = 1)
+    /// <summary>Runs <paramref name="work"/> over [0, count), in chunks of at least <paramref name="minPerChunk"/>.</summary>
+    public void Run(IRangeWork work, int count, int minPerChunk = 1)
     {
-        if (Threads == 1 || count < 2 * minPerThread)
+        var chunks = Math.Min(Threads * ChunksPerThread, count / Math.Max(1, minPerChunk));
+        if (Threads == 1 || chunks < 2)
         {
             work.Run(0, count);
             return;
@@ -55,16 +61,19 @@ internal sealed class ComputePool : IDisposable
 
         _work = work;
         _count = count;
+        _chunks = chunks;
         _failure = null;
-        Volatile.Write(ref _pending, _workers.Length);
-        foreach (var start in _start)
+        Volatile.Write(ref _completed, 0);
+        var job = (Volatile.Read(ref _state) >> 32) + 1;
+        Volatile.Write(ref _state, job << 32);
+        foreach (var wake in _wake)
         {
-            start.Release();
+            wake.Release();
         }
 
-        work.Run(0, ChunkEnd(0, count));
+        RunChunks(job);
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) > 0)
+        while (Volatile.Read(ref _completed) < chunks)
         {
             spin.SpinOnce(sleep1Threshold: -1);
         }
@@ -79,9 +88,9 @@ internal sealed class ComputePool : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        foreach (var start in _start)
+        foreach (var wake in _wake)
         {
-            start.Release();
+            wake.Release();
         }
 
         foreach (var worker in _workers)
@@ -89,28 +98,32 @@ internal sealed class ComputePool : IDisposable
             worker.Join();
         }
 
-        foreach (var start in _start)
+        foreach (var wake in _wake)
         {
-            start.Dispose();
+            wake.Dispose();
         }
     }
 
-    private int ChunkEnd(int chunk, int count) => (int)((long)count * (chunk + 1) / Threads);
-
-    private void WorkerLoop(int index)
+    /// <summary>Claims and runs chunks of job <paramref name="job"/> until none are left.</summary>
+    private void RunChunks(long job)
     {
-        var chunk = index + 1;
         while (true)
         {
-            _start[index].Wait();
-            if (_stopping)
+            var state = Volatile.Read(ref _state);
+            var chunk = (int)(state & 0xFFFF_FFFF);
+            if (state >> 32 != job || chunk >= _chunks)
             {
                 return;
             }
 
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+            {
+                continue;
+            }
+
             try
             {
-                _work!.Run(ChunkEnd(chunk - 1, _count), ChunkEnd(chunk, _count));
+                _work!.Run((int)((long)_count * chunk / _chunks), (int)((long)_count * (chunk + 1) / _chunks));
             }
             catch (Exception e)
             {
@@ -118,8 +131,22 @@ internal sealed class ComputePool : IDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref _pending);
+                Interlocked.Increment(ref _completed);
             }
+        }
+    }
+
+    private void WorkerLoop(int index)
+    {
+        while (true)
+        {
+            _wake[index].Wait();
+            if (_stopping)
+            {
+                return;
+            }
+
+            RunChunks(Volatile.Read(ref _state) >> 32);
         }
     }
 

@@ -71,7 +71,7 @@ public sealed partial class TransformerModel
         fixed (float* x = s.Normed, y = logits)
         {
             _matMul.Set(Weights.LmHead, x, rows, y, c.VocabSize);
-            _pool.Run(_matMul, c.VocabSize, minPerThread: 64);
+            _pool.Run(_matMul, c.VocabSize, minPerChunk: 64);
         }
     }
 
@@ -89,7 +89,7 @@ public sealed partial class TransformerModel
         fixed (float* px = x, py = y)
         {
             _matMul.Set(w, px, n, py, ldy);
-            _pool.Run(_matMul, w.Rows, minPerThread: 16);
+            _pool.Run(_matMul, w.Rows, minPerChunk: 16);
         }
     }
 

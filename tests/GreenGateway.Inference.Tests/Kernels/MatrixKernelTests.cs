@@ -125,20 +125,6 @@ public sealed unsafe class MatrixKernelTests
         AssertClose(Naive.MatMul([.. a, .. b], 16, 64, x, 3), y, 1e-5);
     }
 
-    [Fact]
-    public void ComputePool_TwoThreads_CoversEveryIndexOnceAndRethrowsFailures()
-    {
-        using var pool = new ComputePool(2);
-        var work = new CountingWork(1000);
-
-        pool.Run(work, 1000);
-
-        Assert.All(work.Hits, static h => Assert.Equal(1, h));
-        Assert.Throws<InvalidOperationException>(() => pool.Run(new FailingWork(), 100));
-        pool.Run(work, 1000);
-        Assert.All(work.Hits, static h => Assert.Equal(2, h));
-    }
-
     internal static void AssertClose(float[] expected, float[] actual, double tolerance)
     {
         var error = ReferenceData.RelativeError(actual, expected);
@@ -156,29 +142,5 @@ public sealed unsafe class MatrixKernelTests
         }
 
         return y;
-    }
-
-    private sealed class CountingWork(int n) : IRangeWork
-    {
-        public int[] Hits { get; } = new int[n];
-
-        public void Run(int start, int end)
-        {
-            for (var i = start; i < end; i++)
-            {
-                Interlocked.Increment(ref Hits[i]);
-            }
-        }
-    }
-
-    private sealed class FailingWork : IRangeWork
-    {
-        public void Run(int start, int end)
-        {
-            if (start > 0)
-            {
-                throw new InvalidOperationException("worker failed");
-            }
-        }
     }
 }
