@@ -27,7 +27,7 @@ public sealed record PolicyLoadResult(PolicySet? Policies, IReadOnlyList<string>
 /// </example>
 public static partial class PolicyParser
 {
-    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description"];
+    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules"];
 
     /// <summary>Reads every <c>*.yaml</c>/<c>*.yml</c> file of <paramref name="directory"/>.</summary>
     public static PolicyLoadResult LoadDirectory(string directory)
@@ -64,6 +64,7 @@ public static partial class PolicyParser
     {
         var errors = new List<string>();
         var tenants = new List<TenantPolicy>();
+        var rules = new List<Rules.PatternRule>();
         var seenIds = new Dictionary<string, string>(StringComparer.Ordinal);
         var seenKeys = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, text) in documents)
@@ -81,16 +82,16 @@ public static partial class PolicyParser
 
             foreach (var document in stream.Documents)
             {
-                ReadDocument(new Reader(name, errors), document.RootNode, tenants, seenIds, seenKeys);
+                ReadDocument(new Reader(name, errors), document.RootNode, tenants, rules, seenIds, seenKeys);
             }
         }
 
         return errors.Count == 0
-            ? new PolicyLoadResult(new PolicySet(tenants, documents.Select(d => d.Name).ToList()), [])
+            ? new PolicyLoadResult(new PolicySet(tenants, documents.Select(d => d.Name).ToList(), rules), [])
             : new PolicyLoadResult(null, errors);
     }
 
-    private static void ReadDocument(Reader r, YamlNode root, List<TenantPolicy> tenants, Dictionary<string, string> seenIds, Dictionary<string, string> seenKeys)
+    private static void ReadDocument(Reader r, YamlNode root, List<TenantPolicy> tenants, List<Rules.PatternRule> rules, Dictionary<string, string> seenIds, Dictionary<string, string> seenKeys)
     {
         if (root is YamlScalarNode { Value: null or "" })
         {
@@ -99,16 +100,22 @@ public static partial class PolicyParser
 
         if (root is not YamlMappingNode top)
         {
-            r.Error(root, "a policy file is a mapping with the section 'tenants'");
+            r.Error(root, "a policy file is a mapping with the sections 'tenants' and/or 'rules'");
             return;
         }
 
         foreach (var (keyNode, value) in top.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value;
+            if (key == "rules")
+            {
+                ReadRules(r, value, rules);
+                continue;
+            }
+
             if (key != "tenants")
             {
-                r.Error(keyNode, $"unknown section '{key}' (known: tenants)");
+                r.Error(keyNode, $"unknown section '{key}' (known: tenants, rules)");
                 continue;
             }
 
@@ -184,9 +191,15 @@ public static partial class PolicyParser
             r.Error(map, $"tenant '{id}': on_exhausted: downgrade needs downgrade_to, the model to serve once the budget is spent");
         }
 
+        var timeZone = ReadTimeZone(r, id, map);
+        var builtins = ReadBuiltinRules(r, id, map);
         return r.Count > before
             ? null
-            : new TenantPolicy { Id = id, KeyHashes = keys, Models = models, Limits = limits, OnExhausted = action, DowngradeTo = downgradeTo };
+            : new TenantPolicy
+            {
+                Id = id, KeyHashes = keys, Models = models, Limits = limits, OnExhausted = action, DowngradeTo = downgradeTo,
+                TimeZone = timeZone, BuiltinRules = builtins,
+            };
     }
 
     private static YamlNode? Child(YamlMappingNode map, string key) =>

@@ -13,8 +13,9 @@ public sealed class PolicySet
     // (an attacker would need a preimage), and the final comparison is constant-time anyway.
     private readonly Dictionary<string, TenantPolicy> _byKeyHash;
 
-    public PolicySet(IReadOnlyList<TenantPolicy> tenants, IReadOnlyList<string> sources)
+    public PolicySet(IReadOnlyList<TenantPolicy> tenants, IReadOnlyList<string> sources, IReadOnlyList<Rules.PatternRule>? rules = null)
     {
+        Rules = rules ?? [];
         Tenants = tenants.ToDictionary(t => t.Id, StringComparer.Ordinal);
         Sources = sources;
         _byKeyHash = new Dictionary<string, TenantPolicy>(StringComparer.Ordinal);
@@ -30,6 +31,9 @@ public sealed class PolicySet
     public static PolicySet Empty { get; } = new([], []);
 
     public IReadOnlyDictionary<string, TenantPolicy> Tenants { get; }
+
+    /// <summary>Tier-0 rules defined in the policy files (<c>rules:</c>), in file order.</summary>
+    public IReadOnlyList<Rules.PatternRule> Rules { get; }
 
     /// <summary>The files this set was read from.</summary>
     public IReadOnlyList<string> Sources { get; }

@@ -33,6 +33,12 @@ public sealed record TenantPolicy
     /// <summary>The model served instead once the budget is spent; required with <see cref="ExhaustedAction.Downgrade"/>.</summary>
     public string? DowngradeTo { get; init; }
 
+    /// <summary>The tenant's time zone, for date and time answers. Default UTC.</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>The built-in tier-0 answerers this tenant uses (arithmetic, units, datetime, greetings). Default all.</summary>
+    public IReadOnlyList<string> BuiltinRules { get; init; } = Rules.RuleEngine.BuiltinNames;
+
     public bool AllowsModel(string model)
     {
         foreach (var allowed in Models)
