@@ -77,65 +77,136 @@ internal sealed class Sampler
         return best;
     }
 
+    /// <summary>
+    /// A draw restricted by top-k and top-p without sorting the whole vocabulary: top-k keeps a heap of k, and
+    /// top-p first drops tokens under (1 - p) / vocab, which can never be in the nucleus (all of them together
+    /// hold less than 1 - p), then sorts the rest.
+    /// </summary>
     private int Draw(ReadOnlySpan<float> logits)
     {
         var n = logits.Length;
-        for (var i = 0; i < n; i++)
+        var inverseT = 1f / _options.Temperature;
+        int count;
+        if (_options.TopK > 0 && _options.TopK < n)
         {
-            _order[i] = i;
-            _probs[i] = logits[i] / _options.Temperature;
+            count = TopKByLogit(logits, _options.TopK);
         }
-
-        var keep = n;
-        if (_options.TopK > 0 || _options.TopP < 1)
+        else
         {
-            Array.Sort(_probs, _order, 0, n);
-            Array.Reverse(_probs, 0, n);
-            Array.Reverse(_order, 0, n);
-            if (_options.TopK > 0)
+            for (var i = 0; i < n; i++)
             {
-                keep = Math.Min(keep, _options.TopK);
+                _order[i] = i;
             }
+
+            count = n;
         }
 
-        var span = _probs.AsSpan(0, keep);
-        VectorOps.Softmax(span);
+        // Probabilities over the candidates at temperature T.
+        var max = float.NegativeInfinity;
+        for (var i = 0; i < count; i++)
+        {
+            max = Math.Max(max, logits[_order[i]]);
+        }
+
+        var total = 0.0;
+        for (var i = 0; i < count; i++)
+        {
+            _probs[i] = MathF.Exp((logits[_order[i]] - max) * inverseT);
+            total += _probs[i];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            _probs[i] = (float)(_probs[i] / total);
+        }
+
         if (_options.TopP < 1)
         {
-            var cumulative = 0f;
-            for (var i = 0; i < keep; i++)
-            {
-                cumulative += span[i];
-                if (cumulative >= _options.TopP)
-                {
-                    keep = i + 1;
-                    break;
-                }
-            }
-
-            span = _probs.AsSpan(0, keep);
-            var total = 0f;
-            foreach (var p in span)
-            {
-                total += p;
-            }
-
-            for (var i = 0; i < keep; i++)
-            {
-                span[i] /= total;
-            }
+            count = Nucleus(count);
         }
 
-        var r = (float)_random.NextDouble();
-        for (var i = 0; i < keep; i++)
+        var r = (float)(_random.NextDouble() * Sum(count));
+        for (var i = 0; i < count; i++)
         {
-            r -= span[i];
+            r -= _probs[i];
             if (r < 0)
             {
                 return _order[i];
             }
         }
 
-        return _order[keep - 1];
+        return _order[count - 1];
+    }
+
+    /// <summary>Puts the k tokens of highest logit in _order[0..k).</summary>
+    private int TopKByLogit(ReadOnlySpan<float> logits, int k)
+    {
+        var heap = new PriorityQueue<int, float>(k + 1);
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (heap.Count < k)
+            {
+                heap.Enqueue(i, logits[i]);
+            }
+            else if (heap.TryPeek(out _, out var smallest) && logits[i] > smallest)
+            {
+                heap.EnqueueDequeue(i, logits[i]);
+            }
+        }
+
+        var count = 0;
+        while (heap.TryDequeue(out var token, out _))
+        {
+            _order[count++] = token;
+        }
+
+        return count;
+    }
+
+    /// <summary>Keeps, most likely first, the fewest candidates whose probability reaches TopP.</summary>
+    private int Nucleus(int count)
+    {
+        var floor = (1f - _options.TopP) / count;
+        var kept = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (_probs[i] >= floor)
+            {
+                _probs[kept] = _probs[i];
+                _order[kept] = _order[i];
+                kept++;
+            }
+        }
+
+        // Descending by probability: sort ascending on the negated keys.
+        for (var i = 0; i < kept; i++)
+        {
+            _probs[i] = -_probs[i];
+        }
+
+        Array.Sort(_probs, _order, 0, kept);
+        var cumulative = 0f;
+        for (var i = 0; i < kept; i++)
+        {
+            _probs[i] = -_probs[i];
+            cumulative += _probs[i];
+            if (cumulative >= _options.TopP)
+            {
+                return i + 1;
+            }
+        }
+
+        return kept;
+    }
+
+    private float Sum(int count)
+    {
+        var sum = 0f;
+        for (var i = 0; i < count; i++)
+        {
+            sum += _probs[i];
+        }
+
+        return sum;
     }
 }
