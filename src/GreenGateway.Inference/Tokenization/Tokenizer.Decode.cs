@@ -29,7 +29,13 @@ public sealed partial class Tokenizer
             return;
         }
 
-        var token = IdToToken(id);
+        // Ids past the tokenizer's vocabulary (models pad their embedding, e.g. Qwen2's 151,936 rows for 151,646
+        // tokens) have no text; a sampled padding id adds nothing rather than failing the stream.
+        if ((uint)id >= (uint)_idToToken.Length || _idToToken[id] is not { } token)
+        {
+            return;
+        }
+
         if (ByteLevelDecoder)
         {
             ByteLevel.AppendTokenBytes(token, output);

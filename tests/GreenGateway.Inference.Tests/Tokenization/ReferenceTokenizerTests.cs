@@ -134,6 +134,16 @@ public sealed class ReferenceTokenizerTests
         Assert.Contains(tokenizer.TokenToId("GreenGateway")!.Value, tokenizer.Encode("GreenGateway", parseSpecialTokens: false));
     }
 
+    [Fact]
+    public void Decode_IdPastTheVocabulary_AddsNoText()
+    {
+        var tokenizer = Load("gpt2");
+        var hello = tokenizer.Encode("Hello");
+
+        Assert.Equal("Hello", tokenizer.Decode([.. hello, tokenizer.VocabSize + 5]));
+        Assert.Equal("", tokenizer.CreateStreamingDecoder().Append(tokenizer.VocabSize));
+    }
+
     internal static Tokenizer Load(string kind) => Tokenizer.FromFile(ReferenceData.PathOf("tokenizers", kind, "tokenizer.json"));
 
     private static string[] Texts() =>
