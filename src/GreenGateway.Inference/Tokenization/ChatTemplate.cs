@@ -79,6 +79,18 @@ public sealed partial class ChatTemplate
         return FromJinja(t.GetString()!, bos);
     }
 
+    /// <summary>The chat template a GGUF file carries in its tokenizer.chat_template metadata.</summary>
+    public static ChatTemplate FromGguf(string path)
+    {
+        using var gguf = Formats.GgufFile.Open(path);
+        var template = gguf.GetString("tokenizer.chat_template")
+            ?? throw new NotSupportedException($"'{path}' has no tokenizer.chat_template.");
+        var bos = gguf.GetInteger("tokenizer.ggml.bos_token_id") is { } id && gguf.GetArray<string>("tokenizer.ggml.tokens") is { } tokens && id < tokens.Length
+            ? tokens[id]
+            : null;
+        return FromJinja(template, bos);
+    }
+
     /// <summary>The prompt text for <paramref name="messages"/>, ending with the assistant header if asked.</summary>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {

@@ -22,6 +22,25 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void FromGguf_TemplateInMetadata_IsRecognizedWithTheFilesBosToken()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
+        var llama3 = ReferenceData.Root.GetProperty("chat").GetProperty("llama3").GetProperty("template").GetString()!;
+        Formats.GgufWriter.Write(path, [("general.architecture", "llama"), ("tokenizer.chat_template", llama3)], []);
+        try
+        {
+            var template = ChatTemplate.FromGguf(path);
+
+            Assert.Equal(ChatFormat.Llama3, template.Format);
+            Assert.StartsWith("<|begin_of_text|><|start_header_id|>user", template.Render([new ChatMessage("user", "hi")]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void FromJinja_UnknownTemplate_ThrowsNamingTheSupportedFormats()
     {
         var error = Assert.Throws<NotSupportedException>(() => ChatTemplate.FromJinja("{{ messages[0]['content'] }}"));
