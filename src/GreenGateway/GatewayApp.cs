@@ -82,6 +82,8 @@ public static class GatewayApp
         services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));
         services.AddSingleton<EnergyAccountant>();
         services.AddSingleton<ExchangeSettlement>();
+        services.AddSingleton<GreenGateway.Core.Rules.RuleEngine>();
+        services.AddSingleton<GreenGateway.Rules.RulesTier>();
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
         services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();

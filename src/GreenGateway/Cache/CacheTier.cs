@@ -16,7 +16,7 @@ namespace GreenGateway.Cache;
 /// upstream's answers for the next time. A hit is charged the energy of the lookup, and reports the
 /// original answer's energy as its baseline.
 /// </summary>
-internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings settings, EnergyAccountant accountant, TimeProvider time, ILogger<CacheTier> logger)
+internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings settings, EnergyAccountant accountant, ILogger<CacheTier> logger)
 {
     public const string Name = "cache";
 
@@ -29,8 +29,7 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
             return null;
         }
 
-        var last = messages[^1] as JsonObject;
-        if (last?["role"]?.GetValue<string>() != "user" || TextOf(last["content"]) is not { Length: > 0 } prompt)
+        if (LastUserText(request) is not { Length: > 0 } prompt)
         {
             return null;
         }
@@ -89,12 +88,10 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
         var usage = new TokenUsage(answer.PromptTokens, answer.CompletionTokens, Counted: false);
         var figures = accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Modelled), usage, exchange.Grid, answer.EnergyJoules);
         exchange.Tier = Name;
-        exchange.Figures = figures;
-        exchange.UpstreamStatus = StatusCodes.Status200OK;
-        context.Response.Headers["X-GG-Tier"] = Name;
         context.Response.Headers["X-GG-Cache"] = lookup.Kind == CacheLookupKind.ExactHit ? "exact" : "semantic";
         context.Response.Headers["X-GG-Cache-Similarity"] = RequestFigures.Format(lookup.Similarity);
-        await ReplayAsync(context, exchange, answer, figures);
+        var template = exchange.Request.Stream ? null : JsonNode.Parse(answer.ResponseJson) as JsonObject;
+        await LocalAnswerWriter.WriteAsync(context, exchange, answer.Model, answer.Content, answer.FinishReason, figures, template);
         return true;
     }
 
@@ -113,12 +110,22 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
         }
     }
 
-    private static string? TextOf(JsonNode? content) => content switch
+    /// <summary>The text of a chat request's last message when the user sent it; null otherwise (tool results, assistant prefill).</summary>
+    public static string? LastUserText(OpenAiRequest request)
     {
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonArray parts => string.Concat(parts.Select(p => p?["type"]?.GetValue<string>() == "text" ? p["text"]?.GetValue<string>() : null)),
-        _ => null,
-    };
+        if (request.Kind != ApiKind.ChatCompletions || request.Body["messages"] is not JsonArray { Count: > 0 } messages
+            || messages[^1] is not JsonObject last || last["role"]?.GetValue<string>() != "user")
+        {
+            return null;
+        }
+
+        return last["content"] switch
+        {
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            JsonArray parts => string.Concat(parts.Select(p => p?["type"]?.GetValue<string>() == "text" ? p["text"]?.GetValue<string>() : null)),
+            _ => null,
+        };
+    }
 
     private static double? Number(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
 

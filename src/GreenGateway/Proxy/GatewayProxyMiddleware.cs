@@ -6,6 +6,7 @@ using GreenGateway.Configuration;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Requests;
 using GreenGateway.Errors;
+using GreenGateway.Rules;
 using GreenGateway.Telemetry;
 using GreenGateway.Tenants;
 using GreenGateway.Upstreams;
@@ -31,6 +32,7 @@ internal sealed partial class GatewayProxyMiddleware(
     GatewayMetrics metrics,
     ExchangeSettlement settlement,
     CacheTier cacheTier,
+    RulesTier rulesTier,
     ILogger<GatewayProxyMiddleware> logger)
 {
     private readonly GatewayConfig _config = options.Value;
@@ -69,6 +71,11 @@ internal sealed partial class GatewayProxyMiddleware(
 
         try
         {
+            if (TierAllowed(context, RulesTier.Name) && await rulesTier.TryAnswerAsync(context, exchange))
+            {
+                return;
+            }
+
             if (TierAllowed(context, CacheTier.Name) && cacheTier.QueryFor(request!, tenant.Id) is { } query)
             {
                 exchange.CacheQuery = query;

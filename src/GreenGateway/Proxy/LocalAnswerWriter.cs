@@ -1,27 +1,43 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
-using GreenGateway.Core.Cache;
-using GreenGateway.Proxy;
 
-namespace GreenGateway.Cache;
+namespace GreenGateway.Proxy;
 
-internal sealed partial class CacheTier
+/// <summary>
+/// Writes an answer the gateway produced itself (a rule's, a cached one) the way the client asked for
+/// it: one chat.completion body, or an SSE stream (one content chunk, a finish chunk, the usage chunk
+/// when asked for, [DONE]). The exchange is settled before the last byte goes out.
+/// </summary>
+internal static class LocalAnswerWriter
 {
-    /// <summary>Writes a cached answer the way the client asked for it: one JSON body, or an SSE stream.</summary>
-    private async Task ReplayAsync(HttpContext context, GatewayExchange exchange, CachedAnswer answer, RequestFigures figures)
+    /// <param name="template">A chat.completion body to answer with (a cached one); null builds one from <paramref name="content"/>.</param>
+    public static async Task WriteAsync(HttpContext context, GatewayExchange exchange, string model, string content, string? finishReason, RequestFigures figures, JsonObject? template = null)
     {
         var id = "chatcmpl-gg-" + context.Response.Headers["X-GG-Request-Id"].ToString();
-        var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var usage = UsageJson(figures);
+        var created = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
         var settle = context.RequestServices.GetRequiredService<ExchangeSettlement>();
+        exchange.Figures = figures;
+        exchange.UpstreamStatus = StatusCodes.Status200OK;
+        context.Response.Headers["X-GG-Tier"] = exchange.Tier;
         if (!exchange.Request.Stream)
         {
-            var body = JsonNode.Parse(answer.ResponseJson) as JsonObject ?? [];
+            var body = template ?? new JsonObject
+            {
+                ["object"] = "chat.completion",
+                ["model"] = model,
+                ["choices"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0,
+                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
+                    ["finish_reason"] = finishReason ?? "stop",
+                }),
+            };
             body["id"] = id;
             body["created"] = created;
-            body["usage"] = usage;
+            body["usage"] = Usage(figures, exchange.Tier);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
             context.Response.Headers["X-GG-Energy-J"] = RequestFigures.Format(figures.Energy.Joules);
             context.Response.Headers["X-GG-Carbon-g"] = RequestFigures.Format(figures.CarbonGrams);
@@ -37,16 +53,14 @@ internal sealed partial class CacheTier
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         var writer = context.Response.BodyWriter;
-        var first = Chunk(id, created, answer.Model, new JsonObject { ["role"] = "assistant", ["content"] = answer.Content }, null);
-        var last = Chunk(id, created, answer.Model, [], answer.FinishReason ?? "stop");
-        WriteEvent(writer, first);
-        WriteEvent(writer, last);
+        WriteEvent(writer, Chunk(id, created, model, new JsonObject { ["role"] = "assistant", ["content"] = content }, null));
+        WriteEvent(writer, Chunk(id, created, model, [], finishReason ?? "stop"));
         if (exchange.Request.ClientWantsStreamUsage)
         {
-            var usageChunk = Chunk(id, created, answer.Model, null, null);
-            usageChunk["choices"] = new JsonArray();
-            usageChunk["usage"] = usage;
-            WriteEvent(writer, usageChunk);
+            var usage = Chunk(id, created, model, null, null);
+            usage["choices"] = new JsonArray();
+            usage["usage"] = Usage(figures, exchange.Tier);
+            WriteEvent(writer, usage);
         }
 
         await settle.SettleAsync(exchange, StatusCodes.Status200OK);
@@ -54,7 +68,7 @@ internal sealed partial class CacheTier
         await writer.FlushAsync(context.RequestAborted);
     }
 
-    private static JsonObject UsageJson(RequestFigures figures) => new()
+    private static JsonObject Usage(RequestFigures figures, string tier) => new()
     {
         ["prompt_tokens"] = figures.Usage.PromptTokens,
         ["completion_tokens"] = figures.Usage.CompletionTokens,
@@ -63,7 +77,7 @@ internal sealed partial class CacheTier
         ["carbon_gco2e"] = figures.CarbonGrams,
         ["baseline_energy_joules"] = figures.BaselineJoules,
         ["energy_method"] = figures.MethodName,
-        ["tier"] = Name,
+        ["tier"] = tier,
     };
 
     private static JsonObject Chunk(string id, long created, string model, JsonObject? delta, string? finishReason) => new()
@@ -75,7 +89,7 @@ internal sealed partial class CacheTier
         ["choices"] = delta is null ? null : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
     };
 
-    private static void WriteEvent(System.IO.Pipelines.PipeWriter writer, JsonObject chunk)
+    private static void WriteEvent(PipeWriter writer, JsonObject chunk)
     {
         writer.Write("data: "u8);
         using (var json = new Utf8JsonWriter(writer))
