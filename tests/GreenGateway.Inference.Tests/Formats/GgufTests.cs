@@ -88,11 +88,39 @@ public sealed class GgufTests
         Assert.Equal(WeightFormat.Int8, model.WeightFormat);
     }
 
+    /// <summary>
+    /// The Qwen2 reference model rewritten as a qwen2 GGUF by the tests' own writer: biases, rotate-half RoPE
+    /// (no q/k permutation for qwen2) and the tied output all take the GGUF path.
+    /// </summary>
+    [Fact]
+    public void Load_Qwen2Gguf_LogitsMatchTransformers()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
+        WriteQwen2Gguf(path);
+        try
+        {
+            using var model = ModelLoader.Load(path, new LoadOptions { Threads = 2 });
+            var ids = ReferenceModelTests.PromptIds("qwen2", 0);
+            var logits = new float[ids.Length * model.Config.VocabSize];
+
+            model.Forward(model.CreateCache(16), ids, logits, allPositions: true);
+
+            Assert.Equal(ModelArchitecture.Qwen2, model.Config.Architecture);
+            Assert.True(model.Config.TieWordEmbeddings);
+            var error = ReferenceData.RelativeError(logits, ReferenceData.Tensor("qwen2.prefill.0"));
+            Assert.True(error < 1e-4, $"relative error {error:E2}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void Open_KQuantTensor_IsRefusedNamingTheTensorAndItsType()
     {
         var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
-        GgufWriter.Write(path, [("general.architecture", "llama")], [("blk.0.attn_q.weight", [256, 4], 12)]);
+        GgufWriter.WriteInfos(path, [("general.architecture", "llama")], [("blk.0.attn_q.weight", [256, 4], 12)]);
         try
         {
             var error = Assert.Throws<NotSupportedException>(() => GgufFile.Open(path));
@@ -110,7 +138,7 @@ public sealed class GgufTests
     public void Load_UnsupportedGgufArchitecture_NamesIt()
     {
         var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
-        GgufWriter.Write(path, [("general.architecture", "gemma")], [("token_embd.weight", [64, 8], 0)]);
+        GgufWriter.WriteInfos(path, [("general.architecture", "gemma")], [("token_embd.weight", [64, 8], 0)]);
         try
         {
             var error = Assert.Throws<NotSupportedException>(() => ModelLoader.Load(path));
@@ -145,5 +173,29 @@ public sealed class GgufTests
 
         Assert.True(fromGguf.IsSpecial(fromGguf.TokenToId("<|im_end|>")!.Value));
         Assert.False(fromGguf.IsSpecial(fromGguf.TokenToId("GreenGateway")!.Value));
+    }
+
+    private static void WriteQwen2Gguf(string path)
+    {
+        var hf = HuggingFaceNaming.Instance;
+        var gg = GgufNaming.Instance;
+        var names = new List<(string Hf, string Gguf)> { (hf.Embedding, gg.Embedding), (hf.FinalNorm, gg.FinalNorm) };
+        for (var i = 0; i < 2; i++)
+        {
+            names.AddRange(Enum.GetValues<LayerTensor>().Select(t => (hf.Layer(i, t), gg.Layer(i, t))));
+        }
+
+        using var source = SafeTensorsFile.Open(Path.Combine(ReferenceData.ModelPath("qwen2"), "model.safetensors"));
+        var tensors = names.Select(n =>
+        {
+            Assert.True(source.TryGet(n.Hf, out var t), n.Hf);
+            return (n.Gguf, t.Shape.Reverse().Select(static d => (ulong)d).ToArray(), 0u, t.Bytes.ToArray());
+        }).ToList();
+        GgufWriter.Write(path,
+        [
+            ("general.architecture", "qwen2"), ("qwen2.embedding_length", 64u), ("qwen2.block_count", 2u),
+            ("qwen2.feed_forward_length", 192u), ("qwen2.attention.head_count", 4u), ("qwen2.attention.head_count_kv", 2u),
+            ("qwen2.rope.freq_base", 1e6f), ("qwen2.attention.layer_norm_rms_epsilon", 1e-6f), ("qwen2.context_length", 4096u),
+        ], tensors);
     }
 }

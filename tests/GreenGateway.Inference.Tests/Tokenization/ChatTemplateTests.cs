@@ -26,7 +26,7 @@ public sealed class ChatTemplateTests
     {
         var path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}.gguf");
         var llama3 = ReferenceData.Root.GetProperty("chat").GetProperty("llama3").GetProperty("template").GetString()!;
-        Formats.GgufWriter.Write(path, [("general.architecture", "llama"), ("tokenizer.chat_template", llama3)], []);
+        Formats.GgufWriter.WriteInfos(path, [("general.architecture", "llama"), ("tokenizer.chat_template", llama3)], []);
         try
         {
             var template = ChatTemplate.FromGguf(path);
