@@ -1,76 +1,72 @@
 using System.Diagnostics;
+using GreenGateway.LoadTests.Load;
 
 namespace GreenGateway.LoadTests;
 
 /// <summary>
-/// Open-model load at a constant arrival rate: request i is due at start + i / rate whether or not
-/// earlier ones have finished, and its latency counts from when it was due, so that a slow server
-/// cannot slow the load down and hide its own queueing (no coordinated omission).
+/// Open-model load: request i is sent at its due time whether or not earlier ones have finished, and its
+/// latency counts from when it was due, so that a slow server cannot slow the load down and hide its own
+/// queueing (no coordinated omission). Bounded in count (the schedule) and in time (a hard deadline after
+/// which whatever is still running is cancelled and counted as failed).
 /// </summary>
 internal static class OpenLoopLoad
 {
-    public static async Task<LatencySample> RunAsync(Func<CancellationToken, Task<bool>> send, double rate, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<Completed[]> RunAsync(
+        double[] due,
+        Func<int, CancellationToken, Task<RequestResult>> send,
+        TimeSpan deadline,
+        Action<Progress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
-        var count = (int)(rate * duration.TotalSeconds);
-        var latencies = new double[count];
-        var ok = new bool[count];
-        var inFlight = new List<Task>(count);
+        var results = new Completed[due.Length];
+        var inFlight = new List<Task>(due.Length);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(deadline);
         var clock = Stopwatch.StartNew();
-        var ticksPerRequest = Stopwatch.Frequency / rate;
+        var done = 0;
         var next = 0;
-        while (next < count)
+        var lastReport = 0.0;
+        while (next < due.Length && !stop.IsCancellationRequested)
         {
             // Every request whose due time has come is sent now; none is sent early. Waiting by timer,
             // never by spinning, keeps the generator off the cores the servers need.
-            var now = clock.ElapsedTicks;
-            while (next < count && (long)(next * ticksPerRequest) <= now)
+            var now = clock.Elapsed.TotalSeconds;
+            while (next < due.Length && due[next] <= now)
             {
                 var index = next++;
-                var due = (long)(index * ticksPerRequest);
                 inFlight.Add(Task.Run(async () =>
                 {
-                    var success = await send(cancellationToken);
-                    latencies[index] = (clock.ElapsedTicks - due) * 1000.0 / Stopwatch.Frequency;
-                    ok[index] = success;
-                }, cancellationToken));
+                    var result = await send(index, stop.Token);
+                    var finished = clock.Elapsed.TotalSeconds;
+                    results[index] = new Completed(due[index], finished, (finished - due[index]) * 1000.0, result);
+                    Interlocked.Increment(ref done);
+                }, CancellationToken.None));
             }
 
-            if (next < count)
+            if (progress is not null && now - lastReport >= 1)
             {
-                await Task.Delay(1, cancellationToken);
+                lastReport = now;
+                progress(new Progress(now, next, Volatile.Read(ref done), due.Length));
+            }
+
+            if (next < due.Length)
+            {
+                await Task.Delay(1, CancellationToken.None);
             }
         }
 
         await Task.WhenAll(inFlight);
-        return new LatencySample(latencies, ok.Count(x => !x), clock.Elapsed);
-    }
-}
+        progress?.Invoke(new Progress(clock.Elapsed.TotalSeconds, next, done, due.Length));
 
-/// <summary>Latencies in milliseconds of one run, and its errors.</summary>
-internal sealed class LatencySample(double[] latencies, int errors, TimeSpan elapsed)
-{
-    private readonly double[] _sorted = latencies.Order().ToArray();
-
-    public int Count => _sorted.Length;
-
-    public int Errors { get; } = errors;
-
-    public double Throughput => Count / elapsed.TotalSeconds;
-
-    public double Percentile(double p)
-    {
-        if (_sorted.Length == 0)
+        // Requests never sent (the deadline came first) count as failed at the deadline.
+        for (var i = next; i < due.Length; i++)
         {
-            return double.NaN;
+            results[i] = new Completed(due[i], deadline.TotalSeconds, (deadline.TotalSeconds - due[i]) * 1000.0, RequestResult.Failed(""));
         }
 
-        var rank = (int)Math.Ceiling(p / 100.0 * _sorted.Length) - 1;
-        return _sorted[Math.Clamp(rank, 0, _sorted.Length - 1)];
-    }
-
-    public static LatencySample Merge(IEnumerable<LatencySample> samples)
-    {
-        var list = samples.ToList();
-        return new LatencySample(list.SelectMany(s => s._sorted).ToArray(), list.Sum(s => s.Errors), TimeSpan.FromTicks(list.Sum(s => (long)(s.Count / s.Throughput * TimeSpan.TicksPerSecond))));
+        return results;
     }
 }
+
+/// <summary>Where a run stands: seconds since start, requests sent and completed, and planned.</summary>
+internal readonly record struct Progress(double Seconds, int Sent, int Completed, int Planned);
