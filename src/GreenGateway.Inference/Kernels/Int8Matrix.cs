@@ -119,13 +119,16 @@ internal sealed unsafe partial class Int8Matrix : WeightMatrix
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(q + 16))), Avx512F.LoadVector512(x + 16), sum);
     }
 
-    /// <summary>Whether products use 512-bit vectors (16 int8 widened a step); tests turn it off to check the 256-bit path.</summary>
-    internal static bool UseVector512 { get; set; } = Avx512F.IsSupported;
+    /// <summary>Whether products use 512-bit vectors (16 int8 widened a step).</summary>
+    internal static readonly bool UseVector512 = Avx512F.IsSupported;
 
     /// <summary>dot(q * s, x) over <paramref name="groups"/> groups of 32.</summary>
-    internal static float DotRow(sbyte* q, float* s, float* x, int groups)
+    internal static float DotRow(sbyte* q, float* s, float* x, int groups) => DotRow(q, s, x, groups, UseVector512);
+
+    /// <summary>dot(q * s, x) with the 512-bit path chosen by <paramref name="wide"/> (tests check both paths).</summary>
+    internal static float DotRow(sbyte* q, float* s, float* x, int groups, bool wide)
     {
-        if (UseVector512 && Avx512F.IsSupported)
+        if (wide && Avx512F.IsSupported)
         {
             // Two accumulators (even and odd groups) so that consecutive groups do not wait on one FMA chain.
             var even = Vector512<float>.Zero;
