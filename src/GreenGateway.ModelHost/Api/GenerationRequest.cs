@@ -1,0 +1,43 @@
+using GreenGateway.Inference.Tokenization;
+
+namespace GreenGateway.ModelHost.Api;
+
+/// <summary>The fields of /v1/completions and /v1/chat/completions this server reads, parsed and checked.</summary>
+internal sealed record GenerationRequest
+{
+    public string? Model { get; init; }
+
+    /// <summary>Completions: the prompt as text, or null when given as token ids.</summary>
+    public string? PromptText { get; init; }
+
+    /// <summary>Completions: the prompt as token ids (vLLM's verification form).</summary>
+    public int[]? PromptTokens { get; init; }
+
+    /// <summary>Chat: the conversation.</summary>
+    public IReadOnlyList<ChatMessage>? Messages { get; init; }
+
+    /// <summary>Null: as many as the context leaves (vLLM's default).</summary>
+    public int? MaxTokens { get; init; }
+
+    public float Temperature { get; init; } = 1f;
+
+    public float TopP { get; init; } = 1f;
+
+    public int TopK { get; init; }
+
+    public int? Seed { get; init; }
+
+    public bool Stream { get; init; }
+
+    public bool IncludeUsage { get; init; }
+
+    /// <summary>Completions: the number of alternatives (logprobs=N); chat: top_logprobs when logprobs is true. Null: none.</summary>
+    public int? Logprobs { get; init; }
+
+    public bool Echo { get; init; }
+
+    /// <summary>vLLM: per prompt position, the given token's log-probability and this many alternatives. Null: none.</summary>
+    public int? PromptLogprobs { get; init; }
+
+    public bool IgnoreEos { get; init; }
+}

@@ -1,0 +1,229 @@
+using System.Text;
+using System.Text.Json;
+using GreenGateway.Inference.Tokenization;
+
+namespace GreenGateway.ModelHost.Api;
+
+/// <summary>Reads an OpenAI request body, collecting every problem before refusing it.</summary>
+internal static class RequestParser
+{
+    public static async Task<(JsonDocument? Doc, ApiError? Error)> ReadJsonAsync(HttpContext context)
+    {
+        try
+        {
+            var doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                ? (doc, null)
+                : (null, ApiError.Invalid("the request body must be a JSON object."));
+        }
+        catch (JsonException e)
+        {
+            return (null, ApiError.Invalid($"the request body is not valid JSON: {e.Message}"));
+        }
+    }
+
+    public static (GenerationRequest? Request, ApiError? Error) Parse(JsonElement root, bool chat)
+    {
+        var errors = new List<(string Message, string Param)>();
+        string? promptText = null;
+        int[]? promptTokens = null;
+        List<ChatMessage>? messages = null;
+        if (chat)
+        {
+            messages = ReadMessages(root, errors);
+        }
+        else
+        {
+            (promptText, promptTokens) = ReadPrompt(root, errors);
+        }
+
+        var logprobs = chat
+            ? (Bool(root, "logprobs", errors) ? Int(root, "top_logprobs", errors) ?? 0 : null)
+            : Int(root, "logprobs", errors);
+        var request = new GenerationRequest
+        {
+            Model = Str(root, "model", errors),
+            PromptText = promptText,
+            PromptTokens = promptTokens,
+            Messages = messages,
+            MaxTokens = Int(root, chat && root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens", errors),
+            Temperature = Float(root, "temperature", errors) ?? 1f,
+            TopP = Float(root, "top_p", errors) ?? 1f,
+            TopK = Math.Max(Int(root, "top_k", errors) ?? 0, 0),
+            Seed = Int(root, "seed", errors),
+            Stream = Bool(root, "stream", errors),
+            IncludeUsage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object && Bool(so, "include_usage", errors),
+            Logprobs = logprobs,
+            Echo = !chat && Bool(root, "echo", errors),
+            PromptLogprobs = Int(root, "prompt_logprobs", errors),
+            IgnoreEos = Bool(root, "ignore_eos", errors),
+        };
+        Check(request, root, errors);
+        if (errors.Count == 0)
+        {
+            return (request, null);
+        }
+
+        var message = string.Join("; ", errors.Select(static e => e.Message));
+        return (null, ApiError.Invalid(message, errors[0].Param));
+    }
+
+    private static void Check(GenerationRequest r, JsonElement root, List<(string, string)> errors)
+    {
+        if (r.MaxTokens is < 0)
+        {
+            errors.Add(($"max_tokens must be at least 0, not {r.MaxTokens}", "max_tokens"));
+        }
+
+        if (!(r.Temperature >= 0 && r.Temperature <= 2))
+        {
+            errors.Add(($"temperature must be in [0, 2], not {r.Temperature}", "temperature"));
+        }
+
+        if (!(r.TopP > 0 && r.TopP <= 1))
+        {
+            errors.Add(($"top_p must be in (0, 1], not {r.TopP}", "top_p"));
+        }
+
+        if (r.Logprobs is < 0 or > Serving.LogprobMath.MaxTop)
+        {
+            errors.Add(($"logprobs must be in 0..{Serving.LogprobMath.MaxTop}, not {r.Logprobs}", "logprobs"));
+        }
+
+        if (r.PromptLogprobs is < 0 or > Serving.LogprobMath.MaxTop)
+        {
+            errors.Add(($"prompt_logprobs must be in 0..{Serving.LogprobMath.MaxTop}, not {r.PromptLogprobs}", "prompt_logprobs"));
+        }
+
+        if ((Int(root, "n", errors) ?? 1) != 1)
+        {
+            errors.Add(("n must be 1: this server returns one choice per request", "n"));
+        }
+
+        if (r.Stream && (r.PromptLogprobs is not null || r.Echo))
+        {
+            errors.Add(("prompt_logprobs and echo are not supported with stream", "stream"));
+        }
+    }
+
+    private static (string?, int[]?) ReadPrompt(JsonElement root, List<(string, string)> errors)
+    {
+        if (!root.TryGetProperty("prompt", out var p))
+        {
+            errors.Add(("prompt is required", "prompt"));
+            return (null, null);
+        }
+
+        // One prompt: a string, a list of token ids, or a list holding exactly one of those.
+        if (p.ValueKind == JsonValueKind.Array && p.GetArrayLength() == 1 && p[0].ValueKind is JsonValueKind.String or JsonValueKind.Array)
+        {
+            p = p[0];
+        }
+
+        if (p.ValueKind == JsonValueKind.String)
+        {
+            return (p.GetString(), null);
+        }
+
+        if (p.ValueKind == JsonValueKind.Array && p.EnumerateArray().All(static e => e.ValueKind == JsonValueKind.Number))
+        {
+            var ids = new int[p.GetArrayLength()];
+            var i = 0;
+            foreach (var e in p.EnumerateArray())
+            {
+                if (!e.TryGetInt32(out ids[i++]))
+                {
+                    errors.Add(($"token id {e.GetRawText()} is not a 32-bit integer", "prompt"));
+                    return (null, null);
+                }
+            }
+
+            return (null, ids);
+        }
+
+        errors.Add(("prompt must be a string or a list of token ids (one prompt per request)", "prompt"));
+        return (null, null);
+    }
+
+    private static List<ChatMessage>? ReadMessages(JsonElement root, List<(string, string)> errors)
+    {
+        if (!root.TryGetProperty("messages", out var m) || m.ValueKind != JsonValueKind.Array || m.GetArrayLength() == 0)
+        {
+            errors.Add(("messages must be a non-empty list", "messages"));
+            return null;
+        }
+
+        var list = new List<ChatMessage>();
+        foreach (var msg in m.EnumerateArray())
+        {
+            var role = msg.ValueKind == JsonValueKind.Object && msg.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : null;
+            var content = msg.ValueKind == JsonValueKind.Object && msg.TryGetProperty("content", out var c) ? Content(c) : null;
+            if (role is null || content is null)
+            {
+                errors.Add(($"messages[{list.Count}] needs a string role and text content", "messages"));
+                return null;
+            }
+
+            list.Add(new ChatMessage(role, content));
+        }
+
+        return list;
+    }
+
+    // Content is a string or a list of parts; only text parts are understood.
+    private static string? Content(JsonElement c)
+    {
+        if (c.ValueKind == JsonValueKind.String)
+        {
+            return c.GetString();
+        }
+
+        if (c.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var sb = new StringBuilder();
+        foreach (var part in c.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            sb.Append(t.GetString());
+        }
+
+        return sb.ToString();
+    }
+
+    private static string? Str(JsonElement o, string name, List<(string, string)> errors) =>
+        !o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.String ? v.GetString() : Fail<string>(name, "a string", errors);
+
+    private static int? Int(JsonElement o, string name, List<(string, string)> errors) =>
+        !o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : FailStruct<int>(name, "an integer", errors);
+
+    private static float? Float(JsonElement o, string name, List<(string, string)> errors) =>
+        !o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.Number ? v.GetSingle() : FailStruct<float>(name, "a number", errors);
+
+    private static bool Bool(JsonElement o, string name, List<(string, string)> errors) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
+        && (v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : FailStruct<bool>(name, "a boolean", errors) ?? false);
+
+    private static T? Fail<T>(string name, string what, List<(string, string)> errors)
+        where T : class
+    {
+        errors.Add(($"{name} must be {what}", name));
+        return null;
+    }
+
+    private static T? FailStruct<T>(string name, string what, List<(string, string)> errors)
+        where T : struct
+    {
+        errors.Add(($"{name} must be {what}", name));
+        return null;
+    }
+}

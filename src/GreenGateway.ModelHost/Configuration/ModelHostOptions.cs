@@ -1,0 +1,83 @@
+namespace GreenGateway.ModelHost.Configuration;
+
+/// <summary>The model server's settings (section <c>ModelHost</c>; <c>--model PATH</c> sets <see cref="Model"/>).</summary>
+public sealed record ModelHostOptions
+{
+    public const string Section = "ModelHost";
+
+    /// <summary>Required. A Hugging Face checkpoint folder (config.json + safetensors) or a .gguf file.</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>The id served in <c>/v1/models</c> and accepted in <c>model</c>. Default: the folder or file name.</summary>
+    public string? ServedModelName { get; init; }
+
+    /// <summary>Kernel threads. Default: the processor count.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Weights in memory: <c>f32</c> (default) or <c>int8</c>.</summary>
+    public string Weights { get; init; } = "f32";
+
+    /// <summary>Longest sequence (prompt + completion). Default: the model's max_position_embeddings.</summary>
+    public int? MaxContextTokens { get; init; }
+
+    /// <summary>KV caches kept warm for prefix reuse across requests. Default 4; 0 turns reuse off.</summary>
+    public int PrefixCacheSlots { get; init; } = 4;
+
+    /// <summary>Bytes all KV caches may take together. Default 512 MiB.</summary>
+    public long MaxKvCacheBytes { get; init; } = 512L << 20;
+
+    /// <summary>
+    /// Watts one busy core draws, for the CPU-time estimate where RAPL cannot be read. Default 4.4: an AMD EPYC 7763
+    /// (the CI machines' family) has a 280 W default TDP over 64 cores (AMD's product page for the EPYC 7763).
+    /// </summary>
+    public double WattsPerCore { get; init; } = 4.4;
+
+    /// <summary>Where RAPL counters live. Default <c>/sys/class/powercap</c>.</summary>
+    public string PowercapPath { get; init; } = "/sys/class/powercap";
+
+    /// <summary>Every problem with these settings, all at once.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Model))
+        {
+            errors.Add("ModelHost:Model is required (--model PATH): a checkpoint folder or a .gguf file");
+        }
+        else if (!Directory.Exists(Model) && !File.Exists(Model))
+        {
+            errors.Add($"ModelHost:Model '{Model}' does not exist (relative paths are resolved from '{Environment.CurrentDirectory}')");
+        }
+
+        if (Threads < 1)
+        {
+            errors.Add($"ModelHost:Threads must be at least 1, not {Threads}");
+        }
+
+        if (Weights is not ("f32" or "int8"))
+        {
+            errors.Add($"ModelHost:Weights must be 'f32' or 'int8', not '{Weights}'");
+        }
+
+        if (MaxContextTokens is < 2)
+        {
+            errors.Add($"ModelHost:MaxContextTokens must be at least 2, not {MaxContextTokens}");
+        }
+
+        if (PrefixCacheSlots is < 0 or > 64)
+        {
+            errors.Add($"ModelHost:PrefixCacheSlots must be in 0..64, not {PrefixCacheSlots}");
+        }
+
+        if (MaxKvCacheBytes < 1 << 20)
+        {
+            errors.Add($"ModelHost:MaxKvCacheBytes must be at least 1 MiB, not {MaxKvCacheBytes}");
+        }
+
+        if (!(WattsPerCore > 0) || double.IsInfinity(WattsPerCore))
+        {
+            errors.Add($"ModelHost:WattsPerCore must be a positive number, not {WattsPerCore}");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,4 @@
+using GreenGateway.ModelHost;
+
+var app = ModelHostApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,59 @@
+using GreenGateway.Inference.Generation;
+using GreenGateway.Inference.Kernels;
+using GreenGateway.Inference.Models;
+using GreenGateway.Inference.Tokenization;
+using GreenGateway.ModelHost.Configuration;
+
+namespace GreenGateway.ModelHost.Serving;
+
+/// <summary>The one model this server serves: weights, tokenizer, chat template, engine and its warm KV caches.</summary>
+internal sealed class ModelSession : IDisposable
+{
+    public ModelSession(ModelHostOptions options)
+    {
+        var path = Path.GetFullPath(options.Model);
+        var isGguf = File.Exists(path);
+        Model = ModelLoader.Load(path, new LoadOptions
+        {
+            Threads = options.Threads,
+            Weights = options.Weights == "int8" ? WeightFormat.Int8 : WeightFormat.F32,
+        });
+        Tokenizer = isGguf ? Tokenizer.FromGguf(path) : Tokenizer.FromFile(Path.Combine(path, "tokenizer.json"));
+        // A GGUF's Jinja template is not read by the engine's public API; ChatML is the common case.
+        Chat = isGguf || !File.Exists(Path.Combine(path, "tokenizer_config.json"))
+            ? ChatTemplate.Create(ChatFormat.ChatMl)
+            : ChatTemplate.FromModelDirectory(path);
+        Engine = new InferenceEngine(Model, Tokenizer, new EngineOptions
+        {
+            MaxKvCacheBytes = options.MaxKvCacheBytes,
+            MaxContextTokens = options.MaxContextTokens,
+        }, ownsModel: true);
+        ModelId = options.ServedModelName ?? Path.GetFileNameWithoutExtension(path.TrimEnd(Path.DirectorySeparatorChar));
+        Caches = new PrefixCachePool(Engine, options.PrefixCacheSlots);
+        Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    }
+
+    public TransformerModel Model { get; }
+
+    public Tokenizer Tokenizer { get; }
+
+    public ChatTemplate Chat { get; }
+
+    public InferenceEngine Engine { get; }
+
+    public PrefixCachePool Caches { get; }
+
+    public string ModelId { get; }
+
+    public long Created { get; }
+
+    public int VocabSize => Model.Config.VocabSize;
+
+    public int MaxContextTokens => Engine.MaxContextTokens;
+
+    public void Dispose()
+    {
+        Caches.Dispose();
+        Engine.Dispose();
+    }
+}
