@@ -26,15 +26,19 @@ internal static class Arrivals
     {
         var due = new List<double>();
         const double dt = 0.0005;
+        var steps = (long)Math.Round(seconds / dt);
         var integral = 0.0;
-        for (var t = 0.0; t < seconds && due.Count < MaxRequests; t += dt)
+        for (var k = 0L; k < steps && due.Count < MaxRequests; k++)
         {
+            // Time from the step count, not a running sum, and a small tolerance on the integral, so that
+            // rounding never adds a request past the end.
+            var t = k * dt;
             var before = integral;
             integral += RateAt(shape, t) * dt;
-            for (var n = Math.Ceiling(before); n < integral && due.Count < MaxRequests; n++)
+            for (var n = Math.Ceiling(before - 1e-9); n < integral - 1e-9 && due.Count < MaxRequests; n++)
             {
                 // Linear within the step: exact for a constant rate.
-                due.Add(t + ((n - before) / (integral - before) * dt));
+                due.Add(t + (Math.Max(0, n - before) / (integral - before) * dt));
             }
         }
 

@@ -93,6 +93,8 @@ internal sealed partial class ScenarioRunner(Scenario scenario, string outputFol
             killedAt = killTime.Task.IsCompleted ? killTime.Task.Result : null;
         }
 
+        // Settling follows the response: give the last requests' settles a moment to land before reading the ledger.
+        await Task.Delay(TimeSpan.FromSeconds(1));
         var usage = scenario.Slo.Budget is { } budget ? await LedgerUsage.ReadAsync(http, target, scenario.Tenants.Single(t => t.Id == budget.Tenant), budget.Window) : null;
         return new RunOutcome(scenario, new Summary(measured), direct, warmup.Length, runStart,
             _gateways.Select(g => (g.Name, g.Sampler.Samples)).ToList(), usage, killedAt);

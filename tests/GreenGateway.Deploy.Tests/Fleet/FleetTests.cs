@@ -1,0 +1,57 @@
+using GreenGateway.Deploy.Tests.Support;
+using GreenGateway.LoadTests.Scenarios;
+
+namespace GreenGateway.Deploy.Tests.Fleet;
+
+/// <summary>
+/// Three gateway replicas (child processes) behind nginx, one redis-server, one tenant's budget shared by
+/// all of them, and one replica killed with SIGKILL under load: the harness's fleet scenario, made small.
+/// </summary>
+public sealed class FleetTests
+{
+    private const double LimitJ = 1800; // 0.5 Wh: about 155 requests of 11.66 J
+
+    // One reservation: max_tokens 16 and a short prompt (well under 200 tokens) in the llm-8b profile,
+    // PUE 1.56: (200 * 0.023 + 16 * 0.45) * 1.56 = 18.4 J at most.
+    private const double MaxReservationJ = 18.4;
+
+    [Fact]
+    public async Task SharedBudget_IsNotOverspent_NoChargeIsLost_AndTheOthersServe_WhenAReplicaIsKilled()
+    {
+        Assert.SkipUnless(OnPath("nginx") && OnPath("redis-server"), "nginx and redis-server are needed (test.sh installs them)");
+        var scenario = Scenario.FromFile(Repository.Path("loadtests", "scenarios", "fleet.json")) with
+        {
+            Tenants = [new TenantSetup { Id = "shared", Key = "gg-test-shared", Budgets = new() { ["day"] = new() { ["energy_wh"] = LimitJ / 3600 } } }],
+            Load = new LoadShape { Rate = 30, DurationSeconds = 10 },
+            Fleet = new FleetSetup { Replicas = 3, KillAtSeconds = 3 },
+        };
+        var folder = Directory.CreateTempSubdirectory("gg-fleet-").FullName;
+        try
+        {
+            var outcome = await new ScenarioRunner(scenario, folder).RunAsync();
+            var objectives = ObjectiveCheck.Evaluate(outcome);
+            var results = outcome.Gateway.Results;
+            var ledger = outcome.Ledger!;
+            var charged = results.Where(r => r.Result.Status == 200).Sum(r => r.Result.EnergyJ);
+
+            Assert.All(objectives, o => Assert.True(o.Met, $"{o.Name}: {o.Actual} (target {o.Target})"));
+            Assert.Equal(3, outcome.KilledAtS);
+            Assert.Equal(LimitJ, ledger.LimitJ!.Value, 6);
+            Assert.InRange(ledger.ConsumedJ, LimitJ - MaxReservationJ, LimitJ + MaxReservationJ);
+            Assert.Equal(charged, ledger.ConsumedJ, 3);
+            Assert.Contains(results, r => r.Result.Status == 429);
+            Assert.Contains(results, r => r.DueS > 4 && r.Result.Status == 200);
+
+            // Only requests already in flight when the replica died may fail; none was refused for a spent
+            // budget before it was spent, and none failed a second after the kill.
+            Assert.All(results.Where(r => r.Result.Status is not (200 or 429)), r => Assert.InRange(r.DueS, 0, 4));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, program)));
+}
