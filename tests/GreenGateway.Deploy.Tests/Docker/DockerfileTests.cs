@@ -1,6 +1,9 @@
 using System.Text.RegularExpressions;
 using GreenGateway.Deploy.Tests.Support;
 using GreenGateway.Redis.Tests.Fixtures;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GreenGateway.Deploy.Tests.Docker;
 
@@ -42,14 +45,36 @@ public sealed partial class DockerfileTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public void ModelHostStage_PublishesTheModelServerProject()
+    public async Task ModelHostStage_ServesTheShippedModel_AndItsHealthCheckAnswers200()
     {
         var publish = Assert.Single(Stages.Single(s => s.Name == "build-modelhost").All("RUN")).Arguments;
-        var project = ProjectPath().Match(publish).Value;
+        var stage = Stages.Single(s => s.Name == "modelhost");
+        var copy = Assert.Single(stage.All("COPY"), c => !c.Arguments.StartsWith("--from", StringComparison.Ordinal)).Arguments.Split(' ');
+        var command = Assert.Single(stage.All("CMD")).Arguments;
+        var healthcheck = new Uri(HealthCheckUrl().Match(Assert.Single(stage.All("HEALTHCHECK")).Arguments).Value);
+        var urls = new Uri(stage.Environment(Stages)["URLS"]);
 
-        Assert.Equal("src/GreenGateway.ModelHost/GreenGateway.ModelHost.csproj", project);
-        Assert.SkipUnless(File.Exists(Repository.Path(project)), "src/GreenGateway.ModelHost is not in the tree yet");
-        Assert.Equal("[\"dotnet\", \"GreenGateway.ModelHost.dll\"]", Assert.Single(Stages.Single(s => s.Name == "modelhost").All("ENTRYPOINT")).Arguments);
+        Assert.Equal("src/GreenGateway.ModelHost/GreenGateway.ModelHost.csproj", ProjectPath().Match(publish).Value);
+        Assert.Equal("[\"dotnet\", \"GreenGateway.ModelHost.dll\"]", Assert.Single(stage.All("ENTRYPOINT")).Arguments);
+        Assert.Equal($"[\"--model\", \"{copy[1].TrimEnd('/')}\"]", command);
+        Assert.Equal(Assert.Single(stage.All("EXPOSE")).Arguments, urls.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(urls.Port, healthcheck.Port);
+
+        // The model server itself, on the model the image copies in, answers the health check's path.
+        var app = GreenGateway.ModelHost.ModelHostApp.Build(["--model", Repository.Path(copy[0].TrimEnd('/')), "--urls", "http://127.0.0.1:0"]);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await http.GetAsync(healthcheck.AbsolutePath, TestContext.Current.CancellationToken);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync(TestContext.Current.CancellationToken);
+            await app.DisposeAsync();
+        }
     }
 
     [Fact]
