@@ -23,7 +23,7 @@ internal static class MarkdownReport
         md.AppendLine(c, $"- Commit: {Git("rev-parse HEAD")}{(Git("status --porcelain --untracked-files=no").Length > 0 ? " (with uncommitted changes)" : "")}");
         md.AppendLine(c, $"- Command: `{command}`");
         md.AppendLine(c, $"- Load: open model, {s.Load.Shape} ({Shape(s.Load)}), {s.Load.DurationSeconds} s{(s.CompareDirect is { } cd ? $" per block, {cd.Rounds} alternating blocks each way" : "")}, after {outcome.WarmupRequests} warm-up requests; latency counted from each request's due time");
-        md.AppendLine(c, $"- Gateway: {(s.Fleet is { } f ? $"{f.Replicas} replicas (child processes) behind nginx" : s.Gateway.InProcess ? "in process" : "child process")}, state {(s.Gateway.Redis || s.Fleet is not null ? "in redis-server" : "embedded")}; upstream: the stand-in (fixed answer, {s.Upstream.DelayMs} ms delay); generator, gateway and upstream share this machine");
+        md.AppendLine(c, $"- Gateway: {(s.Fleet is { } f ? $"{f.Replicas} replicas (child processes) behind nginx" : s.Gateway.InProcess ? "in process" : "child process")}, state {(s.Gateway.RedisCluster ? "in a 3-primary Redis Cluster" : s.Gateway.Redis || s.Fleet is not null ? "in redis-server" : "embedded")}; upstream: the stand-in (fixed answer, {s.Upstream.DelayMs} ms delay); generator, gateway and upstream share this machine");
         md.AppendLine();
         md.AppendLine("## Objectives");
         md.AppendLine();

@@ -56,6 +56,9 @@ internal sealed record GatewaySetup
     /// <summary>Start a redis-server and give the gateway GG_REDIS_URL. Default false (embedded state).</summary>
     public bool Redis { get; init; }
 
+    /// <summary>Start a three-primary Redis Cluster instead of one redis-server (implies <see cref="Redis"/>). Default false.</summary>
+    public bool RedisCluster { get; init; }
+
     /// <summary>Configuration overrides, <c>Section:Key</c> → value.</summary>
     public Dictionary<string, string> Settings { get; init; } = [];
 }

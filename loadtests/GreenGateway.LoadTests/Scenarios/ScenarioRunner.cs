@@ -49,7 +49,13 @@ internal sealed partial class ScenarioRunner(Scenario scenario, string outputFol
             ["Gateway__PoliciesPath"] = await WritePoliciesAsync(),
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        if (scenario.Gateway.Redis || scenario.Fleet is not null)
+        if (scenario.Gateway.RedisCluster)
+        {
+            var (nodes, url) = await Servers.StartRedisClusterAsync(outputFolder);
+            nodes.ForEach(n => Track(n));
+            environment[Configuration.RedisSettings.UrlVariable] = url;
+        }
+        else if (scenario.Gateway.Redis || scenario.Fleet is not null)
         {
             var (redis, url) = await Servers.StartRedisAsync(outputFolder);
             Track(redis);

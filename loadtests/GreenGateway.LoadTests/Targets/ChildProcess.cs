@@ -13,6 +13,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
+    private bool _closed;
 
     private ChildProcess(Process process, StreamWriter log, string name)
     {
@@ -55,11 +56,46 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    public static int FreePort()
+    /// <summary>A free loopback port; with <paramref name="withBusPort"/>, one whose cluster bus port (port + 10000) is free too.</summary>
+    public static int FreePort(bool withBusPort = false)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (!withBusPort || (port + 10000 <= 65535 && IsFree(port + 10000)))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback port");
+    }
+
+    /// <summary>Waits for the process to end by itself.</summary>
+    public async Task WaitForExitAsync(TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
+        if (_process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}; see its log");
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Polls <paramref name="ready"/> until it holds, the process dies, or the deadline passes.</summary>
@@ -107,6 +143,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         _process.Dispose();
         lock (_log)
         {
+            _closed = true;
             _log.Dispose();
         }
     }
@@ -120,7 +157,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         lock (_log)
         {
-            if (_log.BaseStream.CanWrite && _log.BaseStream.Length < 16 * 1024 * 1024)
+            if (!_closed && _log.BaseStream.Length < 16 * 1024 * 1024)
             {
                 _log.WriteLine(line);
             }

@@ -30,16 +30,52 @@ internal static class Servers
     }
 
     /// <summary>A redis-server with no persistence, bound to loopback.</summary>
-    public static async Task<(ChildProcess Process, string Url)> StartRedisAsync(string folder)
+    public static async Task<(ChildProcess Process, string Url)> StartRedisAsync(string folder, string name = "redis", params string[] extra)
     {
-        var port = ChildProcess.FreePort();
+        var port = ChildProcess.FreePort(withBusPort: extra.Length > 0);
+        var directory = Directory.CreateDirectory(Path.Combine(folder, name)).FullName;
         var redis = ChildProcess.Start(
-            "redis",
+            name,
             "redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder, "--daemonize", "no"],
-            Path.Combine(folder, "redis.log"));
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--daemonize", "no", .. extra],
+            Path.Combine(folder, name + ".log"));
         await redis.WaitReadyAsync(() => PingAsync(port), StartDeadline);
         return (redis, $"redis://127.0.0.1:{port}");
+    }
+
+    /// <summary>
+    /// Three cluster-enabled redis-servers given all 16384 slots by <c>redis-cli --cluster create</c>
+    /// (Debian redis-tools); the gateway gets the first node's URL and discovers the rest.
+    /// </summary>
+    public static async Task<(List<ChildProcess> Nodes, string Url)> StartRedisClusterAsync(string folder)
+    {
+        var nodes = new List<ChildProcess>();
+        var urls = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var (node, url) = await StartRedisAsync(folder, $"redis-node-{i}", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000");
+            nodes.Add(node);
+            urls.Add(url);
+        }
+
+        var create = ChildProcess.Start(
+            "redis-cli",
+            "redis-cli",
+            ["--cluster", "create", .. urls.Select(u => new Uri(u).Authority), "--cluster-replicas", "0", "--cluster-yes"],
+            Path.Combine(folder, "redis-cluster-create.log"));
+        await using (create)
+        {
+            await create.WaitForExitAsync(StartDeadline);
+        }
+
+        // Every node must agree that the cluster is whole before the gateway reads the slot map.
+        foreach (var url in urls)
+        {
+            var port = new Uri(url).Port;
+            await nodes[0].WaitReadyAsync(async () => (await CommandAsync(port, "CLUSTER INFO")).Contains("cluster_state:ok", StringComparison.Ordinal), StartDeadline);
+        }
+
+        return (nodes, urls[0]);
     }
 
     /// <summary>
@@ -116,21 +152,25 @@ internal static class Servers
         }
     }
 
-    private static async Task<bool> PingAsync(int port)
+    private static async Task<bool> PingAsync(int port) => (await CommandAsync(port, "PING")).StartsWith("+PONG", StringComparison.Ordinal);
+
+    /// <summary>One inline command and the first read of its reply ("" when the server cannot be reached).</summary>
+    private static async Task<string> CommandAsync(int port, string command)
     {
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray());
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), timeout.Token);
+            var buffer = new byte[4096];
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read);
         }
-        catch (Exception ex) when (ex is SocketException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
         {
-            return false;
+            return "";
         }
     }
 }

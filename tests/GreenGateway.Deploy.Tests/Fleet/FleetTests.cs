@@ -5,7 +5,8 @@ namespace GreenGateway.Deploy.Tests.Fleet;
 
 /// <summary>
 /// Three gateway replicas (child processes) behind nginx, one redis-server, one tenant's budget shared by
-/// all of them, and one replica killed with SIGKILL under load: the harness's fleet scenario, made small.
+/// all of them, and one replica killed with SIGKILL under load: the harness's fleet scenarios (one redis-server,
+/// a three-node Redis Cluster), made small.
 /// </summary>
 public sealed class FleetTests
 {
@@ -15,11 +16,13 @@ public sealed class FleetTests
     // PUE 1.56: (200 * 0.023 + 16 * 0.45) * 1.56 = 18.4 J at most.
     private const double MaxReservationJ = 18.4;
 
-    [Fact]
-    public async Task SharedBudget_IsNotOverspent_NoChargeIsLost_AndTheOthersServe_WhenAReplicaIsKilled()
+    [Theory]
+    [InlineData("fleet.json")]
+    [InlineData("fleet-cluster.json")]
+    public async Task SharedBudget_IsNotOverspent_NoChargeIsLost_AndTheOthersServe_WhenAReplicaIsKilled(string file)
     {
-        Assert.SkipUnless(OnPath("nginx") && OnPath("redis-server"), "nginx and redis-server are needed (test.sh installs them)");
-        var scenario = Scenario.FromFile(Repository.Path("loadtests", "scenarios", "fleet.json")) with
+        Assert.SkipUnless(OnPath("nginx") && OnPath("redis-server") && OnPath("redis-cli"), "nginx, redis-server and redis-cli are needed (test.sh installs them)");
+        var scenario = Scenario.FromFile(Repository.Path("loadtests", "scenarios", file)) with
         {
             Tenants = [new TenantSetup { Id = "shared", Key = "gg-test-shared", Budgets = new() { ["day"] = new() { ["energy_wh"] = LimitJ / 3600 } } }],
             Load = new LoadShape { Rate = 30, DurationSeconds = 10 },
@@ -38,7 +41,11 @@ public sealed class FleetTests
             Assert.Equal(3, outcome.KilledAtS);
             Assert.Equal(LimitJ, ledger.LimitJ!.Value, 6);
             Assert.InRange(ledger.ConsumedJ, LimitJ - MaxReservationJ, LimitJ + MaxReservationJ);
-            Assert.Equal(charged, ledger.ConsumedJ, 3);
+            var unanswered = results.Count(r => r.Result.Status is 0 or >= 500);
+
+            // No charge lost: everything a client was told of is in the ledger; it may also hold the charge of
+            // a request answered upstream and settled just before its replica died.
+            Assert.InRange(ledger.ConsumedJ - charged, -0.01, (unanswered * MaxReservationJ) + 0.01);
             Assert.Contains(results, r => r.Result.Status == 429);
             Assert.Contains(results, r => r.DueS > 4 && r.Result.Status == 200);
 
