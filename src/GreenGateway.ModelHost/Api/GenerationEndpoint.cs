@@ -44,7 +44,19 @@ internal static partial class GenerationEndpoint
             var maxTokens = request.MaxTokens ?? session.MaxContextTokens - prompt.Length;
             var started = TimeProvider.System.GetTimestamp();
             var mark = meter.Start();
-            using var run = await GenerationRun.StartAsync(session, request, prompt, maxTokens, context.RequestAborted);
+            GenerationRun run;
+            try
+            {
+                run = await GenerationRun.StartAsync(session, request, prompt, maxTokens, context.RequestAborted);
+            }
+            catch (KvCacheBudgetExceededException e)
+            {
+                // Every warm slot is busy and a cold cache would pass MaxKvCacheBytes: the server is full, not the request wrong.
+                await new ApiError(503, $"The server has no KV-cache memory free for this request: {e.Message}", null, "server_busy").WriteAsync(context);
+                return;
+            }
+
+            using var _ = run;
             var id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
             var created = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
             int completion;
