@@ -69,6 +69,14 @@ public static class GatewayApp
     private static void AddGateway(IServiceCollection services, GatewayConfig config)
     {
         services.AddSingleton(Options.Create(config));
+        if (config.StartsModelServer)
+        {
+            // Registered first, so that it is up before model discovery asks it what it serves.
+            services.AddSingleton(config.ModelServer);
+            services.AddSingleton<ModelServer.InProcessModelHostFactory>(GreenGateway.ModelHost.ModelHostApp.Build);
+            services.AddHostedService<ModelServer.ModelServerService>();
+        }
+
         services.AddSingleton(TimeProvider.System);
         services.AddHttpClient();
         services.AddSingleton<PolicyMonitor>();

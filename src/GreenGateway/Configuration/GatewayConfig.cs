@@ -27,6 +27,37 @@ public sealed record GatewayConfig
 
     public CacheSettings Cache { get; init; } = new();
 
+    public GreenGateway.ModelServer.ModelServerOptions ModelServer { get; init; } = new();
+
+    /// <summary>
+    /// The model server starts only when it is on and an upstream points at it, so that a gateway aimed
+    /// elsewhere (GG_UPSTREAM_URL, tests, load tests) never starts one by accident.
+    /// </summary>
+    public bool StartsModelServer
+    {
+        get
+        {
+            if (ModelServer.IsOff)
+            {
+                return false;
+            }
+
+            var prefix = $"http://127.0.0.1:{ModelServer.Port}/";
+            foreach (var upstream in Upstreams.Values)
+            {
+                foreach (var destination in upstream.Destinations)
+                {
+                    if (destination.StartsWith(prefix, StringComparison.Ordinal) || destination.StartsWith($"http://localhost:{ModelServer.Port}/", StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+
     public string DefaultUpstream =>
         PassThroughUpstream ?? (Upstreams.ContainsKey("default") ? "default" : Upstreams.Keys.Order(StringComparer.Ordinal).FirstOrDefault() ?? "default");
 
@@ -38,6 +69,7 @@ public sealed record GatewayConfig
         Carbon.Validate(errors);
         Redis.Validate(errors);
         Cache.Validate(errors);
+        ModelServer.Validate(errors);
         if (Cache.Embedder == "upstream" && Cache.EmbeddingModel is { } embedding && !Models.ContainsKey(embedding))
         {
             errors.Add($"Cache.EmbeddingModel '{embedding}' is not one of Models (the embedder needs its upstream).");

@@ -1,0 +1,52 @@
+using System.ClientModel;
+using System.Text.Json.Nodes;
+using GreenGateway.Tests.Support;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace GreenGateway.ModelServer.Tests;
+
+/// <summary>
+/// Out of the box: the gateway starts the project's model host with the shipped demo model and answers
+/// through it, with the energy the model host measured.
+/// </summary>
+public sealed class DemoModelTests
+{
+    [Fact]
+    public async Task Gateway_WithTheModelServerInProcess_AnswersFromTheDemoModel()
+    {
+        var port = Loopback.FreePort();
+        await using var gateway = await GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], settings: new Dictionary<string, string?>
+        {
+            ["ModelServer:Mode"] = "in-process",
+            ["ModelServer:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ModelServer:Model"] = Path.Combine(RepositoryRoot(), "models", "target"),
+        });
+        var chat = new ChatClient("target", new ApiKeyCredential("key-alpha"), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") });
+
+        var result = await chat.CompleteChatAsync([new UserChatMessage("What does System.String.Trim do?")],
+            new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 40 }, TestContext.Current.CancellationToken);
+
+        // The demo model learned the .NET API docs: its greedy answer is the documented summary.
+        Assert.Contains("leading and trailing white-space", result.Value.Content[0].Text, StringComparison.Ordinal);
+        var headers = result.GetRawResponse().Headers;
+        Assert.True(headers.TryGetValue("X-GG-Energy-Method", out var method));
+        Assert.Equal("upstream-reported", method);
+        var usage = JsonNode.Parse(result.GetRawResponse().Content.ToString())!["usage"]!;
+        Assert.True(usage["energy_joules"]!.GetValue<double>() > 0);
+        Assert.True(usage["carbon_gco2e"]!.GetValue<double>() > 0);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "GreenGateway.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("the repository root (GreenGateway.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
