@@ -173,7 +173,11 @@ internal static partial class GatewayResponseTransform
             }
 
             var tokens = ReadUsage(usage) ?? new TokenUsage(exchange.Request.PromptTokenEstimate, _chunks, Counted: true);
-            var figures = accountant.Price(exchange.Route, tokens, reportedJoules, exchange.Grid, exchange.Elapsed);
+
+            // A stream's energy is known only at its end: servers that measure it (the project's model
+            // host) put it in the usage chunk, since headers went out with the first byte.
+            var reported = reportedJoules ?? (usage["energy_joules"] is JsonValue v && v.TryGetValue<double>(out var joules) && joules >= 0 ? joules : null);
+            var figures = accountant.Price(exchange.Route, tokens, reported, exchange.Grid, exchange.Elapsed);
             exchange.Figures = figures;
             if (exchange.Request.ClientWantsStreamUsage)
             {

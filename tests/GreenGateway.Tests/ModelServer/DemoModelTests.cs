@@ -37,6 +37,28 @@ public sealed class DemoModelTests
         Assert.True(usage["carbon_gco2e"]!.GetValue<double>() > 0);
     }
 
+    [Fact]
+    public async Task StreamedAnswer_IsChargedTheEnergyTheModelServerMeasured()
+    {
+        var port = Loopback.FreePort();
+        await using var gateway = await GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], settings: new Dictionary<string, string?>
+        {
+            ["ModelServer:Mode"] = "in-process",
+            ["ModelServer:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ModelServer:Model"] = Path.Combine(RepositoryRoot(), "models", "target"),
+        });
+        using var client = gateway.Client();
+        const string body = """{"model":"target","stream":true,"stream_options":{"include_usage":true},"temperature":0,"max_tokens":24,"messages":[{"role":"user","content":"What does System.Guid.NewGuid do?"}]}""";
+
+        var response = await client.PostAsync("/v1/chat/completions", Json.Body(body), TestContext.Current.CancellationToken);
+        var events = (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+
+        var usage = JsonNode.Parse(events[^2]["data: ".Length..])!["usage"]!;
+        Assert.Equal("upstream-reported", usage["energy_method"]!.GetValue<string>());
+        Assert.True(usage["energy_joules"]!.GetValue<double>() > 0);
+        Assert.Equal(usage["energy_joules"]!.GetValue<double>(), await Json.ConsumedJoulesAsync(client), 9);
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
