@@ -28,7 +28,12 @@ public static class GatewayApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = FindContentRoot() });
         if (Environment.GetEnvironmentVariable(UpstreamUrlVariable) is { Length: > 0 } upstream)
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Upstreams:default:Destinations:0"] = upstream });
+            // The user's own server takes the default upstream's place, even on the model server's port.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Upstreams:default:Destinations:0"] = upstream,
+                ["ModelServer:Mode"] = "off",
+            });
         }
 
         if (overrides is not null)
