@@ -7,11 +7,15 @@ namespace GreenGateway.Redis.Cache;
 public sealed partial class RedisSemanticCache
 {
     private readonly ConcurrentDictionary<string, LocalIndex> _local = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<LocalIndex>> _syncing = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Client-side search for servers without vector sets. Each replica keeps a partition's vectors in memory and
     /// compares the partition's <c>ver</c> counter (fetched with the exact-match GET) with the one it synced at;
-    /// when another replica has stored since, it re-reads the live ids from <c>z</c> and fetches only new vectors.
+    /// when another replica has stored since, one sync at a time re-reads the live ids from <c>z</c> and fetches
+    /// only the new vectors, appending them. The lookup that starts a sync waits for it (so a store is seen by the
+    /// next lookup); lookups that find one in flight use the index they have instead of piling up. Only entries
+    /// leaving the partition make a sync rebuild the arrays.
     /// </summary>
     private async ValueTask<CacheLookupResult> SearchLocallyAsync(PartitionKeys keys, float[] embedding, RespValue versionReply, double threshold, CancellationToken cancellationToken)
     {
@@ -21,12 +25,22 @@ public sealed partial class RedisSemanticCache
             return CacheLookupResult.Miss;
         }
 
-        if (!_local.TryGetValue(keys.Id, out var index) || index.Version != version)
+        _local.TryGetValue(keys.Id, out var index);
+        if (index is null || index.Version != version)
         {
-            index = await SyncAsync(keys, index, version, cancellationToken).ConfigureAwait(false);
+            var started = false;
+            var sync = _syncing.GetOrAdd(keys.Id, _ =>
+            {
+                started = true;
+                return SyncOnceAsync(keys, index, version);
+            });
+            if (started || index is null)
+            {
+                index = await sync.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var (row, score) = VectorMath.Nearest(embedding, index.Vectors, index.Ids.Length);
+        var (row, score) = VectorMath.Nearest(embedding, index.Vectors, index.Count);
         if (row < 0 || score < threshold)
         {
             return CacheLookupResult.Miss;
@@ -43,54 +57,65 @@ public sealed partial class RedisSemanticCache
         return new CacheLookupResult(CacheLookupKind.SemanticHit, entry, VectorMath.Dot(embedding, entry.Embedding));
     }
 
-    private async ValueTask<LocalIndex> SyncAsync(PartitionKeys keys, LocalIndex? previous, long version, CancellationToken cancellationToken)
+    private async Task<LocalIndex> SyncOnceAsync(PartitionKeys keys, LocalIndex? previous, long version)
+    {
+        try
+        {
+            // Not tied to one request's cancellation: other lookups share the result.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await SyncAsync(keys, previous, version, timeout.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _syncing.TryRemove(keys.Id, out _);
+        }
+    }
+
+    private async Task<LocalIndex> SyncAsync(PartitionKeys keys, LocalIndex? previous, long version, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var live = (await _client.ExecuteAsync("ZRANGEBYSCORE", [keys.Expiries, now, "+inf"], cancellationToken).ConfigureAwait(false)).Items;
-        var known = new Dictionary<string, int>(StringComparer.Ordinal);
+        var liveIds = new HashSet<string>(live.Length, StringComparer.Ordinal);
+        foreach (var item in live)
+        {
+            liveIds.Add(item.AsString()!);
+        }
+
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var kept = 0;
         if (previous is not null)
         {
-            for (var i = 0; i < previous.Ids.Length; i++)
+            for (var i = 0; i < previous.Count; i++)
             {
-                known[previous.Ids[i]] = i;
+                known.Add(previous.Ids[i]);
+                kept += liveIds.Contains(previous.Ids[i]) ? 1 : 0;
             }
         }
 
-        var dimensions = _embedder.Dimensions;
-        var ids = new List<string>(live.Length);
-        var rows = new List<float[]>(live.Length);
         var fetches = new List<(string Id, ValueTask<RespValue> Vector)>();
-        foreach (var item in live)
+        foreach (var id in liveIds)
         {
-            var id = item.AsString()!;
-            if (previous is not null && known.TryGetValue(id, out var at))
-            {
-                ids.Add(id);
-                rows.Add(previous.Vectors.AsSpan(at * dimensions, dimensions).ToArray());
-            }
-            else
+            if (!known.Contains(id))
             {
                 fetches.Add((id, _client.ExecuteAsync("HGET", [keys.Entry(id), "v"], cancellationToken)));
             }
         }
 
+        var dimensions = _embedder.Dimensions;
+        var added = new List<(string Id, float[] Vector)>(fetches.Count);
         foreach (var (id, fetch) in fetches)
         {
             var vector = await fetch.ConfigureAwait(false);
             if (!vector.IsNull && vector.Bytes.Length == dimensions * sizeof(float))
             {
-                ids.Add(id);
-                rows.Add(StoredEntry.VectorFromBytes(vector.Bytes));
+                added.Add((id, StoredEntry.VectorFromBytes(vector.Bytes)));
             }
         }
 
-        var flat = new float[ids.Count * dimensions];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            rows[i].CopyTo(flat, i * dimensions);
-        }
-
-        var index = new LocalIndex(version, [.. ids], flat);
+        var index = previous is not null && kept == previous.Count
+            ? previous.Append(added, dimensions)
+            : LocalIndex.Rebuild(previous, liveIds, added, dimensions);
+        index = index with { Version = version };
         if (_local.Count >= _redisOptions.MaxLocalPartitions && !_local.ContainsKey(keys.Id))
         {
             // Simple bound: forget every partition; each is rebuilt from Redis on its next lookup.
@@ -101,6 +126,58 @@ public sealed partial class RedisSemanticCache
         return index;
     }
 
-    /// <param name="Vectors">Ids.Length x dimensions, row-major.</param>
-    private sealed record LocalIndex(long Version, string[] Ids, float[] Vectors);
+    /// <summary>
+    /// A snapshot of one partition's vectors. Rows [0, Count) never change once written, so a snapshot may share
+    /// its arrays with a later one that appended rows past its Count.
+    /// </summary>
+    /// <param name="Ids">Capacity >= Count; the first Count are live.</param>
+    /// <param name="Vectors">Capacity x dimensions, row-major; the first Count rows are live.</param>
+    private sealed record LocalIndex(long Version, string[] Ids, float[] Vectors, int Count)
+    {
+        public LocalIndex Append(List<(string Id, float[] Vector)> added, int dimensions)
+        {
+            if (added.Count == 0)
+            {
+                return this;
+            }
+
+            var ids = Ids;
+            var vectors = Vectors;
+            if (Count + added.Count > ids.Length)
+            {
+                var capacity = Math.Max(16, Math.Max(ids.Length * 2, Count + added.Count));
+                ids = new string[capacity];
+                Array.Copy(Ids, ids, Count);
+                vectors = new float[capacity * dimensions];
+                Array.Copy(Vectors, vectors, Count * dimensions);
+            }
+
+            for (var i = 0; i < added.Count; i++)
+            {
+                ids[Count + i] = added[i].Id;
+                added[i].Vector.CopyTo(vectors, (Count + i) * dimensions);
+            }
+
+            return this with { Ids = ids, Vectors = vectors, Count = Count + added.Count };
+        }
+
+        public static LocalIndex Rebuild(LocalIndex? previous, HashSet<string> live, List<(string Id, float[] Vector)> added, int dimensions)
+        {
+            var fresh = new LocalIndex(0, [], [], 0);
+            var kept = new List<(string Id, float[] Vector)>();
+            if (previous is not null)
+            {
+                for (var i = 0; i < previous.Count; i++)
+                {
+                    if (live.Contains(previous.Ids[i]))
+                    {
+                        kept.Add((previous.Ids[i], previous.Vectors.AsSpan(i * dimensions, dimensions).ToArray()));
+                    }
+                }
+            }
+
+            kept.AddRange(added);
+            return fresh.Append(kept, dimensions);
+        }
+    }
 }
