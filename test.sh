@@ -25,4 +25,6 @@ if [ -f .config/dotnet-tools.json ]; then
 fi
 
 dotnet build GreenGateway.sln -c Release -nologo -clp:ErrorsOnly
-dotnet test GreenGateway.sln -c Release --no-build -nologo "$@"
+# One test assembly at a time: each starts its own servers on free loopback ports, and running them
+# side by side on 2 cores invites port races between assemblies and starves timing-sensitive fixtures.
+dotnet test GreenGateway.sln -c Release --no-build -nologo -m:1 "$@"
