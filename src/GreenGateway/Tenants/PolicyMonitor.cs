@@ -42,9 +42,6 @@ internal sealed partial class PolicyMonitor : IDisposable
 
     public PolicySet Current => _current;
 
-    /// <summary>Raised after a successful reload.</summary>
-    public event Action<PolicySet>? Reloaded;
-
     /// <summary>Reads the folder again now; returns the errors, if any (then the current set stays).</summary>
     public IReadOnlyList<string> Reload()
     {
@@ -59,7 +56,6 @@ internal sealed partial class PolicyMonitor : IDisposable
 
             _current = result.Policies!;
             Log.Loaded(_logger, _current.Tenants.Count, Directory);
-            Reloaded?.Invoke(_current);
             return [];
         }
     }
