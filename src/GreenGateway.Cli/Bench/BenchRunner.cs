@@ -1,0 +1,49 @@
+using GreenGateway.Cli.Workloads;
+
+namespace GreenGateway.Cli.Bench;
+
+/// <summary>One workload item's two answers: the full cascade's and the large model's alone.</summary>
+internal sealed record BenchItemResult(WorkloadItem Item, BenchResponse Cascade, BenchResponse Upstream, bool CascadeFirst);
+
+/// <summary>
+/// Runs a workload through the gateway twice in the same run, one request at a time: the full cascade and
+/// <c>X-GG-Tiers: upstream</c>. The order alternates per item, so that warm caches, clock drift and the other
+/// load on the machine fall on both arms alike.
+/// </summary>
+internal sealed class BenchRunner(BenchClient client)
+{
+    /// <summary>A prompt sent to the large model alone before the run, so that first-request costs (JIT, page faults) are not measured.</summary>
+    public const string WarmUpPrompt = "What does System.Object.ToString do?";
+
+    public async Task<IReadOnlyList<BenchItemResult>> RunAsync(IReadOnlyList<WorkloadItem> items, int warmUps, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var warmUp = new WorkloadItem { Id = "warm-up", Messages = [new ChatTurn("user", WarmUpPrompt)] };
+        for (var i = 0; i < warmUps; i++)
+        {
+            // Upstream only: the warm-up must not leave anything in the semantic cache.
+            await client.SendAsync(warmUp, upstreamOnly: true, cancellationToken);
+        }
+
+        var results = new List<BenchItemResult>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var cascadeFirst = i % 2 == 0;
+            BenchResponse cascade, upstream;
+            if (cascadeFirst)
+            {
+                cascade = await client.SendAsync(items[i], upstreamOnly: false, cancellationToken);
+                upstream = await client.SendAsync(items[i], upstreamOnly: true, cancellationToken);
+            }
+            else
+            {
+                upstream = await client.SendAsync(items[i], upstreamOnly: true, cancellationToken);
+                cascade = await client.SendAsync(items[i], upstreamOnly: false, cancellationToken);
+            }
+
+            results.Add(new BenchItemResult(items[i], cascade, upstream, cascadeFirst));
+            progress?.Report(i + 1);
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using GreenGateway.Cli.Bench;
+using GreenGateway.Cli.Workloads;
+
+namespace GreenGateway.Cli.Commands;
+
+/// <summary><c>gg bench cascade</c>.</summary>
+internal static class BenchCommands
+{
+    public static Command Create()
+    {
+        var gateway = new Option<string>("--gateway") { Description = "The gateway's base URL", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var key = new Option<string>("--key") { Description = "The tenant key", DefaultValueFactory = _ => "gg-demo" };
+        var workload = new Option<string>("--workload") { Description = "The workload file", DefaultValueFactory = _ => "loadtests/workloads/cascade.jsonl" };
+        var output = new Option<string>("--out") { Description = "The Markdown report", DefaultValueFactory = _ => "docs/cascade-benchmark.md" };
+        var raw = new Option<string?>("--raw") { Description = "Also write every answer (JSON Lines) here" };
+        var model = new Option<string>("--model") { Description = "The model name requests ask for", DefaultValueFactory = _ => "target" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of every request", DefaultValueFactory = _ => 64 };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N items" };
+        var warmUps = new Option<int>("--warm-up") { Description = "Requests to the large model alone before measuring", DefaultValueFactory = _ => 3 };
+        var cascade = new Command("cascade", "Run a workload through the full cascade and through the large model alone, and write the report")
+        {
+            gateway, key, workload, output, raw, model, maxTokens, limit, warmUps,
+        };
+        cascade.SetAction(async (parse, ct) =>
+        {
+            var items = Jsonl.Read<WorkloadItem>(parse.GetValue(workload)!).ToList();
+            if (parse.GetValue(limit) is { } n)
+            {
+                items = [.. items.Take(n)];
+            }
+
+            var baseUrl = parse.GetValue(gateway)!.TrimEnd('/') + "/";
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+            var client = new BenchClient(http, new Uri(baseUrl), parse.GetValue(key)!, parse.GetValue(model)!, parse.GetValue(maxTokens));
+            var started = DateTimeOffset.UtcNow;
+            var progress = new Progress<int>(done =>
+            {
+                if (done % 50 == 0)
+                {
+                    Console.Error.WriteLine($"  {done} / {items.Count} ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)");
+                }
+            });
+            var results = await new BenchRunner(client).RunAsync(items, parse.GetValue(warmUps), progress, ct);
+            var summary = BenchSummary.From(results);
+            var machine = $"Client and gateway on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}.";
+            var run = new BenchRunInfo(started, DateTimeOffset.UtcNow - started, baseUrl, parse.GetValue(workload)!, parse.GetValue(model)!, parse.GetValue(maxTokens), machine);
+            var path = parse.GetValue(output)!;
+            File.WriteAllText(path, BenchReport.Write(summary, run));
+            if (parse.GetValue(raw) is { } rawPath)
+            {
+                Jsonl.Write(rawPath, results.Select(r => new { r.Item.Id, r.Item.Kind, r.Item.GroundTruth, r.Cascade, r.Upstream, r.CascadeFirst }));
+            }
+
+            Console.WriteLine($"{results.Count} items; cascade {summary.Cascade.JoulesPerCorrect:0.###} J per correct answer, alone {summary.Upstream.JoulesPerCorrect:0.###} J ({summary.EnergyRatio:0.0}x); "
+                + $"accuracy {summary.Cascade.Accuracy * 100:0.0} % against {summary.Upstream.Accuracy * 100:0.0} %; report {path}");
+            return summary.Cascade.Errors + summary.Upstream.Errors == 0 ? 0 : 1;
+        });
+        return new Command("bench", "Benchmarks against a running gateway") { cascade };
+    }
+}
