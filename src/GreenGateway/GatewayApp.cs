@@ -97,10 +97,34 @@ public static class GatewayApp
         services.AddSingleton<ExchangeSettlement>();
         services.AddSingleton<GreenGateway.Core.Rules.RuleEngine>();
         services.AddSingleton<GreenGateway.Rules.RulesTier>();
+        AddCascade(services, config);
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
         services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
+    }
+
+    /// <summary>Tiers 2 and 3 (the draft model in this process, verification by the large model) and the router.</summary>
+    private static void AddCascade(IServiceCollection services, GatewayConfig config)
+    {
+        services.AddSingleton(sp =>
+        {
+            // Relative model paths are resolved against the content root, as the model server's are.
+            var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            var router = config.Cascade.Router.Model is { Length: > 0 } r ? Path.GetFullPath(r, root) : null;
+            return config.Cascade with
+            {
+                Draft = config.Cascade.Draft with { Model = Path.GetFullPath(config.Cascade.Draft.Model, root) },
+                Router = config.Cascade.Router with { Model = router },
+            };
+        });
+        services.AddSingleton<GreenGateway.Draft.DraftModel>();
+        services.AddSingleton<GreenGateway.Draft.DraftTier>();
+        services.AddSingleton<GreenGateway.Speculative.VerifierClient>();
+        services.AddSingleton<GreenGateway.Speculative.SpeculativeTier>();
+        services.AddSingleton<GreenGateway.Cascade.TierRouter>();
+        services.AddSingleton<GreenGateway.Cascade.CascadePlanner>();
+        services.AddSingleton<GreenGateway.Cascade.OutcomeLog>();
     }
 
     private static ICarbonIntensitySource CreateCarbonSource(IServiceProvider services, CarbonOptions carbon)

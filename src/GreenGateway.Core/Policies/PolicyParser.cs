@@ -27,7 +27,7 @@ public sealed record PolicyLoadResult(PolicySet? Policies, IReadOnlyList<string>
 /// </example>
 public static partial class PolicyParser
 {
-    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules"];
+    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules", "cascade"];
 
     /// <summary>Reads every <c>*.yaml</c>/<c>*.yml</c> file of <paramref name="directory"/>.</summary>
     public static PolicyLoadResult LoadDirectory(string directory)
@@ -186,19 +186,15 @@ public static partial class PolicyParser
             downgradeTo = r.Scalar(downgradeNode, $"tenant '{id}': downgrade_to");
         }
 
-        if (action == ExhaustedAction.Downgrade && string.IsNullOrEmpty(downgradeTo))
-        {
-            r.Error(map, $"tenant '{id}': on_exhausted: downgrade needs downgrade_to, the model to serve once the budget is spent");
-        }
-
         var timeZone = ReadTimeZone(r, id, map);
         var builtins = ReadBuiltinRules(r, id, map);
+        var cascade = ReadCascade(r, id, map);
         return r.Count > before
             ? null
             : new TenantPolicy
             {
                 Id = id, KeyHashes = keys, Models = models, Limits = limits, OnExhausted = action, DowngradeTo = downgradeTo,
-                TimeZone = timeZone, BuiltinRules = builtins,
+                TimeZone = timeZone, BuiltinRules = builtins, Cascade = cascade,
             };
     }
 

@@ -8,7 +8,10 @@ public enum ExhaustedAction
     /// <summary>429 with Retry-After until the spent window resets.</summary>
     Reject,
 
-    /// <summary>Served by the cheaper model named in <see cref="TenantPolicy.DowngradeTo"/>.</summary>
+    /// <summary>
+    /// Served by the tiers below the large model alone (rules, cache, the draft's answer as final); where the draft
+    /// cannot serve the model, by the cheaper model named in <see cref="TenantPolicy.DowngradeTo"/>, if any.
+    /// </summary>
     Downgrade,
 }
 
@@ -30,7 +33,7 @@ public sealed record TenantPolicy
     /// <summary>What a spent budget does. Default <see cref="ExhaustedAction.Reject"/>.</summary>
     public ExhaustedAction OnExhausted { get; init; } = ExhaustedAction.Reject;
 
-    /// <summary>The model served instead once the budget is spent; required with <see cref="ExhaustedAction.Downgrade"/>.</summary>
+    /// <summary>The model served once the budget is spent where the draft cannot serve the request. Default none.</summary>
     public string? DowngradeTo { get; init; }
 
     /// <summary>The tenant's time zone, for date and time answers. Default UTC.</summary>
@@ -38,6 +41,9 @@ public sealed record TenantPolicy
 
     /// <summary>The built-in tier-0 answerers this tenant uses (arithmetic, units, datetime, greetings). Default all.</summary>
     public IReadOnlyList<string> BuiltinRules { get; init; } = Rules.RuleEngine.BuiltinNames;
+
+    /// <summary>The tenant's cascade settings. Default <see cref="Cascade.CascadePolicy.Default"/>.</summary>
+    public Cascade.CascadePolicy Cascade { get; init; } = GreenGateway.Core.Cascade.CascadePolicy.Default;
 
     public bool AllowsModel(string model)
     {

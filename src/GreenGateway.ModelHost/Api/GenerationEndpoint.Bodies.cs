@@ -23,7 +23,7 @@ internal static partial class GenerationEndpoint
         w.WriteString("text", text.ToString());
         if (r.Logprobs is { } top)
         {
-            ResponseJson.CompletionLogprobs(w, s, r.Echo ? run.Scored : null, tokens, top);
+            ResponseJson.CompletionLogprobs(w, s, r.Echo ? run.Scored : null, tokens, top, r.ReturnTokensAsTokenIds);
         }
         else
         {

@@ -40,4 +40,7 @@ internal sealed record GenerationRequest
     public int? PromptLogprobs { get; init; }
 
     public bool IgnoreEos { get; init; }
+
+    /// <summary>vLLM: completions logprobs name tokens <c>token_id:N</c> instead of their text (a lone byte of a UTF-8 character has no text).</summary>
+    public bool ReturnTokensAsTokenIds { get; init; }
 }

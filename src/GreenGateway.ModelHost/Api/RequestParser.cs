@@ -57,6 +57,7 @@ internal static partial class RequestParser
             Echo = !chat && Bool(root, "echo", errors),
             PromptLogprobs = Int(root, "prompt_logprobs", errors),
             IgnoreEos = Bool(root, "ignore_eos", errors),
+            ReturnTokensAsTokenIds = Bool(root, "return_tokens_as_token_ids", errors),
         };
         Check(request, root, errors);
         if (errors.Count == 0)

@@ -32,8 +32,10 @@ internal static class ResponseJson
     public static string FinishReason(FinishReason? reason) => reason == Inference.Generation.FinishReason.Stop ? "stop" : "length";
 
     /// <summary>Legacy completions logprobs: tokens, token_logprobs, top_logprobs, text_offset (prompt first when echoed).</summary>
-    public static void CompletionLogprobs(Utf8JsonWriter w, ModelSession s, ScoredPrompt? echoed, IReadOnlyList<GeneratedToken> tokens, int top)
+    public static void CompletionLogprobs(Utf8JsonWriter w, ModelSession s, ScoredPrompt? echoed, IReadOnlyList<GeneratedToken> tokens, int top, bool asTokenIds = false)
     {
+        string Name(int id) => asTokenIds ? "token_id:" + id.ToString(CultureInfo.InvariantCulture) : s.Tokenizer.Decode([id]);
+
         var strings = new List<string>();
         var logprobs = new List<float?>();
         var tops = new List<IReadOnlyList<(int Id, float Lp)>?>();
@@ -42,7 +44,7 @@ internal static class ResponseJson
             for (var i = 0; i < echoed.Scores.Count; i++)
             {
                 var sc = echoed.Scores[i];
-                strings.Add(s.Tokenizer.Decode([sc?.TokenId ?? 0]));
+                strings.Add(Name(sc?.TokenId ?? 0));
                 logprobs.Add(sc?.Logprob);
                 tops.Add(sc is null ? null : [.. sc.Top.Take(top).Select(static t => (t.TokenId, t.Logprob))]);
             }
@@ -50,7 +52,7 @@ internal static class ResponseJson
 
         foreach (var t in tokens)
         {
-            strings.Add(s.Tokenizer.Decode([t.TokenId]));
+            strings.Add(Name(t.TokenId));
             logprobs.Add(t.Logprob);
             tops.Add([.. t.TopLogprobs.Select(static t => (t.TokenId, t.Logprob))]);
         }
@@ -78,7 +80,7 @@ internal static class ResponseJson
             w.WriteStartObject();
             foreach (var (id, lp) in alternatives)
             {
-                w.WriteNumber(s.Tokenizer.Decode([id]), lp);
+                w.WriteNumber(Name(id), lp);
             }
 
             w.WriteEndObject();

@@ -8,6 +8,8 @@ namespace GreenGateway.Accounting;
 /// <summary>Prices requests in joules and grams: an estimate at admission, the actual figure at completion.</summary>
 internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carbon, ICarbonIntensitySource intensity)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ObservedRate> _observed = new(StringComparer.Ordinal);
+
     public ValueTask<CarbonIntensity> IntensityAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
         intensity.GetAsync(region, at, cancellationToken);
 
@@ -23,6 +25,11 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
     public RequestFigures Price(ModelRoute route, TokenUsage usage, double? reportedJoules, CarbonIntensity grid, TimeSpan duration)
     {
         var figure = energy.Compute(route.Profile, usage, reportedJoules);
+        if (reportedJoules is not null && usage.CompletionTokens > 0 && figure.Method == EnergyMethod.UpstreamReported)
+        {
+            _observed.GetOrAdd(route.Model, static _ => new ObservedRate()).Add(figure.Joules / (usage.PromptTokens * PromptTokenWeight + usage.CompletionTokens));
+        }
+
         var grams = carbon.Grams(figure.Joules, grid, duration);
 
         // Tier 'upstream' is the large model itself, so its baseline is its own cost (the cascade tiers
@@ -30,11 +37,63 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
         return new RequestFigures(figure, grams, figure.Joules, usage);
     }
 
+    /// <summary>
+    /// What the large model alone would have spent on <paramref name="usage"/>: where its upstream reports energy,
+    /// at the rate observed on its recent answers (so that the baseline is on the same scale as the figures it is
+    /// compared with), else by the route's energy profile.
+    /// </summary>
+    public double Baseline(ModelRoute route, TokenUsage usage)
+    {
+        if (_observed.TryGetValue(route.Model, out var rate) && rate.Value is { } joulesPerToken)
+        {
+            return joulesPerToken * (usage.PromptTokens * PromptTokenWeight + usage.CompletionTokens);
+        }
+
+        return energy.Compute(route.Profile, usage).Joules;
+    }
+
+    /// <summary>The energy model's PUE (facility over IT energy).</summary>
+    public double Pue => energy.Pue;
+
     /// <summary>Figures of work the gateway did itself (a cache lookup), against the baseline it stood in for.</summary>
     public RequestFigures PriceMeasured(EnergyFigure figure, TokenUsage usage, CarbonIntensity grid, double baselineJoules)
     {
         // The gateway's own energy is facility energy too.
         var facility = figure with { Joules = figure.Joules * energy.Pue };
         return new RequestFigures(facility, carbon.Grams(facility.Joules, grid, TimeSpan.Zero), baselineJoules, usage);
+    }
+
+    /// <summary>
+    /// A prompt token's cost relative to a completion token's when rates are observed: prefill reads the weights once
+    /// for many positions. 0.05 is the ratio of the default profile's coefficients (0.023 / 0.45 J, docs/energy-model.md).
+    /// </summary>
+    private const double PromptTokenWeight = 0.05;
+
+    /// <summary>An exponential moving average of reported joules per weighted token.</summary>
+    private sealed class ObservedRate
+    {
+        private readonly Lock _gate = new();
+        private double _value;
+        private int _count;
+
+        public double? Value
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _count == 0 ? null : _value;
+                }
+            }
+        }
+
+        public void Add(double sample)
+        {
+            lock (_gate)
+            {
+                _value = _count == 0 ? sample : _value + 0.1 * (sample - _value);
+                _count++;
+            }
+        }
     }
 }

@@ -95,6 +95,32 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
         return true;
     }
 
+    /// <summary>
+    /// Remembers an answer the gateway produced itself that is the large model's own (a lossless speculative answer),
+    /// with the large model's cost as its energy: a hit's baseline.
+    /// </summary>
+    public void RememberLocal(CacheQuery query, string model, string content, string finishReason, RequestFigures figures)
+    {
+        if (content.Length == 0)
+        {
+            return;
+        }
+
+        var body = new JsonObject
+        {
+            ["object"] = "chat.completion",
+            ["model"] = model,
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
+                ["finish_reason"] = finishReason,
+            }),
+        };
+        Remember(query, new CachedAnswer(model, content, finishReason, body.ToJsonString(), figures.Usage.PromptTokens, figures.Usage.CompletionTokens,
+            figures.BaselineJoules, figures.CarbonGrams * (figures.Energy.Joules > 0 ? figures.BaselineJoules / figures.Energy.Joules : 1)));
+    }
+
     /// <summary>Remembers an upstream answer in the background; a failure is logged, never seen by the client.</summary>
     public void Remember(CacheQuery query, CachedAnswer answer) => _ = RememberAsync(query, answer);
 

@@ -27,6 +27,8 @@ public sealed record GatewayConfig
 
     public CacheSettings Cache { get; init; } = new();
 
+    public CascadeSettings Cascade { get; init; } = new();
+
     public GreenGateway.ModelServer.ModelServerOptions ModelServer { get; init; } = new();
 
     /// <summary>
@@ -69,6 +71,7 @@ public sealed record GatewayConfig
         Carbon.Validate(errors);
         Redis.Validate(errors);
         Cache.Validate(errors);
+        Cascade.Validate(errors);
         ModelServer.Validate(errors);
         if (Cache.Embedder == "upstream" && Cache.EmbeddingModel is { } embedding && !Models.ContainsKey(embedding))
         {

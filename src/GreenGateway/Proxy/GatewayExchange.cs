@@ -34,6 +34,18 @@ internal sealed class GatewayExchange(OpenAiRequest request, ModelRoute route, T
 
     public Reservation? Reservation { get; set; }
 
+    /// <summary>Set at admission when a spent budget (on_exhausted: downgrade) restricts the request to the tiers below the large model.</summary>
+    public bool BudgetDowngrade { get; set; }
+
+    /// <summary>The draft's confidence when it generated for this request (for the outcome log).</summary>
+    public GreenGateway.Core.Cascade.DraftConfidence? DraftConfidence { get; set; }
+
+    /// <summary>The speculative tier's acceptance rate for this request, when it answered.</summary>
+    public double? SpeculativeAcceptance { get; set; }
+
+    /// <summary>The text and finish reason of an answer the gateway produced itself (the speculative tier's).</summary>
+    public (string Content, string FinishReason)? LocalAnswer { get; set; }
+
     /// <summary>The model first asked for, when a spent budget downgraded the request.</summary>
     public string? DowngradedFrom { get; set; }
 

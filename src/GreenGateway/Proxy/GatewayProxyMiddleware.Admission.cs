@@ -58,6 +58,20 @@ internal sealed partial class GatewayProxyMiddleware
                 return exchange;
             }
 
+            if (tenant.OnExhausted == ExhaustedAction.Downgrade && request.Kind == ApiKind.ChatCompletions
+                && draftModel.Serves(route.Model, route.UpstreamModel)
+                && (tenant.Cascade.Tiers & GreenGateway.Core.Cascade.CascadeTiers.BelowUpstream) != 0)
+            {
+                // The budget is spent: the request is served by the tiers below the large model (rules, cache, the
+                // draft's answer as final) and still charged, so that usage stays true, but no longer refused.
+                exchange.BudgetDowngrade = true;
+                exchange.DowngradedFrom = route.Model;
+                outcome = await ledger.ReserveAsync(new ReserveRequest(tenant.Id, requestId, estimate.Charge, [], now), context.RequestAborted);
+                exchange.Reservation = outcome.Reservation;
+                metrics.Downgraded(tenant.Id, route.Model);
+                return exchange;
+            }
+
             if (tenant.OnExhausted == ExhaustedAction.Downgrade && tenant.DowngradeTo is { } cheaper
                 && cheaper != route.Model && catalog.TryResolve(cheaper, out var cheaperRoute))
             {

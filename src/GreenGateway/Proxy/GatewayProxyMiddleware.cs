@@ -2,11 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
 using GreenGateway.Cache;
+using GreenGateway.Cascade;
 using GreenGateway.Configuration;
+using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Requests;
 using GreenGateway.Errors;
+using GreenGateway.Draft;
 using GreenGateway.Rules;
+using GreenGateway.Speculative;
 using GreenGateway.Telemetry;
 using GreenGateway.Tenants;
 using GreenGateway.Upstreams;
@@ -33,6 +37,11 @@ internal sealed partial class GatewayProxyMiddleware(
     ExchangeSettlement settlement,
     CacheTier cacheTier,
     RulesTier rulesTier,
+    CascadePlanner planner,
+    DraftModel draftModel,
+    DraftTier draftTier,
+    SpeculativeTier speculativeTier,
+    OutcomeLog outcomes,
     ILogger<GatewayProxyMiddleware> logger)
 {
     private readonly GatewayConfig _config = options.Value;
@@ -69,20 +78,32 @@ internal sealed partial class GatewayProxyMiddleware(
             return;
         }
 
+        var (plan, planError) = planner.Plan(context, exchange);
+        DraftRun? run = null;
         try
         {
-            if (TierAllowed(context, RulesTier.Name) && await rulesTier.TryAnswerAsync(context, exchange))
+            if (plan is null)
+            {
+                await OpenAiErrors.WriteAsync(context, StatusCodes.Status400BadRequest, planError!, "invalid_request_error", "X-GG-Tiers", "unknown_tier");
+                return;
+            }
+
+            if (plan.Restricted is { } why)
+            {
+                context.Response.Headers["X-GG-Restricted"] = why;
+            }
+
+            (var done, run) = await TryCascadeAsync(context, exchange, plan);
+            if (done)
             {
                 return;
             }
 
-            if (TierAllowed(context, CacheTier.Name) && cacheTier.QueryFor(request!, tenant.Id) is { } query)
+            if (!plan.Allows(CascadeTier.Upstream))
             {
-                exchange.CacheQuery = query;
-                if (await cacheTier.TryAnswerAsync(context, exchange, query))
-                {
-                    return;
-                }
+                await OpenAiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity,
+                    $"None of the tiers this request may use ({CascadeTiers.Format(plan.Tiers)}) could answer it.", "invalid_request_error", "X-GG-Tiers", "no_tier_answered");
+                return;
             }
 
             RewriteBody(context, exchange, body);
@@ -91,8 +112,71 @@ internal sealed partial class GatewayProxyMiddleware(
         }
         finally
         {
+            run?.Dispose();
             await SettleAsync(context, exchange);
+            LogOutcome(exchange, plan);
         }
+    }
+
+    /// <summary>Tiers 0-3 in order; Done when one of them answered. The draft's run is returned so that it is disposed.</summary>
+    private async Task<(bool Done, DraftRun? Run)> TryCascadeAsync(HttpContext context, GatewayExchange exchange, CascadePlan plan)
+    {
+        var request = exchange.Request;
+        if (plan.Allows(CascadeTier.Rules) && await rulesTier.TryAnswerAsync(context, exchange))
+        {
+            return (true, null);
+        }
+
+        if (plan.Allows(CascadeTier.Cache) && cacheTier.QueryFor(request, exchange.Tenant.Id) is { } query)
+        {
+            exchange.CacheQuery = query;
+            if (await cacheTier.TryAnswerAsync(context, exchange, query))
+            {
+                return (true, null);
+            }
+        }
+
+        if (!plan.Allows(CascadeTier.Draft) && !plan.Allows(CascadeTier.Speculative))
+        {
+            return (false, null);
+        }
+
+        var room = Math.Max(draftTier.MaxTokens(exchange, plan.DraftIsFinal), plan.Allows(CascadeTier.Speculative) ? speculativeTier.Room(exchange) : 0);
+        var run = draftTier.Start(exchange, room);
+        if (run is null)
+        {
+            return (false, null);
+        }
+
+        if (plan.Allows(CascadeTier.Draft) && await draftTier.TryAnswerAsync(context, exchange, run, plan))
+        {
+            return (true, run);
+        }
+
+        if (plan.Allows(CascadeTier.Speculative) && await speculativeTier.TryAnswerAsync(context, exchange, run, plan))
+        {
+            // A lossless answer is the large model's own: the cache may serve it again.
+            if (exchange.CacheQuery is { } q && exchange.Figures is { } f && exchange.LocalAnswer is { } answer && plan.Policy.Acceptance == AcceptanceMode.Greedy)
+            {
+                cacheTier.RememberLocal(q, request.Model, answer.Content, answer.FinishReason, f);
+            }
+
+            return (true, run);
+        }
+
+        return (false, run);
+    }
+
+    private void LogOutcome(GatewayExchange exchange, CascadePlan? plan)
+    {
+        if (!outcomes.Enabled || plan is null || exchange.UpstreamStatus != StatusCodes.Status200OK || CacheTier.LastUserText(exchange.Request) is not { } prompt)
+        {
+            return;
+        }
+
+        var draftTried = exchange.DraftConfidence is not null;
+        outcomes.Add(new Outcome(exchange.Tenant.Id, prompt, exchange.Tier, OutcomeLog.LabelFor(exchange.Tier, exchange.SpeculativeAcceptance, draftTried),
+            exchange.SpeculativeAcceptance, exchange.DraftConfidence?.MinProbability));
     }
 
     private static ApiKind? Classify(HttpRequest request)
@@ -110,32 +194,6 @@ internal sealed partial class GatewayProxyMiddleware(
             "/v1/embeddings" => ApiKind.Embeddings,
             _ => null,
         };
-    }
-
-    /// <summary>
-    /// A request may narrow, never widen, the tiers it is served by with <c>X-GG-Tiers</c>
-    /// (comma-separated, e.g. <c>upstream</c> for the large model alone).
-    /// </summary>
-    private static bool TierAllowed(HttpContext context, string tier)
-    {
-        var header = context.Request.Headers["X-GG-Tiers"];
-        if (header.Count == 0)
-        {
-            return true;
-        }
-
-        foreach (var value in header)
-        {
-            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (string.Equals(part, tier, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
     }
 
     private void RewriteBody(HttpContext context, GatewayExchange exchange, byte[] original)

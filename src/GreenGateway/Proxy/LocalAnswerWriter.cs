@@ -14,7 +14,7 @@ namespace GreenGateway.Proxy;
 internal static class LocalAnswerWriter
 {
     /// <param name="template">A chat.completion body to answer with (a cached one); null builds one from <paramref name="content"/>.</param>
-    public static async Task WriteAsync(HttpContext context, GatewayExchange exchange, string model, string content, string? finishReason, RequestFigures figures, JsonObject? template = null)
+    public static async Task WriteAsync(HttpContext context, GatewayExchange exchange, string model, string content, string? finishReason, RequestFigures figures, JsonObject? template = null, JsonObject? usageExtra = null)
     {
         var id = "chatcmpl-gg-" + context.Response.Headers["X-GG-Request-Id"].ToString();
         var created = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
@@ -37,7 +37,7 @@ internal static class LocalAnswerWriter
             };
             body["id"] = id;
             body["created"] = created;
-            body["usage"] = Usage(figures, exchange.Tier);
+            body["usage"] = Usage(figures, exchange.Tier, usageExtra);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
             context.Response.Headers["X-GG-Energy-J"] = RequestFigures.Format(figures.Energy.Joules);
             context.Response.Headers["X-GG-Carbon-g"] = RequestFigures.Format(figures.CarbonGrams);
@@ -59,13 +59,27 @@ internal static class LocalAnswerWriter
         {
             var usage = Chunk(id, created, model, null, null);
             usage["choices"] = new JsonArray();
-            usage["usage"] = Usage(figures, exchange.Tier);
+            usage["usage"] = Usage(figures, exchange.Tier, usageExtra);
             WriteEvent(writer, usage);
         }
 
         await settle.SettleAsync(exchange, StatusCodes.Status200OK);
         writer.Write("data: [DONE]\n\n"u8);
         await writer.FlushAsync(context.RequestAborted);
+    }
+
+    internal static JsonObject Usage(RequestFigures figures, string tier, JsonObject? extra)
+    {
+        var usage = Usage(figures, tier);
+        if (extra is not null)
+        {
+            foreach (var (key, value) in extra)
+            {
+                usage[key] = value?.DeepClone();
+            }
+        }
+
+        return usage;
     }
 
     private static JsonObject Usage(RequestFigures figures, string tier) => new()

@@ -76,7 +76,7 @@ public sealed class PolicyParserTests
                 budget_note: x
               beta:
                 keys: ["sha256:0000000000000000000000000000000000000000000000000000000000000000"]
-                on_exhausted: downgrade
+                cascade: { acceptance: lenient }
             """;
 
         var result = Parse(("policies/bad.yaml", Yaml));
@@ -89,7 +89,7 @@ public sealed class PolicyParserTests
         AssertError(result, "policies/bad.yaml:6:25: tenant 'acme': budgets.day.energy_wh must be a number >= 0, not 'lots'");
         AssertError(result, "policies/bad.yaml:7:19: tenant 'acme': on_exhausted is 'reject' or 'downgrade', not 'sometimes'");
         AssertError(result, "policies/bad.yaml:8:5: tenant 'acme': unknown setting 'budget_note'");
-        AssertError(result, "policies/bad.yaml:10:5: tenant 'beta': on_exhausted: downgrade needs downgrade_to");
+        AssertError(result, "policies/bad.yaml:11:28: tenant 'beta': cascade.acceptance is 'greedy', 'sampling' or 'cascade', not 'lenient'");
     }
 
     [Fact]
@@ -167,11 +167,14 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
-    public void Parse_DowngradeWithoutDowngradeTo_IsRejected()
+    public void Parse_DowngradeWithoutDowngradeTo_IsAccepted_ServedByTheCheaperTiers()
     {
         var result = Parse(("p.yaml", $"tenants:\n  acme:\n    keys: [\"{AcmeHash}\"]\n    on_exhausted: downgrade\n"));
 
-        Assert.Contains("downgrade needs downgrade_to", Assert.Single(result.Errors), StringComparison.Ordinal);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        var acme = result.Policies!.Tenants["acme"];
+        Assert.Equal(ExhaustedAction.Downgrade, acme.OnExhausted);
+        Assert.Null(acme.DowngradeTo);
     }
 
     [Theory]

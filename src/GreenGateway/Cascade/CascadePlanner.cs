@@ -1,0 +1,96 @@
+using GreenGateway.Accounting;
+using GreenGateway.Configuration;
+using GreenGateway.Core.Cascade;
+using GreenGateway.Core.Requests;
+using GreenGateway.Draft;
+using GreenGateway.Proxy;
+using Microsoft.Extensions.Options;
+
+namespace GreenGateway.Cascade;
+
+/// <summary>Decides each request's <see cref="CascadePlan"/>.</summary>
+internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel draft, EnergyAccountant accountant, TierRouter router)
+{
+    private readonly GatewayConfig _config = options.Value;
+
+    /// <summary>The plan, or an error message when the request's <c>X-GG-Tiers</c> names a tier that does not exist.</summary>
+    public (CascadePlan? Plan, string? Error) Plan(HttpContext context, GatewayExchange exchange)
+    {
+        var policy = exchange.Tenant.Cascade.At(exchange.Grid.GramsPerKwh);
+        var tiers = policy.Tiers;
+
+        // A request may narrow, never widen, what its policy allows.
+        var header = context.Request.Headers["X-GG-Tiers"];
+        if (header.Count > 0)
+        {
+            var asked = CascadeTier.None;
+            foreach (var value in header)
+            {
+                asked |= CascadeTiers.ParseList(value, out var unknown);
+                if (unknown is not null)
+                {
+                    return (null, $"X-GG-Tiers names an unknown tier '{unknown}' (known: {string.Join(", ", CascadeTiers.Names)}).");
+                }
+            }
+
+            tiers &= asked;
+        }
+
+        var request = exchange.Request;
+        var drafts = request.Kind == ApiKind.ChatCompletions && draft.Serves(exchange.Route.Model, exchange.Route.UpstreamModel);
+        if (!drafts)
+        {
+            tiers &= ~(CascadeTier.Draft | CascadeTier.Speculative);
+        }
+
+        string? restricted = null;
+        if (exchange.BudgetDowngrade)
+        {
+            // A spent budget with on_exhausted: downgrade is served below the large model alone.
+            tiers &= CascadeTiers.BelowUpstream;
+            restricted = "budget";
+        }
+        else if (policy.MaxJoulesPerRequest is { } cap && drafts
+            && accountant.Estimate(exchange.Route, request, _config.Gateway.DefaultCompletionTokens, exchange.Grid).Energy.Joules > cap)
+        {
+            tiers &= CascadeTiers.BelowUpstream;
+            restricted = "joule-cap";
+        }
+
+        RouterPrediction? prediction = null;
+        if (router.IsLoaded && (tiers & (CascadeTier.Draft | CascadeTier.Speculative)) != 0 && Cache.CacheTier.LastUserText(request) is { } prompt)
+        {
+            prediction = router.Predict(prompt);
+            tiers = Apply(tiers, policy, prediction, _config.Cascade.Router.SkipThreshold);
+        }
+
+        return (new CascadePlan(tiers, policy, restricted, prediction), null);
+    }
+
+    /// <summary>
+    /// The router may skip what it confidently predicts will fail (never the last tier that can answer): a
+    /// confident <c>upstream</c> skips the draft and the speculative tier, a confident <c>speculative</c> the draft's
+    /// attempt to answer alone; and the draft answers alone only when the router gives it at least the tenant's
+    /// quality floor.
+    /// </summary>
+    internal static CascadeTier Apply(CascadeTier tiers, CascadePolicy policy, RouterPrediction prediction, double threshold)
+    {
+        var canEscalate = (tiers & (CascadeTier.Speculative | CascadeTier.Upstream)) != 0;
+        if (!canEscalate)
+        {
+            return tiers;
+        }
+
+        if (prediction.Label == CascadeTiers.Upstream && prediction.Probability >= threshold && (tiers & CascadeTier.Upstream) != 0)
+        {
+            return tiers & ~(CascadeTier.Draft | CascadeTier.Speculative);
+        }
+
+        if ((prediction.Label == CascadeTiers.Speculative && prediction.Probability >= threshold) || prediction.DraftSuffices < policy.QualityFloor)
+        {
+            return tiers & ~CascadeTier.Draft;
+        }
+
+        return tiers;
+    }
+}
