@@ -31,10 +31,12 @@ internal sealed class StandInUpstream : IAsyncDisposable
     /// <summary>http://127.0.0.1:port/v1</summary>
     public string BaseUrl { get; }
 
-    public static async Task<StandInUpstream> StartAsync(int delayMs = 0)
+    /// <param name="delayMs">Delay before each answer.</param>
+    /// <param name="url">Where to listen; default a free loopback port.</param>
+    public static async Task<StandInUpstream> StartAsync(int delayMs = 0, string url = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapGet("/v1/models", (HttpContext context) => Write(context, "application/json", Models));
