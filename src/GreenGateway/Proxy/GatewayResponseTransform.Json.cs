@@ -27,6 +27,46 @@ internal static partial class GatewayResponseTransform
             return;
         }
 
+        var site = LocateUsage(body);
+        if (site.Kind == UsageSiteKind.Rewrite)
+        {
+            await RewriteWholeJsonAsync(http, exchange, response, accountant, body);
+            return;
+        }
+
+        // The body is parsed (JsonDocument, pooled) only when its answer is needed: tokens to count, or a cache to fill.
+        var needsDocument = site.Kind != UsageSiteKind.NotAnObject && (site.Reported is null || exchange.CacheQuery is not null);
+        using var document = needsDocument ? JsonDocument.Parse(body) : null;
+        var usage = site.Reported ?? CountUsage(exchange.Request, document?.RootElement);
+        var figures = accountant.Price(exchange.Route, usage, ReportedJoules(response), exchange.Grid, exchange.Elapsed);
+        exchange.Figures = figures;
+        var cacheable = exchange.CacheQuery is not null && document is not null ? Cacheable(document.RootElement, body, figures) : null;
+
+        WriteFigureHeaders(http.Response, figures);
+        await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
+        if (site.Kind == UsageSiteKind.NotAnObject)
+        {
+            http.Response.ContentLength = body.Length;
+            await http.Response.Body.WriteAsync(body, http.RequestAborted);
+        }
+        else
+        {
+            WriteSpliced(http.Response, body, site, figures);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        }
+
+        if (cacheable is not null)
+        {
+            http.RequestServices.GetRequiredService<CacheTier>().Remember(exchange.CacheQuery!, cacheable);
+        }
+    }
+
+    /// <summary>
+    /// The general path, for what the splice leaves alone (a body that already carries figures, two usage members):
+    /// parse, set the figures in <c>usage</c>, serialize again.
+    /// </summary>
+    private static async Task RewriteWholeJsonAsync(HttpContext http, GatewayExchange exchange, HttpResponseMessage response, EnergyAccountant accountant, byte[] body)
+    {
         JsonObject? root = null;
         try
         {
@@ -37,10 +77,12 @@ internal static partial class GatewayResponseTransform
             // Not JSON after all: relayed as sent, priced from counted tokens.
         }
 
-        var usage = ReadUsage(root?["usage"] as JsonObject) ?? CountUsage(exchange.Request, root);
+        var reported = ReadUsage(root?["usage"] as JsonObject);
+        using var document = root is not null && (reported is null || exchange.CacheQuery is not null) ? JsonDocument.Parse(body) : null;
+        var usage = reported ?? CountUsage(exchange.Request, document?.RootElement);
         var figures = accountant.Price(exchange.Route, usage, ReportedJoules(response), exchange.Grid, exchange.Elapsed);
         exchange.Figures = figures;
-        var cacheable = exchange.CacheQuery is not null && root is not null ? Cacheable(root, figures) : null;
+        var cacheable = exchange.CacheQuery is not null && document is not null ? Cacheable(document.RootElement, body, figures) : null;
         if (root is not null)
         {
             if (root["usage"] is not JsonObject usageNode)
@@ -70,17 +112,31 @@ internal static partial class GatewayResponseTransform
 
     /// <summary>What the cache keeps of a chat completion, or null when it should not be kept (no text, tool calls,
     /// filtered). An answer cut at max_tokens is kept: max_tokens is part of the partition, so it answers only the same limit.</summary>
-    private static CachedAnswer? Cacheable(JsonObject root, RequestFigures figures)
+    private static CachedAnswer? Cacheable(JsonElement root, byte[] body, RequestFigures figures)
     {
-        var choice = root["choices"]?[0];
-        var content = choice?["message"]?["content"];
-        var finish = choice?["finish_reason"]?.GetValue<string>();
-        if (content is not JsonValue text || text.GetValueKind() != JsonValueKind.String || text.GetValue<string>().Length == 0 || finish is not ("stop" or "length" or null))
+        if (!root.TryGetProperty("choices"u8, out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0)
         {
             return null;
         }
 
-        return new CachedAnswer(root["model"]?.GetValue<string>() ?? "", text.GetValue<string>(), finish, root.ToJsonString(),
+        var choice = choices[0];
+        var content = choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message"u8, out var message) && message.ValueKind == JsonValueKind.Object
+            && message.TryGetProperty("content"u8, out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null;
+        string? finish = null;
+        if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("finish_reason"u8, out var reason) && reason.ValueKind != JsonValueKind.Null)
+        {
+            finish = reason.ValueKind == JsonValueKind.String ? reason.GetString() : "";
+        }
+
+        if (string.IsNullOrEmpty(content) || finish is not ("stop" or "length" or null))
+        {
+            return null;
+        }
+
+        var model = root.TryGetProperty("model"u8, out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
+
+        // The upstream's own body, before the figures: the cache adds its own when it answers.
+        return new CachedAnswer(model, content, finish, System.Text.Encoding.UTF8.GetString(body),
             figures.Usage.PromptTokens, figures.Usage.CompletionTokens, figures.Energy.Joules, figures.CarbonGrams);
     }
 
@@ -112,21 +168,33 @@ internal static partial class GatewayResponseTransform
     }
 
     /// <summary>Counts tokens where the upstream gave none: the request's prompt estimate and the answer's text.</summary>
-    private static TokenUsage CountUsage(OpenAiRequest request, JsonObject? root)
+    private static TokenUsage CountUsage(OpenAiRequest request, JsonElement? root)
     {
         var completion = 0;
-        if (root?["choices"] is JsonArray choices)
+        if (root is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array)
         {
-            foreach (var choice in choices)
+            foreach (var choice in choices.EnumerateArray())
             {
-                completion += Count(choice?["message"]?["content"]) + Count(choice?["text"]);
+                if (choice.ValueKind != JsonValueKind.Object)
+                {
+                    continue;
+                }
+
+                if (choice.TryGetProperty("message"u8, out var message) && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content"u8, out var content))
+                {
+                    completion += Count(content);
+                }
+
+                if (choice.TryGetProperty("text"u8, out var text))
+                {
+                    completion += Count(text);
+                }
             }
         }
 
         return new TokenUsage(request.PromptTokenEstimate, completion, Counted: true);
 
-        static int Count(JsonNode? node) =>
-            node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? TokenEstimator.Estimate(v.GetValue<string>()) : 0;
+        static int Count(JsonElement value) => value.ValueKind == JsonValueKind.String ? TokenEstimator.Estimate(value.GetString()!) : 0;
     }
 
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long maxBytes, TimeSpan idle, CancellationToken aborted)
