@@ -11,7 +11,7 @@ namespace GreenGateway.Cli.Commands;
 /// <summary><c>gg router label</c> and <c>gg router train</c>.</summary>
 internal static class RouterCommands
 {
-    public static Command Create() => new("router", "Label prompts with the cheapest good-enough tier, and train the tier router") { Label(), Train() };
+    public static Command Create() => new("router", "Label prompts with the cheapest good-enough tier, and train the tier router") { Label(), Train(), Calibrate() };
 
     private static Command Label()
     {
@@ -73,15 +73,30 @@ internal static class RouterCommands
                 Console.WriteLine($"  {tier,-12} {n,5}  {100.0 * n / Math.Max(1, records.Count),5:0.0} %");
             }
 
-            var table = Calibration.ToMarkdown(Calibration.Compute(records));
+            var table = CalibrationTables(records);
             Console.WriteLine();
-            Console.WriteLine("Draft calibration (prompts the models answered):");
             Console.WriteLine(table);
             if (parse.GetValue(calibration) is { } path)
             {
                 File.WriteAllText(path, table);
             }
 
+            return 0;
+        });
+        return command;
+    }
+
+    private static string CalibrationTables(IReadOnlyList<LabelRecord> records) =>
+        "Draft answers by minimum token probability:\n\n" + Calibration.ToMarkdown(Calibration.Compute(records))
+        + "\nThe same, with mean entropy <= 1.0 nats as well:\n\n" + Calibration.ToMarkdown(Calibration.Compute(records, maxMeanEntropy: 1.0));
+
+    private static Command Calibrate()
+    {
+        var labels = new Option<string[]>("--labels") { Description = "Label files written by router label", Required = true, AllowMultipleArgumentsPerToken = true };
+        var command = new Command("calibrate", "Print the draft's calibration table (precision of draft-alone answers by confidence bar) from label files") { labels };
+        command.SetAction(parse =>
+        {
+            Console.WriteLine(CalibrationTables([.. parse.GetValue(labels)!.SelectMany(Jsonl.Read<LabelRecord>)]));
             return 0;
         });
         return command;
@@ -118,7 +133,7 @@ internal static class RouterCommands
             {
                 var trained = examples.Where(e => !RouterTrainer.IsHeldOut(e.Prompt, parse.GetValue(holdout)))
                     .Select(e => Evaluation.AnswerCheck.Normalize(e.Prompt)).ToHashSet(StringComparer.Ordinal);
-                var unseen = RouterTrainer.ReadLabels([extra]).Where(e => TierRouter.Tiers.Contains(e.Label) && !trained.Contains(Evaluation.AnswerCheck.Normalize(e.Prompt)))
+                var unseen = RouterTrainer.ReadLabels([extra]).Where(e => e.Label is not null && TierRouter.Tiers.Contains(e.Label) && !trained.Contains(Evaluation.AnswerCheck.Normalize(e.Prompt)))
                     .DistinctBy(e => Evaluation.AnswerCheck.Normalize(e.Prompt)).ToList();
                 var (accuracy, confusion) = RouterTrainer.Evaluate(result.Router, unseen);
                 markdown.AppendLine(CultureInfo.InvariantCulture, $"On `{extra}` ({unseen.Count} distinct prompts not trained on): accuracy **{accuracy * 100:0.0} %**.");

@@ -21,14 +21,22 @@ internal static class Calibration
         public double ReferencePrecision => WithReference == 0 ? double.NaN : (double)RightByReference / WithReference;
     }
 
-    public static IReadOnlyList<Row> Compute(IReadOnlyList<LabelRecord> records)
+    /// <param name="records">Labelled prompts; those the rules answered are left out.</param>
+    /// <param name="maxMeanEntropy">Also require the draft's mean entropy (nats) to be at most this; null: no entropy bar.</param>
+    public static IReadOnlyList<Row> Compute(IReadOnlyList<LabelRecord> records, double? maxMeanEntropy = null)
     {
         var answered = records.Where(r => r.DraftAnswer is not null && r.DraftMinProb is not null).ToList();
+        var total = answered.Count;
+        if (maxMeanEntropy is { } bar)
+        {
+            answered = [.. answered.Where(r => r.DraftMeanEntropy <= bar)];
+        }
+
         return [.. Bars.Select(bar =>
         {
             var cleared = answered.Where(r => r.DraftMinProb >= bar).ToList();
             var withReference = cleared.Where(r => r.DraftCorrect is not null).ToList();
-            return new Row(bar, cleared.Count, cleared.Count(r => r.DraftMatchesTarget == true || r.DraftCorrect == true), answered.Count,
+            return new Row(bar, cleared.Count, cleared.Count(r => r.DraftMatchesTarget == true || r.DraftCorrect == true), total,
                 withReference.Count(r => r.DraftCorrect == true), withReference.Count);
         })];
     }

@@ -12,7 +12,7 @@ internal sealed record LabelledPrompt
 {
     public required string Prompt { get; init; }
 
-    public required string Label { get; init; }
+    public string? Label { get; init; }
 }
 
 internal sealed record RouterTrainOptions
@@ -44,7 +44,7 @@ internal static class RouterTrainer
         int skipped = 0, duplicates = 0;
         foreach (var example in labelled)
         {
-            if (!TierRouter.Tiers.Contains(example.Label))
+            if (example.Label is null || !TierRouter.Tiers.Contains(example.Label))
             {
                 skipped++;
             }
@@ -67,7 +67,7 @@ internal static class RouterTrainer
 
         var featurizer = new TextFeaturizer(options.HashBits);
         var classifier = new SoftmaxClassifier(TierRouter.Tiers, featurizer.Dimensions);
-        classifier.Train([.. train.Select(e => featurizer.Featurize(e.Prompt))], [.. train.Select(e => classifier.IndexOf(e.Label))], options.Training);
+        classifier.Train([.. train.Select(e => featurizer.Featurize(e.Prompt))], [.. train.Select(e => classifier.IndexOf(e.Label!))], options.Training);
         var router = new TierRouter(featurizer, classifier);
         var (accuracy, confusion) = Evaluate(router, test);
         var counts = TierRouter.Tiers.ToDictionary(t => t, t => examples.Count(e => e.Label == t));
@@ -77,7 +77,7 @@ internal static class RouterTrainer
     public static (double Accuracy, int[,] Confusion) Evaluate(TierRouter router, IReadOnlyList<LabelledPrompt> examples)
     {
         var classifier = router.Classifier;
-        return classifier.Evaluate([.. examples.Select(e => router.Featurizer.Featurize(e.Prompt))], [.. examples.Select(e => classifier.IndexOf(e.Label))]);
+        return classifier.Evaluate([.. examples.Select(e => router.Featurizer.Featurize(e.Prompt))], [.. examples.Select(e => classifier.IndexOf(e.Label!))]);
     }
 
     /// <summary>Deterministic across runs and machines: the first 8 bytes of SHA-256 of the normalized prompt.</summary>

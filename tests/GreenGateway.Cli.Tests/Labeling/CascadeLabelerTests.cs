@@ -66,9 +66,9 @@ public sealed class CascadeLabelerTests : IClassFixture<CascadeLabelerTests.Draf
     {
         LabelRecord[] records =
         [
-            new() { Prompt = "a", Label = "draft", DraftAnswer = "x", DraftMinProb = 0.95, DraftMatchesTarget = true, DraftCorrect = true },
-            new() { Prompt = "b", Label = "upstream", DraftAnswer = "y", DraftMinProb = 0.55, DraftMatchesTarget = false, DraftCorrect = false },
-            new() { Prompt = "c", Label = "draft", DraftAnswer = "z", DraftMinProb = 0.15, DraftMatchesTarget = true, DraftCorrect = null },
+            new() { Prompt = "a", Label = "draft", DraftAnswer = "x", DraftMinProb = 0.95, DraftMeanEntropy = 0.2, DraftMatchesTarget = true, DraftCorrect = true },
+            new() { Prompt = "b", Label = "upstream", DraftAnswer = "y", DraftMinProb = 0.55, DraftMeanEntropy = 1.5, DraftMatchesTarget = false, DraftCorrect = false },
+            new() { Prompt = "c", Label = "draft", DraftAnswer = "z", DraftMinProb = 0.15, DraftMeanEntropy = 0.9, DraftMatchesTarget = true, DraftCorrect = null },
             new() { Prompt = "d", Label = "rules", RuleAnswer = "4" },
         ];
         var rows = Calibration.Compute(records);
@@ -80,6 +80,9 @@ public sealed class CascadeLabelerTests : IClassFixture<CascadeLabelerTests.Draf
         Assert.Equal(0.5, half.ReferencePrecision);
         Assert.Equal(1.0, rows.Single(r => r.Bar == 0.9).Precision);
         Assert.Contains("| 0.50 | 2 / 3 | 66.7 % | 50.0 % | 50.0 % |", Calibration.ToMarkdown(rows));
+        // An entropy bar of 1.0 nats drops the confident-looking wrong answer; coverage stays relative to all three.
+        var withEntropy = Calibration.Compute(records, maxMeanEntropy: 1.0).Single(r => r.Bar == 0.5);
+        Assert.Equal((1, 1, 3), (withEntropy.Answered, withEntropy.Good, withEntropy.Total));
     }
 
     private static WorkloadItem Item(string question, string? truth, string check) =>

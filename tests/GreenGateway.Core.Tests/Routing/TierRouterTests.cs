@@ -82,3 +82,33 @@ public sealed class TierRouterTests
         Assert.Equal("upstream", prediction.CheapestAtLeast(0.9f));
     }
 }
+
+/// <summary>The router the repository ships (models/router/router.ggrt, trained by <c>gg router train</c>; docs/router.md).</summary>
+public sealed class ShippedRouterTests
+{
+    private static string ShippedPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "models", "router", "router.ggrt");
+            if (File.Exists(Path.Combine(dir.FullName, "GreenGateway.sln")))
+            {
+                return path;
+            }
+        }
+
+        throw new InvalidOperationException("GreenGateway.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void ShippedRouter_Loads_AndSendsRuleQuestionsToTheRules()
+    {
+        var router = TierRouter.Load(ShippedPath());
+
+        Assert.Equal(TierRouter.Tiers, router.Labels);
+        Assert.Equal("rules", router.Predict("What is (12 + 30) * 4?").Label);
+        Assert.Equal("rules", router.Predict("convert 7 km to m").Label);
+        Assert.Equal("rules", router.Predict("What day of the week is 2031-03-14?").Label);
+        Assert.NotEqual("rules", router.Predict("What does System.String.Trim do?").Label);
+    }
+}
