@@ -19,7 +19,7 @@ public sealed partial class InferenceEngine : IDisposable
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <param name="options">Limits; default <see cref="EngineOptions"/>.</param>
     /// <param name="ownsModel">Whether disposing the engine disposes the model.</param>
-    public InferenceEngine(TransformerModel model, Tokenizer tokenizer, EngineOptions? options = null, bool ownsModel = false)
+    public InferenceEngine(IModelBackend model, Tokenizer tokenizer, EngineOptions? options = null, bool ownsModel = false)
     {
         Model = model;
         _ownsModel = ownsModel;
@@ -33,7 +33,8 @@ public sealed partial class InferenceEngine : IDisposable
         }
     }
 
-    public TransformerModel Model { get; }
+    /// <summary>The model backend (CPU <see cref="TransformerModel"/> or another <see cref="IModelBackend"/>).</summary>
+    public IModelBackend Model { get; }
 
     public Tokenizer Tokenizer { get; }
 

@@ -31,6 +31,7 @@ public sealed class KvCacheLease : IDisposable
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
             _engine.Release(Cache.ByteSize);
+            Cache.ReleaseStorage();
         }
     }
 }

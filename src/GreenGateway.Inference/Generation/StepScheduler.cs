@@ -32,7 +32,7 @@ internal sealed class StepScheduler : IDisposable
     /// <summary>How long a batch waits for the other active sequences' next steps before running without them.</summary>
     private static readonly TimeSpan Linger = TimeSpan.FromMicroseconds(200);
 
-    private readonly TransformerModel _model;
+    private readonly IModelBackend _model;
     private readonly int _maxBatch;
     private readonly Channel<StepRequest> _requests = Channel.CreateUnbounded<StepRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _thread;
@@ -42,7 +42,7 @@ internal sealed class StepScheduler : IDisposable
     private float[] _logits = [];
     private int _activeDecoders;
 
-    public StepScheduler(TransformerModel model, int maxBatch)
+    public StepScheduler(IModelBackend model, int maxBatch)
     {
         _model = model;
         _maxBatch = maxBatch;

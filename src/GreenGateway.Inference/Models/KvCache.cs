@@ -5,14 +5,17 @@ namespace GreenGateway.Inference.Models;
 
 /// <summary>
 /// The keys and values of one sequence, per layer (capacity, kv_dim), with the tokens they came from, so that
-/// a caller can keep a shared prefix and continue from it (<see cref="Truncate"/>).
+/// a caller can keep a shared prefix and continue from it (<see cref="Truncate"/>). The CPU engine holds them in
+/// pinned arrays; another backend (CUDA) keeps them in its own <see cref="Storage"/> and leaves the arrays empty.
 /// </summary>
 public sealed class KvCache
 {
     private readonly List<int> _tokens = [];
+    private readonly int _layers;
 
     internal KvCache(int layers, int kvDim, int capacity)
     {
+        _layers = layers;
         Capacity = capacity;
         KvDim = kvDim;
         Keys = new float[layers][];
@@ -24,6 +27,23 @@ public sealed class KvCache
         }
     }
 
+    /// <summary>A cache whose keys and values live in a backend's own memory (a GPU's); no host arrays are allocated.</summary>
+    /// <param name="storage">The backend's keys and values; disposed by <see cref="ReleaseStorage"/>.</param>
+    public KvCache(ModelConfig config, int capacity, IDisposable storage)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        KvDim = config.KvDim;
+        Keys = [];
+        Values = [];
+        Storage = storage;
+        _layers = config.NumLayers;
+    }
+
+    /// <summary>The backend's memory for keys and values, or null where they are the host arrays of the CPU engine.</summary>
+    public IDisposable? Storage { get; }
+
     /// <summary>Most positions this cache holds.</summary>
     public int Capacity { get; }
 
@@ -34,7 +54,7 @@ public sealed class KvCache
     public IReadOnlyList<int> Tokens => _tokens;
 
     /// <summary>Bytes the cache takes.</summary>
-    public long ByteSize => 2L * Keys.Length * Capacity * KvDim * sizeof(float);
+    public long ByteSize => 2L * _layers * Capacity * KvDim * sizeof(float);
 
     internal int KvDim { get; }
 
@@ -73,7 +93,11 @@ public sealed class KvCache
     internal unsafe nint ValuesAddress(int layer) =>
         (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Values[layer]));
 
-    internal void Append(ReadOnlySpan<int> tokens)
+    /// <summary>Frees <see cref="Storage"/> (device memory) once the cache is no longer used; host arrays are left to the GC.</summary>
+    public void ReleaseStorage() => Storage?.Dispose();
+
+    /// <summary>Records that the keys and values of <paramref name="tokens"/> were written (by a backend's forward pass).</summary>
+    public void Append(ReadOnlySpan<int> tokens)
     {
         foreach (var t in tokens)
         {

@@ -7,7 +7,7 @@ namespace GreenGateway.Inference.Models;
 /// number of new tokens of one sequence through the model against that sequence's <see cref="KvCache"/>: a
 /// whole prompt at once (prefill) or one token (decode). Calls are serialized; each uses every kernel thread.
 /// </summary>
-public sealed partial class TransformerModel : IDisposable
+public sealed partial class TransformerModel : IModelBackend
 {
     private readonly ComputePool _pool;
     private readonly RotaryEmbedding _rope;
@@ -27,6 +27,9 @@ public sealed partial class TransformerModel : IDisposable
     }
 
     public ModelConfig Config { get; }
+
+    /// <summary>Always <c>cpu</c>.</summary>
+    public string Name => "cpu";
 
     /// <summary>Kernel threads this model uses.</summary>
     public int Threads => _pool.Threads;

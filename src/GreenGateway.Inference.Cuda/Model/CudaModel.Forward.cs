@@ -1,0 +1,233 @@
+using System.Runtime.InteropServices;
+using GreenGateway.Inference.Cuda.Native;
+using GreenGateway.Inference.Models;
+
+namespace GreenGateway.Inference.Cuda.Model;
+
+public sealed partial class CudaModel
+{
+    private static readonly int RowParamBytes = Marshal.SizeOf<RowParam>();
+
+    /// <inheritdoc />
+    public void Forward(KvCache cache, ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var n = tokens.Length;
+        CheckCall(tokens, logits, (long)(allPositions ? n : 1) * Config.VocabSize);
+        var storage = CheckRoom(cache, n);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _device.MakeCurrent();
+            var s = Scratch(n);
+            var rows = s.HostRows.AsSpan<RowParam>(n);
+            for (var t = 0; t < n; t++)
+            {
+                rows[t] = Row(tokens[t], cache.Length + t, cache.Capacity, storage);
+            }
+
+            var outRows = allPositions ? n : 1;
+            Run(n, allPositions);
+            CopyLogits(outRows, logits);
+            cache.Append(tokens);
+        }
+    }
+
+    /// <inheritdoc />
+    public void ForwardBatch(IReadOnlyList<KvCache> caches, ReadOnlySpan<int> tokens, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(caches);
+        var n = tokens.Length;
+        if (caches.Count != n)
+        {
+            throw new ArgumentException($"{caches.Count} caches were given for {n} tokens; one each is needed.", nameof(caches));
+        }
+
+        CheckCall(tokens, logits, (long)n * Config.VocabSize);
+        var storages = new CudaKvStorage[n];
+        for (var i = 0; i < n; i++)
+        {
+            storages[i] = CheckRoom(caches[i], 1);
+            for (var j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(caches[i], caches[j]))
+                {
+                    throw new ArgumentException("a batch holds each sequence once; use Forward for several tokens of one sequence.", nameof(caches));
+                }
+            }
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _device.MakeCurrent();
+            var s = Scratch(n);
+            var rows = s.HostRows.AsSpan<RowParam>(n);
+            for (var t = 0; t < n; t++)
+            {
+                rows[t] = Row(tokens[t], caches[t].Length, caches[t].Capacity, storages[t]);
+            }
+
+            Run(n, allPositions: true);
+            CopyLogits(n, logits);
+            for (var t = 0; t < n; t++)
+            {
+                caches[t].Append(tokens.Slice(t, 1));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One greedy decode step that keeps the logits on the GPU: appends <paramref name="token"/> and returns the most
+    /// likely next token (argmax_rows), copying 4 bytes back instead of the vocabulary.
+    /// </summary>
+    public int DecodeGreedy(KvCache cache, int token)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ReadOnlySpan<int> one = [token];
+        CheckCall(one, new float[Config.VocabSize], Config.VocabSize);
+        var storage = CheckRoom(cache, 1);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _device.MakeCurrent();
+            var s = Scratch(1);
+            s.HostRows.AsSpan<RowParam>(1)[0] = Row(token, cache.Length, cache.Capacity, storage);
+            Run(1, allPositions: false);
+            Check.Cu(NativeMethods.cuMemcpyDtoHAsync(s.HostChoice.Address, s.Choice.Pointer, sizeof(int), _device.Stream));
+            _device.Synchronize();
+            cache.Append(one);
+            return s.HostChoice.AsSpan<int>(1)[0];
+        }
+    }
+
+    /// <summary>Uploads the row parameters and runs the pass: the captured graph for one decode row, else launch by launch.</summary>
+    private void Run(int n, bool allPositions)
+    {
+        var s = _scratch;
+        Check.Cu(NativeMethods.cuMemcpyHtoDAsync(s.RowParams.Pointer, s.HostRows.Address, (nuint)(n * RowParamBytes), _device.Stream));
+        if (n == 1 && Options.UseGraphs)
+        {
+            _graph ??= DecodeGraph.Capture(_device, () => Encode(1, allPositions: false));
+            _graph.Launch(_device);
+        }
+        else
+        {
+            Encode(n, allPositions);
+        }
+    }
+
+    private void CopyLogits(int rows, Span<float> logits)
+    {
+        var s = _scratch;
+        var count = rows * Config.VocabSize;
+        Check.Cu(NativeMethods.cuMemcpyDtoHAsync(s.HostLogits.Address, s.Logits.Pointer, (nuint)(count * sizeof(float)), _device.Stream));
+        _device.Synchronize();
+        s.HostLogits.AsSpan<float>(count).CopyTo(logits);
+    }
+
+    private static RowParam Row(int token, int position, int capacity, CudaKvStorage storage) => new()
+    {
+        Token = token,
+        Position = position,
+        Capacity = capacity,
+        Keys = storage.Keys.Pointer,
+        Values = storage.Values.Pointer,
+    };
+
+    /// <summary>
+    /// Enqueues the forward pass of n rows on the stream (the CPU engine's RunForward, kernel by kernel); the last
+    /// row's logits (or every row's) land in Logits and their argmax in Choice.
+    /// </summary>
+    private void Encode(int n, bool allPositions)
+    {
+        var c = Config;
+        var k = _kernels;
+        var s = _scratch;
+        var w = _weights;
+        var dim = c.HiddenSize;
+        var qkvWidth = c.QDim + 2 * c.KvDim;
+        var scale = 1f / MathF.Sqrt(c.HeadDim);
+        var interleaved = c.RopeStyle == RopeStyle.Interleaved ? 1 : 0;
+        w.Embedding.Gather(k, s.RowParams.Pointer, n, s.X.Pointer);
+        for (var l = 0; l < c.NumLayers; l++)
+        {
+            var layer = w.Layers[l];
+            k["rmsnorm_rows"].Launch((uint)n, 1, 256, 0, s.X, layer.AttentionNorm, s.Normed, dim, c.RmsNormEps);
+            layer.Qkv.Multiply(k, s.Normed.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false);
+            k["rope_store"].Launch((uint)n, 1, 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
+                l, c.NumHeads, c.NumKvHeads, c.HeadDim, interleaved);
+            k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, 128, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
+                l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale);
+            layer.Output.Multiply(k, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true);
+            k["rmsnorm_rows"].Launch((uint)n, 1, 256, 0, s.X, layer.MlpNorm, s.Normed, dim, c.RmsNormEps);
+            layer.GateUp.Multiply(k, s.Normed.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false);
+            k["silu_mul"].Launch((uint)((n * c.IntermediateSize + 255) / 256), 1, 256, 0, s.GateUp, s.Hidden, c.IntermediateSize, n);
+            layer.Down.Multiply(k, s.Hidden.Pointer, n, s.X.Pointer, dim, accumulate: true);
+        }
+
+        var first = allPositions ? 0 : n - 1;
+        var rows = n - first;
+        k["rmsnorm_rows"].Launch((uint)rows, 1, 256, 0, s.X.Pointer + (ulong)(first * dim * sizeof(float)), w.FinalNorm, s.Normed, dim, c.RmsNormEps);
+        w.LmHead.Multiply(k, s.Normed.Pointer, rows, s.Logits.Pointer, c.VocabSize, accumulate: false);
+        k["argmax_rows"].Launch((uint)rows, 1, 256, 0, s.Logits, s.Choice, c.VocabSize);
+    }
+
+    private CudaScratch Scratch(int n)
+    {
+        if (_scratch.Rows < n)
+        {
+            // The graph holds the old buffers' addresses; it is captured again at the next decode.
+            _device.Synchronize();
+            _graph?.Dispose();
+            _graph = null;
+            _scratch.Dispose();
+            _scratch = new CudaScratch(_device, Config, Math.Max(n, 2 * _scratch.Rows));
+        }
+
+        return _scratch;
+    }
+
+    private void CheckCall(ReadOnlySpan<int> tokens, Span<float> logits, long needed)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (tokens.Length == 0)
+        {
+            throw new ArgumentException("at least one token is needed.", nameof(tokens));
+        }
+
+        if (logits.Length < needed)
+        {
+            throw new ArgumentException($"logits needs {needed} values, not {logits.Length}.", nameof(logits));
+        }
+
+        foreach (var t in tokens)
+        {
+            if ((uint)t >= (uint)Config.VocabSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {t} is outside the vocabulary (0..{Config.VocabSize - 1}).");
+            }
+        }
+    }
+
+    private CudaKvStorage CheckRoom(KvCache cache, int n)
+    {
+        if (cache.Storage is not CudaKvStorage storage || !ReferenceEquals(storage.Owner, this))
+        {
+            throw new ArgumentException("the KV cache was made for another model or backend.", nameof(cache));
+        }
+
+        if (cache.Length + n > cache.Capacity)
+        {
+            throw new InvalidOperationException(
+                $"the KV cache holds {cache.Capacity} positions; {cache.Length} are used and {n} more were given.");
+        }
+
+        if (Config.SlidingWindow is { } window && cache.Length + n > window)
+        {
+            throw new NotSupportedException($"sequences longer than the sliding window ({window}) are not supported.");
+        }
+
+        return storage;
+    }
+}

@@ -1,0 +1,147 @@
+using GreenGateway.Inference.Cuda.Compilation;
+using GreenGateway.Inference.Cuda.Energy;
+using GreenGateway.Inference.Cuda.Runtime;
+using GreenGateway.Inference.Models;
+
+namespace GreenGateway.Inference.Cuda.Model;
+
+/// <summary>
+/// A decoder-only transformer on one GPU, behind the engine's <see cref="IModelBackend"/>. The weights are those the
+/// CPU loader read (f16 kept exactly, or int8), uploaded once; the forward pass is the CPU engine's, kernel for
+/// kernel (kernels/*.cu), with activations and the KV cache in f32. The batch-1 decode step is captured once as a
+/// CUDA graph and replayed. Calls are serialized, as on the CPU.
+/// </summary>
+public sealed partial class CudaModel : IModelBackend
+{
+    private const int MinScratchRows = 64;
+
+    private readonly CudaDevice _device;
+    private readonly KernelLibrary _kernels;
+    private readonly CudaWeights _weights;
+    private readonly Lock _gate = new();
+    private readonly int _attentionShared;
+    private CudaScratch _scratch;
+    private DecodeGraph? _graph;
+    private bool _disposed;
+
+    private CudaModel(CudaDevice device, TransformerModel cpu, CudaOptions options)
+    {
+        _device = device;
+        Config = cpu.Config;
+        Options = options;
+        MaxContextTokens = options.MaxContextTokens ?? cpu.Config.MaxPositionEmbeddings;
+        _kernels = new KernelLibrary(device, options.ModuleCacheDirectory ?? ModuleCache.DefaultDirectory(), options.KernelDirectory);
+        try
+        {
+            _weights = CudaWeights.Upload(device, cpu, options.Weights);
+            _attentionShared = (Config.HeadDim + MaxContextTokens) * sizeof(float);
+            if (_attentionShared > 48 * 1024)
+            {
+                if (_attentionShared > device.MaxSharedBytesPerBlock)
+                {
+                    throw new NotSupportedException(
+                        $"attention over {MaxContextTokens} positions needs {_attentionShared} bytes of shared memory; the GPU allows {device.MaxSharedBytesPerBlock}.");
+                }
+
+                _kernels["attention_rows"].AllowSharedBytes(_attentionShared);
+            }
+
+            _scratch = new CudaScratch(device, Config, MinScratchRows);
+            Energy = GpuEnergy.TryCreate(device.PciBusId, out var reason);
+            EnergyUnavailableReason = reason;
+        }
+        catch
+        {
+            _kernels.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Always <c>cuda</c>.</summary>
+    public string Name => "cuda";
+
+    public ModelConfig Config { get; }
+
+    public CudaOptions Options { get; }
+
+    /// <summary>Longest sequence a cache of this model may hold.</summary>
+    public int MaxContextTokens { get; }
+
+    /// <summary>The GPU, in words: name, architecture, multiprocessors, memory.</summary>
+    public string DeviceDescription => _device.ToString();
+
+    /// <summary>Bytes of weights that one decoded token reads: the floor that memory bandwidth sets.</summary>
+    public long WeightBytesPerToken => _weights.BytesPerToken;
+
+    /// <summary>NVML's energy counter for this GPU, shared fairly across requests; null where NVML cannot be read.</summary>
+    public GpuEnergy? Energy { get; }
+
+    /// <summary>Why <see cref="Energy"/> is null, or null.</summary>
+    public string? EnergyUnavailableReason { get; }
+
+    /// <summary>Kernel files compiled by NVRTC at this load, and read from the module cache.</summary>
+    public (int Compiled, int Cached, TimeSpan Time) KernelLoad => (_kernels.CompiledModules, _kernels.CachedModules, _kernels.LoadTime);
+
+    internal CudaDevice Device => _device;
+
+    internal KernelLibrary Kernels => _kernels;
+
+    /// <summary>Uploads a model the CPU loader built (f32 or f16 widened) to GPU <see cref="CudaOptions.Device"/>.</summary>
+    public static CudaModel FromCpuModel(TransformerModel cpu, CudaOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        options ??= new CudaOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid CUDA options: " + string.Join("; ", errors) + ".", nameof(options));
+        }
+
+        var device = CudaDevice.Open(options.Device);
+        try
+        {
+            return new CudaModel(device, cpu, options);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A cache in GPU memory for one sequence of up to <paramref name="capacity"/> positions.</summary>
+    public KvCache CreateCache(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxContextTokens);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var bytes = (long)Config.NumLayers * capacity * Config.KvDim * sizeof(float);
+            var keys = new DeviceBuffer(_device, bytes);
+            var values = new DeviceBuffer(_device, bytes);
+            return new KvCache(Config, capacity, new CudaKvStorage(this, keys, values));
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _device.MakeCurrent();
+            _device.Synchronize();
+            _graph?.Dispose();
+            _scratch.Dispose();
+            _weights.Dispose();
+            _kernels.Dispose();
+            Energy?.Dispose();
+            _device.Dispose();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using GreenGateway.Inference.Cuda.Compilation;
+using GreenGateway.Inference.Cuda.Runtime;
+using GreenGateway.Inference.Kernels;
+
+namespace GreenGateway.Inference.Cuda.Model;
+
+/// <summary>
+/// A (Rows, Cols) weight matrix on the GPU: f16 (rows, cols), or int8 (rows, cols) with f32 scales (rows, cols / 32).
+/// Products run in that form (matmul.cu), widening inside the kernel; activations stay f32.
+/// </summary>
+internal sealed class DeviceMatrix : IDisposable
+{
+    public const int Group = 32;
+
+    private DeviceMatrix(int rows, int cols, CudaWeightFormat format, DeviceBuffer data, DeviceBuffer? scales)
+    {
+        Rows = rows;
+        Cols = cols;
+        Format = format;
+        Data = data;
+        Scales = scales;
+    }
+
+    public int Rows { get; }
+
+    public int Cols { get; }
+
+    public CudaWeightFormat Format { get; }
+
+    public DeviceBuffer Data { get; }
+
+    public DeviceBuffer? Scales { get; }
+
+    /// <summary>Bytes one product with one activation row reads.</summary>
+    public long ByteSize => Data.Bytes + (Scales?.Bytes ?? 0);
+
+    /// <summary>Uploads a CPU matrix (read back row by row as f32); int8 falls back to f16 where cols is not a multiple of 32.</summary>
+    public static DeviceMatrix Upload(CudaDevice device, WeightMatrix w, CudaWeightFormat format)
+    {
+        var rows = w.Rows;
+        var cols = w.Cols;
+        var values = new float[(long)rows * cols];
+        for (var r = 0; r < rows; r++)
+        {
+            w.ReadRow(r, values.AsSpan(r * cols, cols));
+        }
+
+        return FromF32(device, values, rows, cols, format);
+    }
+
+    /// <summary>Uploads row-major f32 values as <paramref name="format"/>.</summary>
+    public static DeviceMatrix FromF32(CudaDevice device, ReadOnlySpan<float> values, int rows, int cols, CudaWeightFormat format)
+    {
+        if (cols % 8 != 0)
+        {
+            throw new NotSupportedException($"the CUDA backend needs matrix widths divisible by 8 (16-byte loads); this one is {cols}.");
+        }
+
+        if (format == CudaWeightFormat.Int8 && cols % Group == 0)
+        {
+            var (q, scales) = Quantize(values, rows, cols);
+            var data = new DeviceBuffer(device, q.Length);
+            data.Upload<sbyte>(q);
+            var s = new DeviceBuffer(device, (long)scales.Length * sizeof(float));
+            s.Upload<float>(scales);
+            return new DeviceMatrix(rows, cols, CudaWeightFormat.Int8, data, s);
+        }
+
+        var half = new Half[values.Length];
+        for (var i = 0; i < half.Length; i++)
+        {
+            half[i] = (Half)values[i];
+        }
+
+        var buffer = new DeviceBuffer(device, (long)half.Length * 2);
+        buffer.Upload<Half>(half);
+        return new DeviceMatrix(rows, cols, CudaWeightFormat.F16, buffer, null);
+    }
+
+    /// <summary>The CPU engine's int8 rule (Int8Matrix.Quantize, after ggml's quantize_row_q8_0_ref): scale = max|w| / 127, round half away from zero.</summary>
+    public static (sbyte[] Q, float[] Scales) Quantize(ReadOnlySpan<float> values, int rows, int cols)
+    {
+        var q = new sbyte[values.Length];
+        var scales = new float[values.Length / Group];
+        for (var g = 0; g < scales.Length; g++)
+        {
+            var block = values.Slice(g * Group, Group);
+            var amax = 0f;
+            foreach (var v in block)
+            {
+                amax = Math.Max(amax, Math.Abs(v));
+            }
+
+            var scale = amax / 127f;
+            var inverse = scale > 0 ? 1f / scale : 0f;
+            scales[g] = scale;
+            for (var i = 0; i < Group; i++)
+            {
+                q[g * Group + i] = (sbyte)Math.Round(block[i] * inverse, MidpointRounding.AwayFromZero);
+            }
+        }
+
+        return (q, scales);
+    }
+
+    /// <summary>y[t * ldy + r] (+)= dot(W[r], x[t]) for n activation rows.</summary>
+    public void Multiply(KernelLibrary k, ulong x, int n, ulong y, int ldy, bool accumulate)
+    {
+        var blocks = (uint)((Rows + 3) / 4);
+        if (Format == CudaWeightFormat.Int8)
+        {
+            k["matvec_i8"].Launch(blocks, 1, 128, 0, Data, Scales, x, y, Rows, Cols, n, ldy, accumulate ? 1 : 0);
+        }
+        else
+        {
+            k["matvec_f16"].Launch(blocks, 1, 128, 0, Data, x, y, Rows, Cols, n, ldy, accumulate ? 1 : 0);
+        }
+    }
+
+    /// <summary>x[t] = row rows[t].token of this matrix, as f32 (the embedding gather).</summary>
+    public void Gather(KernelLibrary k, ulong rows, int n, ulong x)
+    {
+        if (Format == CudaWeightFormat.Int8)
+        {
+            k["embed_i8"].Launch((uint)n, 1, 256, 0, Data, Scales, rows, x, Cols);
+        }
+        else
+        {
+            k["embed_f16"].Launch((uint)n, 1, 256, 0, Data, rows, x, Cols);
+        }
+    }
+
+    public void Dispose()
+    {
+        Data.Dispose();
+        Scales?.Dispose();
+    }
+}

@@ -1,0 +1,384 @@
+using System.Runtime.InteropServices;
+using GreenGateway.Inference.Cuda.Compilation;
+using GreenGateway.Inference.Cuda.Model;
+using GreenGateway.Inference.Cuda.Runtime;
+
+namespace GreenGateway.Inference.Cuda.Tests.Checks;
+
+/// <summary>
+/// Every kernel of kernels/*.cu against a naive double-precision reference on random inputs (odd sizes, never
+/// zeros), with outputs poisoned (NaN) before each launch so an unwritten element fails the check.
+/// Bounds: 1e-5 for f32 arithmetic on f16/int8 weights (the weights are exact in both), exact for gathers and argmax.
+/// </summary>
+public sealed class KernelChecks : IDisposable
+{
+    private const double F32Bound = 1e-5;
+    private readonly CudaDevice _device;
+    private readonly KernelLibrary _kernels;
+    private readonly Random _random = new(7);
+
+    public KernelChecks(string cacheDirectory)
+    {
+        _device = CudaDevice.Open();
+        _kernels = new KernelLibrary(_device, cacheDirectory);
+    }
+
+    public string Device => _device.ToString();
+
+    public IReadOnlyList<CheckResult> RunAll() =>
+    [
+        MatVecF16(1, 333, 200, accumulate: false),
+        MatVecF16(5, 97, 384, accumulate: true),
+        MatVecI8(1, 257, 256, accumulate: false),
+        MatVecI8(6, 65, 512, accumulate: true),
+        Embedding(CudaWeightFormat.F16),
+        Embedding(CudaWeightFormat.Int8),
+        RmsNorm(3, 192),
+        Rope(interleaved: false),
+        Rope(interleaved: true),
+        Attention(),
+        SiluMul(3, 517),
+        Argmax(4, 6144),
+    ];
+
+    public CheckResult MatVecF16(int n, int rows, int cols, bool accumulate) => MatVec(CudaWeightFormat.F16, n, rows, cols, accumulate);
+
+    public CheckResult MatVecI8(int n, int rows, int cols, bool accumulate) => MatVec(CudaWeightFormat.Int8, n, rows, cols, accumulate);
+
+    private CheckResult MatVec(CudaWeightFormat format, int n, int rows, int cols, bool accumulate)
+    {
+        var w = Naive.Random(_random, rows * cols, 0.5f);
+        var exact = Exact(w, rows, cols, format);
+        using var m = DeviceMatrix.FromF32(_device, w, rows, cols, format);
+        var x = Naive.Random(_random, n * cols);
+        var ldy = rows + 3;
+        var y0 = Naive.Random(_random, n * ldy);
+        using var dx = Upload(x);
+        using var dy = Upload(y0);
+        if (!accumulate)
+        {
+            Poison(dy, n * ldy);
+        }
+
+        m.Multiply(_kernels, dx.Pointer, n, dy.Pointer, ldy, accumulate);
+        var y = Download(dy, n * ldy);
+        var expected = new double[n * rows];
+        var actual = new float[n * rows];
+        for (var t = 0; t < n; t++)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                double sum = accumulate ? y0[t * ldy + r] : 0;
+                for (var c = 0; c < cols; c++)
+                {
+                    sum += (double)exact[r * cols + c] * x[t * cols + c];
+                }
+
+                expected[t * rows + r] = sum;
+                actual[t * rows + r] = y[t * ldy + r];
+            }
+        }
+
+        return new CheckResult($"matvec_{(format == CudaWeightFormat.F16 ? "f16" : "i8")} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}",
+            Naive.NormalizedError(actual, expected), F32Bound);
+    }
+
+    /// <summary>The weights as the GPU holds them: f16-rounded, or int8 times the group scale.</summary>
+    private static float[] Exact(float[] w, int rows, int cols, CudaWeightFormat format)
+    {
+        var exact = new float[w.Length];
+        if (format == CudaWeightFormat.Int8)
+        {
+            var (q, s) = DeviceMatrix.Quantize(w, rows, cols);
+            for (var i = 0; i < w.Length; i++)
+            {
+                exact[i] = q[i] * s[i / DeviceMatrix.Group];
+            }
+        }
+        else
+        {
+            for (var i = 0; i < w.Length; i++)
+            {
+                exact[i] = (float)(Half)w[i];
+            }
+        }
+
+        return exact;
+    }
+
+    public CheckResult Embedding(CudaWeightFormat format)
+    {
+        const int vocab = 101, dim = 96, n = 5;
+        var w = Naive.Random(_random, vocab * dim);
+        var exact = Exact(w, vocab, dim, format);
+        using var m = DeviceMatrix.FromF32(_device, w, vocab, dim, format);
+        var tokens = new[] { 0, 100, 37, 37, 64 };
+        using var rows = Rows(tokens, [0, 1, 2, 3, 4], 8, null, null);
+        using var x = new DeviceBuffer(_device, n * dim * sizeof(float));
+        Poison(x, n * dim);
+        m.Gather(_kernels, rows.Pointer, n, x.Pointer);
+        var actual = Download(x, n * dim);
+        var expected = new float[n * dim];
+        for (var t = 0; t < n; t++)
+        {
+            exact.AsSpan(tokens[t] * dim, dim).CopyTo(expected.AsSpan(t * dim));
+        }
+
+        return new CheckResult($"embed_{(format == CudaWeightFormat.F16 ? "f16" : "i8")}", Naive.NormalizedError(actual, expected), 0);
+    }
+
+    public CheckResult RmsNorm(int n, int dim)
+    {
+        const float eps = 1e-5f;
+        var x = Naive.Random(_random, n * dim, 3f);
+        var w = Naive.Random(_random, dim);
+        using var dx = Upload(x);
+        using var dw = Upload(w);
+        using var dy = new DeviceBuffer(_device, n * dim * sizeof(float));
+        Poison(dy, n * dim);
+        _kernels["rmsnorm_rows"].Launch((uint)n, 1, 256, 0, dx, dw, dy, dim, eps);
+        var expected = new double[n * dim];
+        for (var t = 0; t < n; t++)
+        {
+            double ss = 0;
+            for (var i = 0; i < dim; i++)
+            {
+                ss += (double)x[t * dim + i] * x[t * dim + i];
+            }
+
+            var scale = 1 / Math.Sqrt(ss / dim + eps);
+            for (var i = 0; i < dim; i++)
+            {
+                expected[t * dim + i] = x[t * dim + i] * scale * w[i];
+            }
+        }
+
+        return new CheckResult($"rmsnorm_rows n={n} dim={dim}", Naive.NormalizedError(Download(dy, n * dim), expected), F32Bound);
+    }
+
+    public CheckResult Rope(bool interleaved)
+    {
+        const int heads = 4, kvHeads = 2, hd = 48, layers = 2, layer = 1, capacity = 40, n = 3;
+        var width = (heads + 2 * kvHeads) * hd;
+        var kvDim = kvHeads * hd;
+        var qkv = Naive.Random(_random, n * width);
+        var bias = Naive.Random(_random, width, 0.1f);
+        var inv = new float[hd / 2];
+        for (var i = 0; i < inv.Length; i++)
+        {
+            inv[i] = (float)(1 / Math.Pow(10000, 2.0 * i / hd));
+        }
+
+        int[] positions = [0, 17, 39];
+        using var dqkv = Upload(qkv);
+        using var dbias = Upload(bias);
+        using var dinv = Upload(inv);
+        using var keys = new DeviceBuffer(_device, layers * capacity * kvDim * sizeof(float));
+        using var values = new DeviceBuffer(_device, layers * capacity * kvDim * sizeof(float));
+        Poison(keys, layers * capacity * kvDim);
+        Poison(values, layers * capacity * kvDim);
+        using var rows = Rows([1, 2, 3], positions, capacity, keys, values);
+        _kernels["rope_store"].Launch(n, 1, 128, 0, dqkv, rows, dinv, dbias, layer, heads, kvHeads, hd, interleaved ? 1 : 0);
+        var actual = new List<float>();
+        var expected = new List<double>();
+        var outQkv = Download(dqkv, n * width);
+        var outK = Download(keys, layers * capacity * kvDim);
+        var outV = Download(values, layers * capacity * kvDim);
+        for (var t = 0; t < n; t++)
+        {
+            var row = new double[width];
+            for (var i = 0; i < width; i++)
+            {
+                row[i] = qkv[t * width + i] + bias[i];
+            }
+
+            for (var h = 0; h < heads + kvHeads; h++)
+            {
+                for (var i = 0; i < hd / 2; i++)
+                {
+                    var angle = (double)((float)positions[t] * inv[i]);
+                    int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + hd / 2;
+                    double x0 = row[h * hd + a], x1 = row[h * hd + b];
+                    row[h * hd + a] = x0 * Math.Cos(angle) - x1 * Math.Sin(angle);
+                    row[h * hd + b] = x1 * Math.Cos(angle) + x0 * Math.Sin(angle);
+                }
+            }
+
+            for (var i = 0; i < (heads + kvHeads) * hd; i++)
+            {
+                actual.Add(outQkv[t * width + i]);
+                expected.Add(row[i]);
+            }
+
+            var at = (layer * capacity + positions[t]) * kvDim;
+            for (var i = 0; i < kvDim; i++)
+            {
+                actual.Add(outK[at + i]);
+                expected.Add(row[heads * hd + i]);
+                actual.Add(outV[at + i]);
+                expected.Add(row[(heads + kvHeads) * hd + i]);
+            }
+        }
+
+        return new CheckResult($"rope_store ({(interleaved ? "interleaved" : "rotate_half")}, bias, GQA 4:2)",
+            Naive.NormalizedError(actual.ToArray(), expected.ToArray()), F32Bound);
+    }
+
+    public CheckResult Attention()
+    {
+        const int heads = 6, kvHeads = 3, hd = 64, layers = 2, layer = 1, capacity = 300;
+        var width = (heads + 2 * kvHeads) * hd;
+        var kvDim = kvHeads * hd;
+        int[] positions = [0, 5, 299, 130];
+        var n = positions.Length;
+        var qkv = Naive.Random(_random, n * width);
+        var k = Naive.Random(_random, layers * capacity * kvDim);
+        var v = Naive.Random(_random, layers * capacity * kvDim);
+        using var dqkv = Upload(qkv);
+        using var keys = Upload(k);
+        using var values = Upload(v);
+        using var outBuffer = new DeviceBuffer(_device, n * heads * hd * sizeof(float));
+        Poison(outBuffer, n * heads * hd);
+        using var rows = Rows([1, 2, 3, 4], positions, capacity, keys, values);
+        var scale = 1f / MathF.Sqrt(hd);
+        _kernels["attention_rows"].Launch((uint)n, heads, 128, (uint)((hd + capacity) * sizeof(float)), dqkv, rows, outBuffer,
+            layer, heads, kvHeads, hd, scale);
+        var expected = new double[n * heads * hd];
+        for (var t = 0; t < n; t++)
+        {
+            for (var h = 0; h < heads; h++)
+            {
+                var kvh = h / (heads / kvHeads);
+                var len = positions[t] + 1;
+                var s = new double[len];
+                for (var p = 0; p < len; p++)
+                {
+                    double dot = 0;
+                    for (var i = 0; i < hd; i++)
+                    {
+                        dot += (double)qkv[t * width + h * hd + i] * k[(layer * capacity + p) * kvDim + kvh * hd + i];
+                    }
+
+                    s[p] = dot * scale;
+                }
+
+                var max = s.Max();
+                var sum = 0.0;
+                for (var p = 0; p < len; p++)
+                {
+                    s[p] = Math.Exp(s[p] - max);
+                    sum += s[p];
+                }
+
+                for (var i = 0; i < hd; i++)
+                {
+                    double acc = 0;
+                    for (var p = 0; p < len; p++)
+                    {
+                        acc += s[p] * v[(layer * capacity + p) * kvDim + kvh * hd + i];
+                    }
+
+                    expected[(t * heads + h) * hd + i] = acc / sum;
+                }
+            }
+        }
+
+        return new CheckResult("attention_rows (positions 0..299, GQA 6:3)", Naive.NormalizedError(Download(outBuffer, n * heads * hd), expected), F32Bound);
+    }
+
+    public CheckResult SiluMul(int n, int inter)
+    {
+        var gu = Naive.Random(_random, n * 2 * inter, 4f);
+        using var dgu = Upload(gu);
+        using var h = new DeviceBuffer(_device, n * inter * sizeof(float));
+        Poison(h, n * inter);
+        _kernels["silu_mul"].Launch((uint)((n * inter + 255) / 256), 1, 256, 0, dgu, h, inter, n);
+        var expected = new double[n * inter];
+        for (var t = 0; t < n; t++)
+        {
+            for (var i = 0; i < inter; i++)
+            {
+                double g = gu[t * 2 * inter + i], u = gu[t * 2 * inter + inter + i];
+                expected[t * inter + i] = g / (1 + Math.Exp(-g)) * u;
+            }
+        }
+
+        return new CheckResult($"silu_mul n={n} inter={inter}", Naive.NormalizedError(Download(h, n * inter), expected), 1e-6);
+    }
+
+    public CheckResult Argmax(int n, int vocab)
+    {
+        var logits = Naive.Random(_random, n * vocab, 10f);
+        logits[vocab + 5] = logits[vocab + 4000] = 99f; // a tie in row 1: the lower index wins
+        using var d = Upload(logits);
+        using var o = new DeviceBuffer(_device, n * sizeof(int));
+        _kernels["argmax_rows"].Launch((uint)n, 1, 256, 0, d, o, vocab);
+        _device.Synchronize();
+        var got = new int[n];
+        o.Download<int>(got);
+        var wrong = 0;
+        for (var t = 0; t < n; t++)
+        {
+            var best = 0;
+            for (var i = 1; i < vocab; i++)
+            {
+                if (logits[t * vocab + i] > logits[t * vocab + best])
+                {
+                    best = i;
+                }
+            }
+
+            wrong += got[t] == best ? 0 : 1;
+        }
+
+        return new CheckResult($"argmax_rows n={n} vocab={vocab} (with a tie)", wrong, 0, $"{wrong} of {n} rows wrong");
+    }
+
+    public void Dispose()
+    {
+        _kernels.Dispose();
+        _device.Dispose();
+    }
+
+    private DeviceBuffer Upload(float[] values)
+    {
+        var b = new DeviceBuffer(_device, (long)values.Length * sizeof(float));
+        b.Upload<float>(values);
+        return b;
+    }
+
+    private float[] Download(DeviceBuffer b, int count)
+    {
+        _device.Synchronize();
+        var v = new float[count];
+        b.Download<float>(v);
+        return v;
+    }
+
+    private void Poison(DeviceBuffer b, int count)
+    {
+        var nan = new float[count];
+        Array.Fill(nan, float.NaN);
+        b.Upload<float>(nan);
+    }
+
+    private DeviceBuffer Rows(int[] tokens, int[] positions, int capacity, DeviceBuffer? keys, DeviceBuffer? values)
+    {
+        var rows = new RowParam[tokens.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new RowParam
+            {
+                Token = tokens[i],
+                Position = positions[i],
+                Capacity = capacity,
+                Keys = keys?.Pointer ?? 0,
+                Values = values?.Pointer ?? 0,
+            };
+        }
+
+        var b = new DeviceBuffer(_device, rows.Length * Marshal.SizeOf<RowParam>());
+        b.Upload<RowParam>(rows);
+        return b;
+    }
+}

@@ -1,0 +1,58 @@
+using GreenGateway.Inference.Cuda.Energy;
+
+namespace GreenGateway.Inference.Cuda.Tests.Energy;
+
+public sealed class FairShareEnergyMeterTests
+{
+    private sealed class FakeCounter : IEnergyCounter
+    {
+        public double Joules { get; set; } = 1000;
+
+        public double ReadJoules() => Joules;
+    }
+
+    [Fact]
+    public void OneRequest_IsChargedEverythingBetweenItsBeginAndEnd()
+    {
+        var counter = new FakeCounter();
+        var meter = new FairShareEnergyMeter(counter);
+        var share = meter.Begin();
+        counter.Joules += 12.5;
+        Assert.Equal(12.5, meter.End(share), 9);
+    }
+
+    [Fact]
+    public void OverlappingRequests_SplitEachIntervalEqually()
+    {
+        var counter = new FakeCounter();
+        var meter = new FairShareEnergyMeter(counter);
+        var a = meter.Begin();
+        counter.Joules += 10; // a alone: 10 to a
+        var b = meter.Begin();
+        counter.Joules += 20; // a and b: 10 each
+        var ea = meter.End(a);
+        counter.Joules += 6; // b alone: 6 to b
+        var eb = meter.End(b);
+        Assert.Equal(20, ea, 9);
+        Assert.Equal(16, eb, 9);
+    }
+
+    [Fact]
+    public void EnergyWhileIdle_IsChargedToNoOne_AndTheSharesAddUpToTheBusyEnergy()
+    {
+        var counter = new FakeCounter();
+        var meter = new FairShareEnergyMeter(counter);
+        meter.End(meter.Begin());
+        counter.Joules += 100; // idle
+        var shares = new List<EnergyShare>();
+        for (var i = 0; i < 3; i++)
+        {
+            shares.Add(meter.Begin());
+            counter.Joules += 3 * (i + 1);
+        }
+
+        var total = shares.Sum(meter.End);
+        Assert.Equal(3 + 6 + 9, total, 9);
+        Assert.Equal(0, meter.Active);
+    }
+}

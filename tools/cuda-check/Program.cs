@@ -1,0 +1,58 @@
+using System.Globalization;
+using GreenGateway.Inference.Cuda.Tests.Checks;
+using GreenGateway.Tools.CudaCheck;
+
+// cuda-check [--models DIR] [--out DIR] [--skip-checks] [--skip-bench] [--seconds S]
+// Runs every kernel check and the greedy equality checks (as the GPU tests do), then the decode benchmark.
+var models = Arg("--models") ?? "models";
+var output = Arg("--out") ?? ".";
+var seconds = double.Parse(Arg("--seconds") ?? "2", CultureInfo.InvariantCulture);
+var cache = Path.Combine(Path.GetTempPath(), "gg-cuda-check-modules");
+Directory.CreateDirectory(output);
+var report = new StringWriter(CultureInfo.InvariantCulture);
+var failed = 0;
+
+void Line(string text)
+{
+    Console.WriteLine(text);
+    report.WriteLine(text);
+}
+
+if (!args.Contains("--skip-checks"))
+{
+    using (var kernels = new KernelChecks(cache))
+    {
+        Line($"# Kernel checks on {kernels.Device}");
+        foreach (var r in kernels.RunAll())
+        {
+            Line(r.ToString());
+            failed += r.Passed ? 0 : 1;
+        }
+    }
+
+    foreach (var model in new[] { "draft", "target" })
+    {
+        Line($"# Greedy and logits checks: {model}");
+        foreach (var r in GreedyChecks.Run(Path.Combine(models, model), cache))
+        {
+            Line(r.ToString());
+            failed += r.Passed ? 0 : 1;
+        }
+    }
+
+    Line($"checks failed: {failed}");
+}
+
+if (!args.Contains("--skip-bench"))
+{
+    Bench.Run(models, cache, seconds, Line);
+}
+
+File.WriteAllText(Path.Combine(output, "cuda-check.md"), report.ToString());
+return failed == 0 ? 0 : 1;
+
+string? Arg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
