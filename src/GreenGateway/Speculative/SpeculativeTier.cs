@@ -146,7 +146,6 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
         exchange.SpeculativeAcceptance = stats.Rate;
         exchange.LocalAnswer = (text.ToString(), finish);
         var extra = stats.ToJson();
-        context.Response.Headers["X-GG-Acceptance-Rate"] = RequestFigures.Format(Math.Round(stats.Rate, 4));
         if (stream is not null)
         {
             if (!stream.Started)
@@ -159,6 +158,7 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
             return true;
         }
 
+        context.Response.Headers["X-GG-Acceptance-Rate"] = RequestFigures.Format(Math.Round(stats.Rate, 4));
         await LocalAnswerWriter.WriteAsync(context, exchange, request.Model, text.ToString(), finish, figures, usageExtra: extra);
         return true;
     }

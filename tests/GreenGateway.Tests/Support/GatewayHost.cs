@@ -86,7 +86,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>Replaces <c>{name}</c> placeholders by the hash of the key <c>key-name</c>.</summary>
     public static string WithKeys(string yaml)
     {
-        foreach (var name in new[] { "alpha", "limited", "tiny", "saver", "beta", "gamma" })
+        foreach (var name in new[] { "alpha", "limited", "tiny", "saver", "beta", "gamma", "delta", "epsilon" })
         {
             yaml = yaml.Replace("{" + name + "}", PolicySet.HashKey("key-" + name), StringComparison.Ordinal);
         }
