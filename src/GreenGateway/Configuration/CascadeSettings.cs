@@ -30,7 +30,7 @@ public sealed record DraftSettings
     /// The models (as clients name them, or their upstream names) the draft stands in for and drafts for. Their
     /// upstream must share the draft's tokenizer and speak vLLM's <c>prompt_logprobs</c>. Default ["target"].
     /// </summary>
-    public List<string> ServesModels { get; init; } = ["target"];
+    public string[] ServesModels { get; init; } = ["target"];
 
     /// <summary>Kernel threads of the draft model. Default 1 (its energy is then the thread's measured CPU time).</summary>
     public int Threads { get; init; } = 1;
