@@ -1,22 +1,92 @@
-// matmul.cu: weight x activation products, y[t, r] (+)= dot(W[r, :], x[t, :]), for decode (n = 1) and small n.
-// Memory-bound at batch 1: each weight row is read once per 4 activation rows, 16 bytes per lane per load.
+// matmul.cu: weight x activation products, y[t, r] (+)= dot(W[r, :], in(x)[t, :]), for decode (n = 1) and small n,
+// with the step before each product fused into it, so that a decoder layer is five launches:
+//   plain:  in(x) = x                                   (attention output projection)
+//   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
+//   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)
+// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1: one warp per output row,
+// 16 bytes of weights per lane per load, each weight row read once per 4 activation rows.
 #include "gg_common.cuh"
 
 #define GG_TOKENS 4
+#define GG_PLAIN 0
+#define GG_NORM 1
+#define GG_SWIGLU 2
 
-// matvec_f16: W (rows, cols) f16 row-major, cols % 8 == 0; x (n, cols) f32; y (n, ldy) f32.
-// accumulate = 1 adds to y (the residual stream), 0 overwrites. Launch: grid (ceil(rows / 4)), block 128
-// (one warp per output row).
-extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n,
-    int ldy, int accumulate)
+// Eight input values from column c (c % 8 == 0) of activation row xr.
+template <int MODE>
+__device__ __forceinline__ void gg_load8(const float* xr, const float* norm_w, float rs, int cols, int c, float* o)
+{
+    if (MODE == GG_SWIGLU)
+    {
+        const float4 g0 = *(const float4*)(xr + c), g1 = *(const float4*)(xr + c + 4);
+        const float4 u0 = *(const float4*)(xr + cols + c), u1 = *(const float4*)(xr + cols + c + 4);
+        const float g[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
+        const float u[8] = {u0.x, u0.y, u0.z, u0.w, u1.x, u1.y, u1.z, u1.w};
+#pragma unroll
+        for (int i = 0; i < 8; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    }
+    else
+    {
+        const float4 a = *(const float4*)(xr + c), b = *(const float4*)(xr + c + 4);
+        o[0] = a.x; o[1] = a.y; o[2] = a.z; o[3] = a.w; o[4] = b.x; o[5] = b.y; o[6] = b.z; o[7] = b.w;
+        if (MODE == GG_NORM)
+        {
+            const float4 wa = *(const float4*)(norm_w + c), wb = *(const float4*)(norm_w + c + 4);
+            const float w[8] = {wa.x, wa.y, wa.z, wa.w, wb.x, wb.y, wb.z, wb.w};
+#pragma unroll
+            for (int i = 0; i < 8; i++) o[i] = o[i] * rs * w[i];
+        }
+    }
+}
+
+// 1 / rms of each activation row of the tile (GG_NORM only), computed by the whole warp.
+template <int MODE>
+__device__ __forceinline__ void gg_row_scales(const float* x, int cols, int n, int t0, float eps, int lane, float* rs)
+{
+#pragma unroll
+    for (int k = 0; k < GG_TOKENS; k++)
+    {
+        rs[k] = 1.0f;
+        if (MODE == GG_NORM && t0 + k < n)
+        {
+            const float* xr = x + (size_t)(t0 + k) * cols;
+            float ss = 0.0f;
+            for (int c = lane; c < cols; c += 32) ss += xr[c] * xr[c];
+            ss = gg_warp_sum(ss);
+            rs[k] = 1.0f / sqrtf(ss / cols + eps);
+        }
+    }
+}
+
+__device__ __forceinline__ void gg_store(float* y, int ldy, int row, int n, int t0, int lane, int accumulate, const float* acc)
+{
+#pragma unroll
+    for (int k = 0; k < GG_TOKENS; k++)
+    {
+        const float sum = gg_warp_sum(acc[k]);
+        if (lane == 0 && t0 + k < n)
+        {
+            float* out = y + (size_t)(t0 + k) * ldy + row;
+            *out = accumulate ? *out + sum : sum;
+        }
+    }
+}
+
+// f16 weights: W (rows, cols) row-major, cols % 8 == 0.
+template <int MODE>
+__device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const float* x, const float* norm_w, float eps,
+    float* y, int rows, int cols, int n, int ldy, int accumulate)
 {
     const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     const int lane = threadIdx.x & 31;
     if (row >= rows) return;
     const uint4* w = (const uint4*)(W + (size_t)row * cols);
     const int chunks = cols >> 3;
+    const int stride = MODE == GG_SWIGLU ? 2 * cols : cols;
     for (int t0 = 0; t0 < n; t0 += GG_TOKENS)
     {
+        float rs[GG_TOKENS];
+        gg_row_scales<MODE>(x, cols, n, t0, eps, lane, rs);
         float acc[GG_TOKENS] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (int c = lane; c < chunks; c += 32)
         {
@@ -34,31 +104,21 @@ extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, f
             {
                 if (t0 + k < n)
                 {
-                    const float4* xp = (const float4*)(x + (size_t)(t0 + k) * cols) + 2 * c;
-                    const float4 a = xp[0], b = xp[1];
-                    acc[k] += wf[0] * a.x + wf[1] * a.y + wf[2] * a.z + wf[3] * a.w
-                            + wf[4] * b.x + wf[5] * b.y + wf[6] * b.z + wf[7] * b.w;
+                    float a[8];
+                    gg_load8<MODE>(x + (size_t)(t0 + k) * stride, norm_w, rs[k], cols, 8 * c, a);
+                    acc[k] += wf[0] * a[0] + wf[1] * a[1] + wf[2] * a[2] + wf[3] * a[3]
+                            + wf[4] * a[4] + wf[5] * a[5] + wf[6] * a[6] + wf[7] * a[7];
                 }
             }
         }
-#pragma unroll
-        for (int k = 0; k < GG_TOKENS; k++)
-        {
-            const float sum = gg_warp_sum(acc[k]);
-            if (lane == 0 && t0 + k < n)
-            {
-                float* out = y + (size_t)(t0 + k) * ldy + row;
-                *out = accumulate ? *out + sum : sum;
-            }
-        }
+        gg_store(y, ldy, row, n, t0, lane, accumulate, acc);
     }
 }
 
-// matvec_i8: weight-only int8, W = q * scale with one f32 scale per 32 values along a row.
-// q (rows, cols) int8, cols % 32 == 0; scales (rows, cols / 32) f32; x, y, accumulate as matvec_f16.
-// Launch: grid (ceil(rows / 4)), block 128 (one warp per output row, 16 bytes per lane per load).
-extern "C" __global__ void matvec_i8(const signed char* q, const float* scales, const float* x, float* y, int rows,
-    int cols, int n, int ldy, int accumulate)
+// int8 weights: q (rows, cols) int8, cols % 32 == 0; scales (rows, cols / 32) f32; W = q * scale.
+template <int MODE>
+__device__ __forceinline__ void gg_matvec_i8(const signed char* q, const float* scales, const float* x, const float* norm_w,
+    float eps, float* y, int rows, int cols, int n, int ldy, int accumulate)
 {
     const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     const int lane = threadIdx.x & 31;
@@ -66,8 +126,11 @@ extern "C" __global__ void matvec_i8(const signed char* q, const float* scales, 
     const int4* w = (const int4*)(q + (size_t)row * cols);
     const float* sc = scales + (size_t)row * (cols >> 5);
     const int chunks = cols >> 4;
+    const int stride = MODE == GG_SWIGLU ? 2 * cols : cols;
     for (int t0 = 0; t0 < n; t0 += GG_TOKENS)
     {
+        float rs[GG_TOKENS];
+        gg_row_scales<MODE>(x, cols, n, t0, eps, lane, rs);
         float acc[GG_TOKENS] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (int c = lane; c < chunks; c += 32)
         {
@@ -86,27 +149,59 @@ extern "C" __global__ void matvec_i8(const signed char* q, const float* scales, 
             {
                 if (t0 + k < n)
                 {
-                    const float4* xp = (const float4*)(x + (size_t)(t0 + k) * cols) + 4 * c;
+                    const float* xr = x + (size_t)(t0 + k) * stride;
+                    float a[8], b[8];
+                    gg_load8<MODE>(xr, norm_w, rs[k], cols, 16 * c, a);
+                    gg_load8<MODE>(xr, norm_w, rs[k], cols, 16 * c + 8, b);
                     float part = 0.0f;
 #pragma unroll
-                    for (int j = 0; j < 4; j++)
-                    {
-                        const float4 a = xp[j];
-                        part += wf[4 * j] * a.x + wf[4 * j + 1] * a.y + wf[4 * j + 2] * a.z + wf[4 * j + 3] * a.w;
-                    }
+                    for (int j = 0; j < 8; j++) part += wf[j] * a[j] + wf[8 + j] * b[j];
                     acc[k] += part * scale;
                 }
             }
         }
-#pragma unroll
-        for (int k = 0; k < GG_TOKENS; k++)
-        {
-            const float sum = gg_warp_sum(acc[k]);
-            if (lane == 0 && t0 + k < n)
-            {
-                float* out = y + (size_t)(t0 + k) * ldy + row;
-                *out = accumulate ? *out + sum : sum;
-            }
-        }
+        gg_store(y, ldy, row, n, t0, lane, accumulate, acc);
     }
+}
+
+// matvec_f16: y (+)= W x. W (rows, cols) f16; x (n, cols) f32; y (n, ldy) f32.
+// Launch: grid (ceil(rows / 4)), block 128 (one warp per output row). Same launch for every matvec_* below.
+extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy, int accumulate)
+{
+    gg_matvec_f16<GG_PLAIN>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
+}
+
+// matvec_f16_norm: y (+)= W rmsnorm(x) * norm_w. x (n, cols) f32; norm_w (cols) f32. Launch: as matvec_f16.
+extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w, float eps, float* y,
+    int rows, int cols, int n, int ldy, int accumulate)
+{
+    gg_matvec_f16<GG_NORM>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate);
+}
+
+// matvec_f16_swiglu: y (+)= W (silu(gate) * up). x (n, 2 * cols) f32, gate then up. Launch: as matvec_f16.
+extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy,
+    int accumulate)
+{
+    gg_matvec_f16<GG_SWIGLU>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
+}
+
+// matvec_i8: y (+)= W x with W = q * scale (int8, groups of 32). Launch: grid (ceil(rows / 4)), block 128.
+extern "C" __global__ void matvec_i8(const signed char* q, const float* scales, const float* x, float* y, int rows, int cols, int n,
+    int ldy, int accumulate)
+{
+    gg_matvec_i8<GG_PLAIN>(q, scales, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
+}
+
+// matvec_i8_norm: y (+)= W rmsnorm(x) * norm_w, int8 W. Launch: as matvec_i8.
+extern "C" __global__ void matvec_i8_norm(const signed char* q, const float* scales, const float* x, const float* norm_w, float eps,
+    float* y, int rows, int cols, int n, int ldy, int accumulate)
+{
+    gg_matvec_i8<GG_NORM>(q, scales, x, norm_w, eps, y, rows, cols, n, ldy, accumulate);
+}
+
+// matvec_i8_swiglu: y (+)= W (silu(gate) * up), int8 W; x (n, 2 * cols). Launch: as matvec_i8.
+extern "C" __global__ void matvec_i8_swiglu(const signed char* q, const float* scales, const float* x, float* y, int rows, int cols,
+    int n, int ldy, int accumulate)
+{
+    gg_matvec_i8<GG_SWIGLU>(q, scales, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
 }

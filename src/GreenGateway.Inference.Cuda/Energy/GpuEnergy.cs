@@ -36,17 +36,22 @@ public sealed class GpuEnergy : IDisposable
     /// <summary>The method string that travels with every figure from this meter.</summary>
     public const string Method = "nvml";
 
+    /// <summary>How often the counter is read for per-request figures: NVML updates it about every 100 ms (measured).</summary>
+    public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly NvmlEnergyCounter _counter;
+    private readonly SampledEnergyCounter _sampled;
 
     private GpuEnergy(NvmlEnergyCounter counter)
     {
         _counter = counter;
-        Meter = new FairShareEnergyMeter(counter);
+        _sampled = new SampledEnergyCounter(counter, SampleInterval);
+        Meter = new FairShareEnergyMeter(_sampled);
     }
 
     public FairShareEnergyMeter Meter { get; }
 
-    /// <summary>The GPU's counter now, joules (for benchmarks that measure a whole run).</summary>
+    /// <summary>The GPU's counter now, read from NVML (milliseconds a read; for benchmarks that measure a whole run).</summary>
     public double ReadJoules() => _counter.ReadJoules();
 
     public EnergyShare Begin() => Meter.Begin();
@@ -68,5 +73,9 @@ public sealed class GpuEnergy : IDisposable
         }
     }
 
-    public void Dispose() => NativeMethods.nvmlShutdown();
+    public void Dispose()
+    {
+        _sampled.Dispose();
+        NativeMethods.nvmlShutdown();
+    }
 }

@@ -136,8 +136,9 @@ public sealed partial class CudaModel
     };
 
     /// <summary>
-    /// Enqueues the forward pass of n rows on the stream (the CPU engine's RunForward, kernel by kernel); the last
-    /// row's logits (or every row's) land in Logits and their argmax in Choice.
+    /// Enqueues the forward pass of n rows on the stream: the CPU engine's RunForward with each RMSNorm, the SwiGLU gate
+    /// and the residual adds fused into the products (five launches a layer); the last row's logits (or every row's)
+    /// land in Logits and their argmax in Choice.
     /// </summary>
     private void Encode(int n, bool allPositions)
     {
@@ -153,23 +154,20 @@ public sealed partial class CudaModel
         for (var l = 0; l < c.NumLayers; l++)
         {
             var layer = w.Layers[l];
-            k["rmsnorm_rows"].Launch((uint)n, 1, 256, 0, s.X, layer.AttentionNorm, s.Normed, dim, c.RmsNormEps);
-            layer.Qkv.Multiply(k, s.Normed.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false);
+            layer.Qkv.Multiply(k, s.X.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false, norm: (layer.AttentionNorm, c.RmsNormEps));
             k["rope_store"].Launch((uint)n, 1, 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
                 l, c.NumHeads, c.NumKvHeads, c.HeadDim, interleaved);
-            k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, 128, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
+            k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, AttentionThreads, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
                 l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale);
             layer.Output.Multiply(k, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true);
-            k["rmsnorm_rows"].Launch((uint)n, 1, 256, 0, s.X, layer.MlpNorm, s.Normed, dim, c.RmsNormEps);
-            layer.GateUp.Multiply(k, s.Normed.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false);
-            k["silu_mul"].Launch((uint)((n * c.IntermediateSize + 255) / 256), 1, 256, 0, s.GateUp, s.Hidden, c.IntermediateSize, n);
-            layer.Down.Multiply(k, s.Hidden.Pointer, n, s.X.Pointer, dim, accumulate: true);
+            layer.GateUp.Multiply(k, s.X.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false, norm: (layer.MlpNorm, c.RmsNormEps));
+            layer.Down.Multiply(k, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, swiglu: true);
         }
 
         var first = allPositions ? 0 : n - 1;
         var rows = n - first;
-        k["rmsnorm_rows"].Launch((uint)rows, 1, 256, 0, s.X.Pointer + (ulong)(first * dim * sizeof(float)), w.FinalNorm, s.Normed, dim, c.RmsNormEps);
-        w.LmHead.Multiply(k, s.Normed.Pointer, rows, s.Logits.Pointer, c.VocabSize, accumulate: false);
+        w.LmHead.Multiply(k, s.X.Pointer + (ulong)(first * dim * sizeof(float)), rows, s.Logits.Pointer, c.VocabSize, accumulate: false,
+            norm: (w.FinalNorm, c.RmsNormEps));
         k["argmax_rows"].Launch((uint)rows, 1, 256, 0, s.Logits, s.Choice, c.VocabSize);
     }
 

@@ -15,6 +15,9 @@ public sealed partial class CudaModel : IModelBackend
 {
     private const int MinScratchRows = 64;
 
+    /// <summary>Threads of an attention_rows block (kernels/attention.cu).</summary>
+    internal const int AttentionThreads = 512;
+
     private readonly CudaDevice _device;
     private readonly KernelLibrary _kernels;
     private readonly CudaWeights _weights;
@@ -34,7 +37,12 @@ public sealed partial class CudaModel : IModelBackend
         try
         {
             _weights = CudaWeights.Upload(device, cpu, options.Weights);
-            _attentionShared = (Config.HeadDim + MaxContextTokens) * sizeof(float);
+            if (Config.HeadDim % 4 != 0 || Config.HeadDim > AttentionThreads)
+            {
+                throw new NotSupportedException($"the CUDA attention kernel needs head_dim divisible by 4 and at most {AttentionThreads}, not {Config.HeadDim}.");
+            }
+
+            _attentionShared = AttentionSharedBytes(Config.HeadDim, MaxContextTokens);
             if (_attentionShared > 48 * 1024)
             {
                 if (_attentionShared > device.MaxSharedBytesPerBlock)
@@ -83,6 +91,9 @@ public sealed partial class CudaModel : IModelBackend
     public (int Compiled, int Cached, TimeSpan Time) KernelLoad => (_kernels.CompiledModules, _kernels.CachedModules, _kernels.LoadTime);
 
     internal CudaDevice Device => _device;
+
+    /// <summary>attention_rows' dynamic shared memory: q, the per-group partial outputs, and a score per position.</summary>
+    internal static int AttentionSharedBytes(int headDim, int positions) => (headDim + AttentionThreads + positions) * sizeof(float);
 
     internal KernelLibrary Kernels => _kernels;
 

@@ -23,11 +23,9 @@ internal sealed class CudaScratch : IDisposable
     {
         Rows = rows;
         X = Floats(device, rows * c.HiddenSize);
-        Normed = Floats(device, rows * c.HiddenSize);
         Qkv = Floats(device, rows * (c.QDim + 2 * c.KvDim));
         Attention = Floats(device, rows * c.QDim);
         GateUp = Floats(device, rows * 2 * c.IntermediateSize);
-        Hidden = Floats(device, rows * c.IntermediateSize);
         Logits = Floats(device, (long)rows * c.VocabSize);
         Choice = new DeviceBuffer(device, rows * sizeof(int));
         RowParams = new DeviceBuffer(device, rows * Marshal.SizeOf<RowParam>());
@@ -40,15 +38,11 @@ internal sealed class CudaScratch : IDisposable
 
     public DeviceBuffer X { get; } // (rows, dim): the residual stream
 
-    public DeviceBuffer Normed { get; } // (rows, dim)
-
     public DeviceBuffer Qkv { get; } // (rows, q_dim + 2 * kv_dim)
 
     public DeviceBuffer Attention { get; } // (rows, q_dim)
 
     public DeviceBuffer GateUp { get; } // (rows, 2 * intermediate)
-
-    public DeviceBuffer Hidden { get; } // (rows, intermediate)
 
     public DeviceBuffer Logits { get; } // (rows, vocab)
 
@@ -64,7 +58,7 @@ internal sealed class CudaScratch : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new SafeHandle[] { X, Normed, Qkv, Attention, GateUp, Hidden, Logits, Choice, RowParams, HostRows, HostLogits, HostChoice })
+        foreach (var b in new SafeHandle[] { X, Qkv, Attention, GateUp, Logits, Choice, RowParams, HostRows, HostLogits, HostChoice })
         {
             b.Dispose();
         }

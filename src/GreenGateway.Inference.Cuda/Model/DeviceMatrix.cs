@@ -103,17 +103,36 @@ internal sealed class DeviceMatrix : IDisposable
         return (q, scales);
     }
 
-    /// <summary>y[t * ldy + r] (+)= dot(W[r], x[t]) for n activation rows.</summary>
-    public void Multiply(KernelLibrary k, ulong x, int n, ulong y, int ldy, bool accumulate)
+    /// <summary>
+    /// y[t * ldy + r] (+)= dot(W[r], in(x[t])) for n activation rows, where in() is the identity, RMSNorm with
+    /// <paramref name="norm"/> (weights, eps), or, with <paramref name="swiglu"/>, silu(gate) * up of x's two halves.
+    /// </summary>
+    public void Multiply(KernelLibrary k, ulong x, int n, ulong y, int ldy, bool accumulate, (DeviceBuffer Weights, float Eps)? norm = null,
+        bool swiglu = false)
     {
         var blocks = (uint)((Rows + 3) / 4);
-        if (Format == CudaWeightFormat.Int8)
+        var acc = accumulate ? 1 : 0;
+        var int8 = Format == CudaWeightFormat.Int8;
+        var name = (int8 ? "matvec_i8" : "matvec_f16") + (norm is not null ? "_norm" : swiglu ? "_swiglu" : "");
+        var f = k[name];
+        if (norm is { } nw)
         {
-            k["matvec_i8"].Launch(blocks, 1, 128, 0, Data, Scales, x, y, Rows, Cols, n, ldy, accumulate ? 1 : 0);
+            if (int8)
+            {
+                f.Launch(blocks, 1, 128, 0, Data, Scales, x, nw.Weights, nw.Eps, y, Rows, Cols, n, ldy, acc);
+            }
+            else
+            {
+                f.Launch(blocks, 1, 128, 0, Data, x, nw.Weights, nw.Eps, y, Rows, Cols, n, ldy, acc);
+            }
+        }
+        else if (int8)
+        {
+            f.Launch(blocks, 1, 128, 0, Data, Scales, x, y, Rows, Cols, n, ldy, acc);
         }
         else
         {
-            k["matvec_f16"].Launch(blocks, 1, 128, 0, Data, x, y, Rows, Cols, n, ldy, accumulate ? 1 : 0);
+            f.Launch(blocks, 1, 128, 0, Data, x, y, Rows, Cols, n, ldy, acc);
         }
     }
 

@@ -27,51 +27,82 @@ public sealed class KernelChecks : IDisposable
 
     public IReadOnlyList<CheckResult> RunAll() =>
     [
-        MatVecF16(1, 333, 200, accumulate: false),
-        MatVecF16(5, 97, 384, accumulate: true),
-        MatVecI8(1, 257, 256, accumulate: false),
-        MatVecI8(6, 65, 512, accumulate: true),
+        MatVec(CudaWeightFormat.F16, 1, 333, 200, accumulate: false, Input.Plain),
+        MatVec(CudaWeightFormat.F16, 5, 97, 384, accumulate: true, Input.Plain),
+        MatVec(CudaWeightFormat.F16, 1, 6144, 192, accumulate: false, Input.Norm),
+        MatVec(CudaWeightFormat.F16, 6, 211, 384, accumulate: false, Input.Norm),
+        MatVec(CudaWeightFormat.F16, 1, 192, 512, accumulate: true, Input.SwiGlu),
+        MatVec(CudaWeightFormat.F16, 7, 101, 1024, accumulate: true, Input.SwiGlu),
+        MatVec(CudaWeightFormat.Int8, 1, 257, 256, accumulate: false, Input.Plain),
+        MatVec(CudaWeightFormat.Int8, 6, 65, 512, accumulate: true, Input.Plain),
+        MatVec(CudaWeightFormat.Int8, 3, 131, 384, accumulate: false, Input.Norm),
+        MatVec(CudaWeightFormat.Int8, 2, 97, 512, accumulate: true, Input.SwiGlu),
         Embedding(CudaWeightFormat.F16),
         Embedding(CudaWeightFormat.Int8),
-        RmsNorm(3, 192),
         Rope(interleaved: false),
         Rope(interleaved: true),
         Attention(),
-        SiluMul(3, 517),
         Argmax(4, 6144),
     ];
 
-    public CheckResult MatVecF16(int n, int rows, int cols, bool accumulate) => MatVec(CudaWeightFormat.F16, n, rows, cols, accumulate);
-
-    public CheckResult MatVecI8(int n, int rows, int cols, bool accumulate) => MatVec(CudaWeightFormat.Int8, n, rows, cols, accumulate);
-
-    private CheckResult MatVec(CudaWeightFormat format, int n, int rows, int cols, bool accumulate)
+    /// <summary>What the product applies to its activations first (matmul.cu's plain, norm and swiglu variants).</summary>
+    public enum Input
     {
+        Plain,
+        Norm,
+        SwiGlu,
+    }
+
+    public CheckResult MatVec(CudaWeightFormat format, int n, int rows, int cols, bool accumulate, Input input)
+    {
+        const float eps = 1e-5f;
         var w = Naive.Random(_random, rows * cols, 0.5f);
         var exact = Exact(w, rows, cols, format);
         using var m = DeviceMatrix.FromF32(_device, w, rows, cols, format);
-        var x = Naive.Random(_random, n * cols);
+        var stride = input == Input.SwiGlu ? 2 * cols : cols;
+        var x = Naive.Random(_random, n * stride, input == Input.Plain ? 1f : 3f);
+        var normWeights = Naive.Random(_random, cols);
         var ldy = rows + 3;
         var y0 = Naive.Random(_random, n * ldy);
         using var dx = Upload(x);
         using var dy = Upload(y0);
+        using var dw = Upload(normWeights);
         if (!accumulate)
         {
             Poison(dy, n * ldy);
         }
 
-        m.Multiply(_kernels, dx.Pointer, n, dy.Pointer, ldy, accumulate);
+        m.Multiply(_kernels, dx.Pointer, n, dy.Pointer, ldy, accumulate, input == Input.Norm ? (dw, eps) : null, input == Input.SwiGlu);
         var y = Download(dy, n * ldy);
         var expected = new double[n * rows];
         var actual = new float[n * rows];
+        var a = new double[cols];
         for (var t = 0; t < n; t++)
         {
+            double ss = 0;
+            for (var c = 0; c < cols; c++)
+            {
+                ss += (double)x[t * stride + c] * x[t * stride + c];
+            }
+
+            var rs = 1 / Math.Sqrt(ss / cols + eps);
+            for (var c = 0; c < cols; c++)
+            {
+                double v = x[t * stride + c];
+                a[c] = input switch
+                {
+                    Input.Norm => v * rs * normWeights[c],
+                    Input.SwiGlu => v / (1 + Math.Exp(-v)) * x[t * stride + cols + c],
+                    _ => v,
+                };
+            }
+
             for (var r = 0; r < rows; r++)
             {
                 double sum = accumulate ? y0[t * ldy + r] : 0;
                 for (var c = 0; c < cols; c++)
                 {
-                    sum += (double)exact[r * cols + c] * x[t * cols + c];
+                    sum += exact[r * cols + c] * a[c];
                 }
 
                 expected[t * rows + r] = sum;
@@ -79,8 +110,8 @@ public sealed class KernelChecks : IDisposable
             }
         }
 
-        return new CheckResult($"matvec_{(format == CudaWeightFormat.F16 ? "f16" : "i8")} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}",
-            Naive.NormalizedError(actual, expected), F32Bound);
+        var name = (format == CudaWeightFormat.F16 ? "matvec_f16" : "matvec_i8") + input switch { Input.Norm => "_norm", Input.SwiGlu => "_swiglu", _ => "" };
+        return new CheckResult($"{name} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}", Naive.NormalizedError(actual, expected), F32Bound);
     }
 
     /// <summary>The weights as the GPU holds them: f16-rounded, or int8 times the group scale.</summary>
@@ -125,35 +156,6 @@ public sealed class KernelChecks : IDisposable
         }
 
         return new CheckResult($"embed_{(format == CudaWeightFormat.F16 ? "f16" : "i8")}", Naive.NormalizedError(actual, expected), 0);
-    }
-
-    public CheckResult RmsNorm(int n, int dim)
-    {
-        const float eps = 1e-5f;
-        var x = Naive.Random(_random, n * dim, 3f);
-        var w = Naive.Random(_random, dim);
-        using var dx = Upload(x);
-        using var dw = Upload(w);
-        using var dy = new DeviceBuffer(_device, n * dim * sizeof(float));
-        Poison(dy, n * dim);
-        _kernels["rmsnorm_rows"].Launch((uint)n, 1, 256, 0, dx, dw, dy, dim, eps);
-        var expected = new double[n * dim];
-        for (var t = 0; t < n; t++)
-        {
-            double ss = 0;
-            for (var i = 0; i < dim; i++)
-            {
-                ss += (double)x[t * dim + i] * x[t * dim + i];
-            }
-
-            var scale = 1 / Math.Sqrt(ss / dim + eps);
-            for (var i = 0; i < dim; i++)
-            {
-                expected[t * dim + i] = x[t * dim + i] * scale * w[i];
-            }
-        }
-
-        return new CheckResult($"rmsnorm_rows n={n} dim={dim}", Naive.NormalizedError(Download(dy, n * dim), expected), F32Bound);
     }
 
     public CheckResult Rope(bool interleaved)
@@ -241,7 +243,7 @@ public sealed class KernelChecks : IDisposable
         Poison(outBuffer, n * heads * hd);
         using var rows = Rows([1, 2, 3, 4], positions, capacity, keys, values);
         var scale = 1f / MathF.Sqrt(hd);
-        _kernels["attention_rows"].Launch((uint)n, heads, 128, (uint)((hd + capacity) * sizeof(float)), dqkv, rows, outBuffer,
+        _kernels["attention_rows"].Launch((uint)n, heads, CudaModel.AttentionThreads, (uint)CudaModel.AttentionSharedBytes(hd, capacity), dqkv, rows, outBuffer,
             layer, heads, kvHeads, hd, scale);
         var expected = new double[n * heads * hd];
         for (var t = 0; t < n; t++)
@@ -284,26 +286,6 @@ public sealed class KernelChecks : IDisposable
         }
 
         return new CheckResult("attention_rows (positions 0..299, GQA 6:3)", Naive.NormalizedError(Download(outBuffer, n * heads * hd), expected), F32Bound);
-    }
-
-    public CheckResult SiluMul(int n, int inter)
-    {
-        var gu = Naive.Random(_random, n * 2 * inter, 4f);
-        using var dgu = Upload(gu);
-        using var h = new DeviceBuffer(_device, n * inter * sizeof(float));
-        Poison(h, n * inter);
-        _kernels["silu_mul"].Launch((uint)((n * inter + 255) / 256), 1, 256, 0, dgu, h, inter, n);
-        var expected = new double[n * inter];
-        for (var t = 0; t < n; t++)
-        {
-            for (var i = 0; i < inter; i++)
-            {
-                double g = gu[t * 2 * inter + i], u = gu[t * 2 * inter + inter + i];
-                expected[t * inter + i] = g / (1 + Math.Exp(-g)) * u;
-            }
-        }
-
-        return new CheckResult($"silu_mul n={n} inter={inter}", Naive.NormalizedError(Download(h, n * inter), expected), 1e-6);
     }
 
     public CheckResult Argmax(int n, int vocab)

@@ -56,3 +56,78 @@ public sealed class FairShareEnergyMeterTests
         Assert.Equal(0, meter.Active);
     }
 }
+
+public sealed class SampledEnergyCounterTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public long Ticks { get; set; }
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Ticks;
+
+        public void Advance(double seconds) => Ticks += (long)(seconds * TimeSpan.TicksPerSecond);
+    }
+
+    private sealed class SteppedCounter : IEnergyCounter
+    {
+        public double Joules { get; set; } = 500;
+
+        public int Reads { get; private set; }
+
+        public double ReadJoules()
+        {
+            Reads++;
+            return Joules;
+        }
+    }
+
+    [Fact]
+    public void BetweenUpdates_ExtrapolatesAtTheLastPower_WithoutReadingTheSource()
+    {
+        var clock = new ManualClock();
+        var source = new SteppedCounter();
+        using var counter = new SampledEnergyCounter(source, Timeout.InfiniteTimeSpan, clock);
+        clock.Advance(0.1);
+        source.Joules += 10; // 100 W
+        counter.Sample();
+        var reads = source.Reads;
+        clock.Advance(0.05);
+        Assert.Equal(515, counter.ReadJoules(), 6);
+        Assert.Equal(reads, source.Reads);
+    }
+
+    [Fact]
+    public void NeverGoesBackwards_WhenAnUpdateComesInBelowTheEstimate()
+    {
+        var clock = new ManualClock();
+        var source = new SteppedCounter();
+        using var counter = new SampledEnergyCounter(source, Timeout.InfiniteTimeSpan, clock);
+        clock.Advance(0.1);
+        source.Joules += 10;
+        counter.Sample();
+        clock.Advance(0.1);
+        var estimate = counter.ReadJoules(); // 520
+        source.Joules += 2; // the power fell
+        counter.Sample();
+        Assert.Equal(estimate, counter.ReadJoules(), 6);
+        clock.Advance(1);
+        source.Joules += 30;
+        counter.Sample();
+        Assert.True(counter.ReadJoules() >= 542);
+    }
+
+    [Fact]
+    public void Extrapolation_IsCappedAtOneSecond()
+    {
+        var clock = new ManualClock();
+        var source = new SteppedCounter();
+        using var counter = new SampledEnergyCounter(source, Timeout.InfiniteTimeSpan, clock);
+        clock.Advance(1);
+        source.Joules += 100; // 100 W
+        counter.Sample();
+        clock.Advance(60); // the counter stopped updating
+        Assert.Equal(700, counter.ReadJoules(), 6);
+    }
+}
