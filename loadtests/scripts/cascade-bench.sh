@@ -34,8 +34,11 @@ model_port=$(free_port)
 url="http://127.0.0.1:$gateway_port"
 echo "gateway on $url (model host on $model_port, redis on $redis_port); log $work/gateway.log"
 # The gateway's defaults (appsettings.json), with the Redis URL and the model host's port moved to free ports.
+# The model host runs as a child process, so that its measured energy (its own CPU time) holds none of the
+# gateway's work (GG_BENCH_MODEL_SERVER_MODE=in-process to compare).
 GG_REDIS_URL="redis://127.0.0.1:$redis_port" \
-ModelServer__Mode=in-process \
+ModelServer__Mode="${GG_BENCH_MODEL_SERVER_MODE:-child-process}" \
+ModelHost__Threads="${GG_BENCH_MODEL_HOST_THREADS:-1}" \
 ModelServer__Port="$model_port" \
 Upstreams__default__Destinations__0="http://127.0.0.1:$model_port/v1" \
 Logging__LogLevel__Default=Warning \
@@ -50,5 +53,9 @@ for _ in $(seq 1 180); do
 done
 curl -fs -o /dev/null "$url/readyz" || { echo "the gateway did not become ready; its log:" >&2; tail -50 "$work/gateway.log" >&2; exit 1; }
 
-dotnet run -c Release --no-build --project src/GreenGateway.Cli -- bench cascade \
-  --gateway "$url" --key gg-demo --workload loadtests/workloads/cascade.jsonl --out docs/cascade-benchmark.md "$@"
+args=("$@")
+[[ " $* " == *" --out "* ]] || args+=(--out docs/cascade-benchmark.md)
+[[ " $* " == *" --workload "* ]] || args+=(--workload loadtests/workloads/cascade.jsonl)
+dotnet run -c Release --no-build --project src/GreenGateway.Cli -- bench cascade --gateway "$url" --key gg-demo "${args[@]}"
+echo "gateway log: $(grep -c . "$work/gateway.log") lines; last lines:"
+tail -5 "$work/gateway.log"

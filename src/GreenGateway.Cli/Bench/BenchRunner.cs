@@ -15,13 +15,21 @@ internal sealed class BenchRunner(BenchClient client)
     /// <summary>A prompt sent to the large model alone before the run, so that first-request costs (JIT, page faults) are not measured.</summary>
     public const string WarmUpPrompt = "What does System.Object.ToString do?";
 
+    /// <summary>
+    /// A prompt sent through the cascade before the run, to warm the draft and the speculative path. It is about
+    /// nothing the workload asks, so the cache entry it may leave cannot answer a workload item.
+    /// </summary>
+    public const string CascadeWarmUpPrompt = "Summarize the benefits of unit testing in one sentence.";
+
     public async Task<IReadOnlyList<BenchItemResult>> RunAsync(IReadOnlyList<WorkloadItem> items, int warmUps, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         var warmUp = new WorkloadItem { Id = "warm-up", Messages = [new ChatTurn("user", WarmUpPrompt)] };
+        var cascadeWarmUp = new WorkloadItem { Id = "warm-up-cascade", Messages = [new ChatTurn("user", CascadeWarmUpPrompt)] };
         for (var i = 0; i < warmUps; i++)
         {
-            // Upstream only: the warm-up must not leave anything in the semantic cache.
+            // The large model alone leaves nothing in the semantic cache.
             await client.SendAsync(warmUp, upstreamOnly: true, cancellationToken);
+            await client.SendAsync(cascadeWarmUp, upstreamOnly: false, cancellationToken);
         }
 
         var results = new List<BenchItemResult>(items.Count);

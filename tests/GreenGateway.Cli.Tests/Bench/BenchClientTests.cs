@@ -86,10 +86,12 @@ public sealed class BenchClientTests : IAsyncLifetime
         var results = await runner.RunAsync(items, warmUps: 1, progress: null, TestContext.Current.CancellationToken);
 
         var seen = _seen.ToArray();
-        Assert.Equal(7, seen.Length);
+        Assert.Equal(8, seen.Length);
         Assert.Equal((BenchRunner.WarmUpPrompt, "upstream"), (seen[0].Question, seen[0].Tiers));
+        Assert.Equal((BenchRunner.CascadeWarmUpPrompt, null), (seen[1].Question, seen[1].Tiers));
         // Item 1: cascade then alone; item 2: alone then cascade; item 3: cascade then alone.
-        Assert.Equal("-,upstream,upstream,-,-,upstream", string.Join(',', seen.Skip(1).Select(s => s.Tiers ?? "-")));
+        Assert.Equal("-,upstream,upstream,-,-,upstream", string.Join(',', seen.Skip(2).Select(s => s.Tiers ?? "-")));
+        Assert.Equal(["What is 2 + 2?", "What is 2 + 2?", "Explain System.String.", "Explain System.String."], seen.Skip(2).Take(4).Select(s => s.Question).ToArray());
         Assert.All(seen, s => Assert.Equal("Bearer gg-test", s.Auth));
         Assert.All(seen, s => Assert.Equal(0, s.Body["temperature"]!.GetValue<int>()));
         Assert.All(seen, s => Assert.Equal(32, s.Body["max_tokens"]!.GetValue<int>()));
