@@ -11,7 +11,7 @@ namespace GreenGateway.Cli.Commands;
 /// <summary><c>gg router label</c> and <c>gg router train</c>.</summary>
 internal static class RouterCommands
 {
-    public static Command Create() => new("router", "Label prompts with the cheapest good-enough tier, and train the tier router") { Label(), Train(), Calibrate() };
+    public static Command Create() => new("router", "Label prompts with the cheapest good-enough tier, and train the tier router") { Label(), Train(), Calibrate(), DraftFeatures() };
 
     private static Command Label()
     {
@@ -97,6 +97,23 @@ internal static class RouterCommands
         command.SetAction(parse =>
         {
             Console.WriteLine(CalibrationTables([.. parse.GetValue(labels)!.SelectMany(Jsonl.Read<LabelRecord>)]));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command DraftFeatures()
+    {
+        var labels = new Option<string[]>("--labels") { Description = "Label files (JSON Lines with prompt and label)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var test = new Option<string[]>("--test") { Description = "A second labelled set to evaluate on", AllowMultipleArgumentsPerToken = true };
+        var draft = new Option<string>("--draft") { Description = "The draft model's folder", DefaultValueFactory = _ => "models/draft" };
+        var holdout = new Option<double>("--holdout") { Description = "Share of distinct prompts held out", DefaultValueFactory = _ => 0.2 };
+        var command = new Command("draft-features", "Experiment: does the draft model's own view of a prompt beat n-grams as router features?") { labels, test, draft, holdout };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var model = new LocalModel(parse.GetValue(draft)!, Environment.ProcessorCount);
+            Console.WriteLine(await DraftFeatureExperiment.RunAsync(model, RouterTrainer.ReadLabels(parse.GetValue(labels)!),
+                RouterTrainer.ReadLabels(parse.GetValue(test) ?? []), new RouterTrainOptions { HoldOut = parse.GetValue(holdout) }, ct));
             return 0;
         });
         return command;

@@ -38,7 +38,29 @@ internal static class RouterTrainer
 
     public static RouterEvaluation Train(IReadOnlyList<LabelledPrompt> labelled, RouterTrainOptions options)
     {
-        // One example per distinct prompt (the first label wins), so that a repeated prompt cannot sit on both sides of the split.
+        var (examples, skipped, duplicates) = Distinct(labelled);
+        var train = examples.Where(e => !IsHeldOut(e.Prompt, options.HoldOut)).ToList();
+        var test = examples.Where(e => IsHeldOut(e.Prompt, options.HoldOut)).ToList();
+        if (train.Count == 0)
+        {
+            throw new InvalidOperationException("no labelled prompts to train on.");
+        }
+
+        var featurizer = new TextFeaturizer(options.HashBits);
+        var classifier = new SoftmaxClassifier(TierRouter.Tiers, featurizer.Dimensions);
+        classifier.Train([.. train.Select(e => featurizer.Featurize(e.Prompt))], [.. train.Select(e => classifier.IndexOf(e.Label!))], options.Training);
+        var router = new TierRouter(featurizer, classifier);
+        var (accuracy, confusion) = Evaluate(router, test);
+        var counts = TierRouter.Tiers.ToDictionary(t => t, t => examples.Count(e => e.Label == t));
+        return new RouterEvaluation(router, train.Count, test.Count, accuracy, confusion, counts, skipped, duplicates);
+    }
+
+    /// <summary>
+    /// One example per distinct prompt (the first label wins), so that a repeated prompt cannot sit on both sides of
+    /// the split; lines without one of the four tier labels are skipped.
+    /// </summary>
+    public static (List<LabelledPrompt> Examples, int Skipped, int Duplicates) Distinct(IReadOnlyList<LabelledPrompt> labelled)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var examples = new List<LabelledPrompt>();
         int skipped = 0, duplicates = 0;
@@ -58,20 +80,7 @@ internal static class RouterTrainer
             }
         }
 
-        var train = examples.Where(e => !IsHeldOut(e.Prompt, options.HoldOut)).ToList();
-        var test = examples.Where(e => IsHeldOut(e.Prompt, options.HoldOut)).ToList();
-        if (train.Count == 0)
-        {
-            throw new InvalidOperationException("no labelled prompts to train on.");
-        }
-
-        var featurizer = new TextFeaturizer(options.HashBits);
-        var classifier = new SoftmaxClassifier(TierRouter.Tiers, featurizer.Dimensions);
-        classifier.Train([.. train.Select(e => featurizer.Featurize(e.Prompt))], [.. train.Select(e => classifier.IndexOf(e.Label!))], options.Training);
-        var router = new TierRouter(featurizer, classifier);
-        var (accuracy, confusion) = Evaluate(router, test);
-        var counts = TierRouter.Tiers.ToDictionary(t => t, t => examples.Count(e => e.Label == t));
-        return new RouterEvaluation(router, train.Count, test.Count, accuracy, confusion, counts, skipped, duplicates);
+        return (examples, skipped, duplicates);
     }
 
     public static (double Accuracy, int[,] Confusion) Evaluate(TierRouter router, IReadOnlyList<LabelledPrompt> examples)
