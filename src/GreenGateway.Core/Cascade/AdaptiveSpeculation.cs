@@ -12,6 +12,7 @@ public sealed class AdaptiveSpeculation
     private readonly Lock _gate = new();
     private readonly double _smoothing;
     private double _rate;
+    private double _costRatio;
     private long _proposed;
     private long _accepted;
 
@@ -24,7 +25,7 @@ public sealed class AdaptiveSpeculation
         ArgumentOutOfRangeException.ThrowIfLessThan(maxK, minK);
         MinK = minK;
         MaxK = maxK;
-        DraftCostRatio = draftCostRatio;
+        _costRatio = Math.Max(0, draftCostRatio);
         _rate = Math.Clamp(initialRate, 0, 1);
         _smoothing = smoothing;
     }
@@ -33,7 +34,20 @@ public sealed class AdaptiveSpeculation
 
     public int MaxK { get; }
 
-    public double DraftCostRatio { get; }
+    /// <summary>
+    /// c: a drafted token's cost over a verification call's. Starts at the configured value and then follows the
+    /// measured costs (<see cref="ObserveCosts"/>), so that k fits the deployment (a GPU draft, a remote verifier).
+    /// </summary>
+    public double DraftCostRatio
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _costRatio;
+            }
+        }
+    }
 
     /// <summary>The smoothed per-token acceptance rate.</summary>
     public double Rate
@@ -79,6 +93,21 @@ public sealed class AdaptiveSpeculation
             _rate += _smoothing * (roundRate - _rate);
             _proposed += proposed;
             _accepted += accepted;
+        }
+    }
+
+    /// <summary>Records measured costs: the draft's joules per proposed token and one verification call's joules.</summary>
+    public void ObserveCosts(double draftJoulesPerToken, double callJoules)
+    {
+        if (draftJoulesPerToken < 0 || callJoules <= 0 || double.IsNaN(draftJoulesPerToken) || double.IsInfinity(callJoules))
+        {
+            return;
+        }
+
+        var ratio = Math.Min(draftJoulesPerToken / callJoules, 10);
+        lock (_gate)
+        {
+            _costRatio += _smoothing * (ratio - _costRatio);
         }
     }
 

@@ -64,6 +64,7 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
         while (finish is null)
         {
             var remaining = max - run.Output.Count;
+            var draftBefore = run.CpuSeconds;
             if (run.Pending.Count == 0)
             {
                 var k = Math.Min(Math.Min(adaptive.NextK(), remaining - 1), run.Room - 1);
@@ -93,7 +94,13 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
 
             stats.Calls++;
             stats.Proposed += run.Pending.Count;
-            verifierJoules += VerifierJoules(exchange, verification, ref reported);
+            var callJoules = VerifierJoules(exchange, verification, ref reported);
+            verifierJoules += callJoules;
+            if (run.Pending.Count > 0 && run.CpuSeconds > draftBefore)
+            {
+                adaptive.ObserveCosts((run.CpuSeconds - draftBefore) * draft.Settings.WattsPerCore * accountant.Pue / run.Pending.Count, callJoules);
+            }
+
             var (accepted, next) = Decide(policy, temperature, run, verification, random);
             stats.Accepted += accepted;
             adaptive.Observe(run.Pending.Count, accepted);
@@ -143,6 +150,8 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
         var completionTokens = Math.Min(run.Output.Count, max);
         var usage = new TokenUsage(run.Prompt.Length, completionTokens, Counted: false);
         var figures = Figures(exchange, run, usage, verifierJoules, reported);
+        stats.DraftJoules = run.CpuSeconds * draft.Settings.WattsPerCore * accountant.Pue;
+        stats.VerifyJoules = verifierJoules;
         exchange.SpeculativeAcceptance = stats.Rate;
         exchange.LocalAnswer = (text.ToString(), finish);
         var extra = stats.ToJson();
@@ -242,6 +251,8 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
         public int Calls;
         public int Proposed;
         public int Accepted;
+        public double DraftJoules;
+        public double VerifyJoules;
 
         public double Rate => Proposed == 0 ? 0 : (double)Accepted / Proposed;
 
@@ -255,6 +266,8 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
                 ["acceptance_rate"] = Math.Round(Rate, 4),
                 ["k"] = Calls == 0 ? 0 : Math.Round((double)Proposed / Calls, 3),
                 ["tokens_per_call"] = Calls == 0 ? 0 : Math.Round((double)(Accepted + Calls) / Calls, 3),
+                ["draft_joules"] = Math.Round(DraftJoules, 6),
+                ["verify_joules"] = Math.Round(VerifyJoules, 6),
             },
         };
     }

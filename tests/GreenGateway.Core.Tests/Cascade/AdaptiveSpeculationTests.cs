@@ -45,6 +45,23 @@ public sealed class AdaptiveSpeculationTests
     }
 
     [Fact]
+    public void ObserveCosts_FollowsTheMeasuredRatio_AndACheapDraftProposesMore()
+    {
+        var adaptive = new AdaptiveSpeculation(1, 12, initialRate: 0.8, draftCostRatio: 0.5);
+        var dear = adaptive.NextK();
+        for (var i = 0; i < 100; i++)
+        {
+            adaptive.ObserveCosts(draftJoulesPerToken: 0.002, callJoules: 0.1);
+        }
+
+        Assert.InRange(adaptive.DraftCostRatio, 0.019, 0.025);
+        Assert.True(adaptive.NextK() > dear, $"k {adaptive.NextK()} with a cheap draft, {dear} with a dear one");
+        adaptive.ObserveCosts(double.NaN, 0.1);
+        adaptive.ObserveCosts(0.01, 0);
+        Assert.InRange(adaptive.DraftCostRatio, 0.019, 0.025);
+    }
+
+    [Fact]
     public void DraftConfidence_TracksMinimumMeanAndEntropy()
     {
         var confidence = new DraftConfidence();
