@@ -31,8 +31,8 @@ public static class ModelHostApp
         }
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(static sp => new ModelSession(sp.GetRequiredService<ModelHostOptions>()));
-        builder.Services.AddSingleton(static sp => new EnergyMeter(sp.GetRequiredService<ModelHostOptions>()));
+        builder.Services.AddSingleton(static sp => new ModelSession(sp.GetRequiredService<ModelHostOptions>(), sp.GetRequiredService<ILogger<ModelSession>>()));
+        builder.Services.AddSingleton(static sp => new EnergyMeter(sp.GetRequiredService<ModelHostOptions>(), sp.GetRequiredService<ModelSession>().GpuEnergy));
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelSession>(); // load the weights before the first request

@@ -30,6 +30,7 @@ internal static class Bench
         line("");
         line("| model | backend | weights | graphs | path | tok/s | J/token | avg W | weight MB/token | floor tok/s | of floor |");
         line("|---|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+        var replays = new List<string>();
         foreach (var name in new[] { "draft", "target" })
         {
             var dir = Path.Combine(models, name);
@@ -46,6 +47,12 @@ internal static class Bench
             {
                 using var gpu = CudaModel.FromCpuModel(cpu, new CudaOptions { Weights = format, UseGraphs = graphs, ModuleCacheDirectory = cache });
                 var r = Measure(gpu, prompt, seconds, gpu.Energy, onDevice);
+                if (graphs && onDevice)
+                {
+                    replays.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{name} {format}: decode graph replayed back to back: {gpu.DecodeGraphMicroseconds(2000):0.0} us a step on the GPU alone"));
+                }
+
                 line(Row(name, "cuda", format.ToString().ToLowerInvariant(), graphs ? "yes" : "no",
                     onDevice ? "argmax on GPU" : "logits to host", r, gpu.WeightBytesPerToken, bandwidth));
             }
@@ -54,10 +61,16 @@ internal static class Bench
             {
                 var r = MeasureEngine(gpu, tokenizer, prompt, seconds);
                 line(Row(name, "cuda", "f16", "yes", "InferenceEngine.GenerateAsync", r, gpu.WeightBytesPerToken, bandwidth));
+                replays.Add(FairShare(gpu, tokenizer, prompt));
             }
         }
 
         line("");
+        foreach (var r in replays)
+        {
+            line(r);
+        }
+
         line(NvmlResolution());
     }
 
@@ -141,6 +154,33 @@ internal static class Bench
         var elapsed = clock.Elapsed.TotalSeconds;
         var joules = (model.Energy?.ReadJoules() ?? 0) - j0;
         return new Result(tokens / elapsed, joules / tokens, joules / elapsed, "nvml");
+    }
+
+    /// <summary>
+    /// Four concurrent requests of different lengths on one engine, each metered with GpuEnergy.Begin/End (what the
+    /// model host does): their shares against the NVML counter over the same span.
+    /// </summary>
+    private static string FairShare(CudaModel model, Tokenizer tokenizer, int[] prompt)
+    {
+        using var engine = new InferenceEngine(model, tokenizer);
+        var energy = model.Energy!;
+        Thread.Sleep(250); // let the sampler see a counter update
+        var j0 = energy.ReadJoules();
+        var clock = Stopwatch.StartNew();
+        var tasks = new[] { 2048, 1024, 512, 256 }.Select(tokens => Task.Run(() =>
+        {
+            var share = energy.Begin();
+            var n = Generate(engine, prompt, new SamplingOptions { Temperature = 0, MaxTokens = tokens, IgnoreEos = true });
+            return (Tokens: n, Joules: energy.End(share));
+        })).ToArray();
+        Task.WaitAll(tasks);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        Thread.Sleep(250);
+        var total = energy.ReadJoules() - j0;
+        var parts = string.Join(", ", tasks.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Result.Tokens} tokens {t.Result.Joules:0.000} J")));
+        var sum = tasks.Sum(t => t.Result.Joules);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{model.Config.HiddenSize}-wide model, 4 concurrent requests in {elapsed:0.00} s: {parts}; sum {sum:0.000} J; NVML counter over the span (+0.25 s each side) {total:0.000} J; largest batch {engine.LargestDecodeBatch}");
     }
 
     private static int Generate(InferenceEngine engine, int[] prompt, SamplingOptions options)

@@ -46,6 +46,7 @@ if (!args.Contains("--skip-checks"))
 if (!args.Contains("--skip-bench"))
 {
     Bench.Run(models, cache, seconds, Line);
+    Products.Run(models, cache, Line);
 }
 
 File.WriteAllText(Path.Combine(output, "cuda-check.md"), report.ToString());

@@ -101,6 +101,33 @@ public sealed partial class CudaModel
         }
     }
 
+    /// <summary>
+    /// Microseconds one replay of the decode graph takes on the GPU alone: <paramref name="count"/> replays back to
+    /// back (the last decode step's row parameters, rewritten each time) with no host round trip between them.
+    /// </summary>
+    internal double DecodeGraphMicroseconds(int count)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_graph is null)
+            {
+                throw new InvalidOperationException("decode once with graphs on first.");
+            }
+
+            _device.MakeCurrent();
+            _device.Synchronize();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < count; i++)
+            {
+                _graph.Launch(_device);
+            }
+
+            _device.Synchronize();
+            return clock.Elapsed.TotalMicroseconds / count;
+        }
+    }
+
     /// <summary>Uploads the row parameters and runs the pass: the captured graph for one decode row, else launch by launch.</summary>
     private void Run(int n, bool allPositions)
     {

@@ -50,6 +50,15 @@ internal static class Check
         }
     }
 
+    public static void Cublas(int result, [CallerArgumentExpression(nameof(result))] string call = "")
+    {
+        if (result != 0)
+        {
+            var name = Marshal.PtrToStringUTF8(NativeMethods.cublasGetStatusName(result)) ?? $"cublasStatus {result}";
+            throw new CudaException($"{Shorten(call)} failed with {name}") { ErrorName = name };
+        }
+    }
+
     public static void Nvml(int result, [CallerArgumentExpression(nameof(result))] string call = "")
     {
         if (result != 0)

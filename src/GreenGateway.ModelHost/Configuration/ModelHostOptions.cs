@@ -1,3 +1,5 @@
+using GreenGateway.Inference.Cuda.Backend;
+
 namespace GreenGateway.ModelHost.Configuration;
 
 /// <summary>The model server's settings (section <c>ModelHost</c>; <c>--model PATH</c> sets <see cref="Model"/>).</summary>
@@ -13,6 +15,13 @@ public sealed record ModelHostOptions
 
     /// <summary>Kernel threads. Default: the processor count.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Where the model runs: <c>cpu</c> (default), <c>cuda</c> (fails at start without a GPU) or <c>auto</c> (the GPU when
+    /// one and its driver are there, else the CPU with a log line). On CUDA, <see cref="Weights"/> <c>f32</c> keeps
+    /// f16 checkpoints in f16 and <c>int8</c> quantizes as the CPU does; energy is NVML's (docs/cuda.md).
+    /// </summary>
+    public string Backend { get; init; } = "cpu";
 
     /// <summary>Weights in memory: <c>f32</c> (default) or <c>int8</c>.</summary>
     public string Weights { get; init; } = "f32";
@@ -56,6 +65,11 @@ public sealed record ModelHostOptions
         if (Weights is not ("f32" or "int8"))
         {
             errors.Add($"ModelHost:Weights must be 'f32' or 'int8', not '{Weights}'");
+        }
+
+        if (!BackendKinds.TryParse(Backend, out _))
+        {
+            errors.Add($"ModelHost:Backend must be {BackendKinds.Accepted}, not '{Backend}'");
         }
 
         if (MaxContextTokens is < 2)

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
+using GreenGateway.Inference.Cuda.Energy;
 using GreenGateway.ModelHost.Configuration;
 
 namespace GreenGateway.ModelHost.Energy;
 
 /// <summary>A reading taken at the start of a request, to be closed at its end.</summary>
-internal readonly record struct EnergyMark(double RaplJoules, TimeSpan CpuTime);
+internal readonly record struct EnergyMark(double RaplJoules, TimeSpan CpuTime, EnergyShare Gpu = default);
 
 /// <summary>Joules spent between two marks, and how they were obtained.</summary>
 internal readonly record struct EnergyUsage(double Joules, string Method);
@@ -14,7 +15,9 @@ internal readonly record struct EnergyUsage(double Joules, string Method);
 /// Measures the energy of a request: the RAPL package counters (<c>intel-rapl:N/energy_uj</c>, which AMD
 /// processors expose through the same powercap interface) where the process may read them, else the process's
 /// CPU time times <see cref="ModelHostOptions.WattsPerCore"/>. Both see the whole machine or process, so
-/// requests that overlap share their readings; the method travels with every figure.
+/// requests that overlap share their readings; the method travels with every figure. When the model runs on the
+/// CUDA backend, a request's figure is instead its fair share of the GPU's NVML energy counter (method <c>nvml</c>):
+/// the GPU does the work, and overlapping requests split each interval's energy equally.
 /// </summary>
 internal sealed class EnergyMeter
 {
@@ -23,19 +26,28 @@ internal sealed class EnergyMeter
 
     private readonly RaplZone[] _zones;
     private readonly double _wattsPerCore;
+    private readonly GpuEnergy? _gpu;
 
-    public EnergyMeter(ModelHostOptions options)
+    public EnergyMeter(ModelHostOptions options, GpuEnergy? gpu = null)
     {
         _zones = RaplZone.Discover(options.PowercapPath);
         _wattsPerCore = options.WattsPerCore;
+        _gpu = gpu;
     }
 
-    public string Method => _zones.Length > 0 ? RaplMethod : CpuTimeMethod;
+    public string Method => _gpu is not null ? GpuEnergy.Method : _zones.Length > 0 ? RaplMethod : CpuTimeMethod;
 
-    public EnergyMark Start() => new(ReadRapl(), Process.GetCurrentProcess().TotalProcessorTime);
+    public EnergyMark Start() => _gpu is not null
+        ? new EnergyMark(0, TimeSpan.Zero, _gpu.Begin())
+        : new EnergyMark(ReadRapl(), Process.GetCurrentProcess().TotalProcessorTime);
 
     public EnergyUsage Stop(EnergyMark mark)
     {
+        if (_gpu is not null)
+        {
+            return new EnergyUsage(_gpu.End(mark.Gpu), GpuEnergy.Method);
+        }
+
         if (_zones.Length > 0)
         {
             var joules = ReadRapl() - mark.RaplJoules;

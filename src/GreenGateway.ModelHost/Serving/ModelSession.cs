@@ -1,23 +1,27 @@
+using GreenGateway.Inference.Cuda.Backend;
+using GreenGateway.Inference.Cuda.Energy;
+using GreenGateway.Inference.Cuda.Model;
 using GreenGateway.Inference.Generation;
 using GreenGateway.Inference.Kernels;
 using GreenGateway.Inference.Models;
 using GreenGateway.Inference.Tokenization;
 using GreenGateway.ModelHost.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace GreenGateway.ModelHost.Serving;
 
 /// <summary>The one model this server serves: weights, tokenizer, chat template, engine and its warm KV caches.</summary>
 internal sealed class ModelSession : IDisposable
 {
-    public ModelSession(ModelHostOptions options)
+    public ModelSession(ModelHostOptions options, ILogger? logger = null)
     {
         var path = Path.GetFullPath(options.Model);
         var isGguf = File.Exists(path);
-        Model = ModelLoader.Load(path, new LoadOptions
+        Model = InferenceBackend.Create(path, options.Backend, new LoadOptions
         {
             Threads = options.Threads,
             Weights = options.Weights == "int8" ? WeightFormat.Int8 : WeightFormat.F32,
-        });
+        }, logger);
         Tokenizer = isGguf ? Tokenizer.FromGguf(path) : Tokenizer.FromFile(Path.Combine(path, "tokenizer.json"));
         // A GGUF's Jinja template is not read by the engine's public API; ChatML is the common case.
         Chat = isGguf || !File.Exists(Path.Combine(path, "tokenizer_config.json"))
@@ -33,7 +37,11 @@ internal sealed class ModelSession : IDisposable
         Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     }
 
-    public TransformerModel Model { get; }
+    /// <summary>The model on the configured backend (CPU engine or CUDA).</summary>
+    public IModelBackend Model { get; }
+
+    /// <summary>NVML energy of the GPU the model runs on, or null on the CPU.</summary>
+    public GpuEnergy? GpuEnergy => (Model as CudaModel)?.Energy;
 
     public Tokenizer Tokenizer { get; }
 
