@@ -6,8 +6,10 @@ using GreenGateway.Upstreams;
 namespace GreenGateway.Accounting;
 
 /// <summary>Prices requests in joules and grams: an estimate at admission, the actual figure at completion.</summary>
-internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carbon, ICarbonIntensitySource intensity)
+internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carbon, ICarbonIntensitySource intensity, Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options)
 {
+    private readonly Dictionary<string, Configuration.UpstreamOptions> _upstreams = options.Value.Upstreams;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ObservedRate> _observed = new(StringComparer.Ordinal);
 
     public ValueTask<CarbonIntensity> IntensityAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
@@ -24,6 +26,11 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
     /// <summary>The actual figures once the upstream has answered.</summary>
     public RequestFigures Price(ModelRoute route, TokenUsage usage, double? reportedJoules, CarbonIntensity grid, TimeSpan duration)
     {
+        if (!UsesReportedEnergy(route))
+        {
+            reportedJoules = null;
+        }
+
         var figure = energy.Compute(route.Profile, usage, reportedJoules);
         if (reportedJoules is not null && usage.CompletionTokens > 0 && figure.Method == EnergyMethod.UpstreamReported)
         {
@@ -51,6 +58,9 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
 
         return energy.Compute(route.Profile, usage).Joules;
     }
+
+    /// <summary>Whether the route's upstream has its reported energy charged (<c>UseReportedEnergy</c>).</summary>
+    public bool UsesReportedEnergy(ModelRoute route) => !_upstreams.TryGetValue(route.Upstream, out var upstream) || upstream.UseReportedEnergy;
 
     /// <summary>The energy model's PUE (facility over IT energy).</summary>
     public double Pue => energy.Pue;

@@ -18,6 +18,13 @@ public sealed record UpstreamOptions
     /// <summary>Energy profile of models served here that have no alias of their own. Default: <c>Energy.DefaultProfile</c>.</summary>
     public string? EnergyProfile { get; init; }
 
+    /// <summary>
+    /// Whether the energy this upstream reports (<c>X-Energy-Joules</c>, <c>usage.energy_joules</c>) is charged.
+    /// False prices its answers by <see cref="EnergyProfile"/> instead: for an upstream whose own reading does not
+    /// stand for the deployment (the demo model host on a CPU standing in for a large model on a GPU). Default true.
+    /// </summary>
+    public bool UseReportedEnergy { get; init; } = true;
+
     /// <summary>Asks <c>GET {destination}/models</c> for the models served, so that they need no alias. Default true.</summary>
     public bool DiscoverModels { get; init; } = true;
 

@@ -218,7 +218,7 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
     private double VerifierJoules(GatewayExchange exchange, Verification verification, ref bool reported)
     {
         // What the large model spent on the call: as it reported, else modelled on the positions it computed.
-        if (verification.ReportedJoules is { } joules)
+        if (verification.ReportedJoules is { } joules && accountant.UsesReportedEnergy(exchange.Route))
         {
             return joules * accountant.Pue;
         }
