@@ -54,8 +54,8 @@ done
 curl -fs -o /dev/null "$url/readyz" || { echo "the gateway did not become ready; its log:" >&2; tail -50 "$work/gateway.log" >&2; exit 1; }
 
 args=("$@")
-[[ " $* " == *" --out "* ]] || args+=(--out docs/cascade-benchmark.md)
-[[ " $* " == *" --workload "* ]] || args+=(--workload loadtests/workloads/cascade.jsonl)
+[[ " $* " == *" --out "* || " $* " == *" --out="* ]] || args+=(--out docs/cascade-benchmark.md)
+[[ " $* " == *" --workload "* || " $* " == *" --workload="* ]] || args+=(--workload loadtests/workloads/cascade.jsonl)
 dotnet run -c Release --no-build --project src/GreenGateway.Cli -- bench cascade --gateway "$url" --key gg-demo "${args[@]}"
 echo "gateway log: $(grep -c . "$work/gateway.log") lines; last lines:"
 tail -5 "$work/gateway.log"

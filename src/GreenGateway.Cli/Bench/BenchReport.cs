@@ -50,6 +50,7 @@ internal static class BenchReport
         md.AppendLine("| | cascade | large model alone |");
         md.AppendLine("|---|---:|---:|");
         Row(md, "requests (errors)", $"{s.Cascade.Requests} ({s.Cascade.Errors})", $"{s.Upstream.Requests} ({s.Upstream.Errors})");
+        Row(md, "answered by another tier than `upstream`", "", s.UpstreamArmOtherTiers == 0 ? "0" : $"**{s.UpstreamArmOtherTiers}**");
         Row(md, "correct (exact / contains)", $"{s.Cascade.Correct} ({s.Cascade.Accuracy * 100:0.0} %)", $"{s.Upstream.Correct} ({s.Upstream.Accuracy * 100:0.0} %)");
         Row(md, "SQuAD token F1 (mean)", $"{s.Cascade.MeanF1:0.000}", $"{s.Upstream.MeanF1:0.000}");
         Row(md, "joules, total", Num(s.Cascade.Joules), Num(s.Upstream.Joules));

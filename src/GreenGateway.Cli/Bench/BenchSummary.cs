@@ -66,6 +66,9 @@ internal sealed record SpeculativeStats(int Answers, long Proposed, long Accepte
 internal sealed record BenchSummary(ArmStats Cascade, ArmStats Upstream, double Agreement, IReadOnlyList<(string Tier, ArmStats Stats)> Tiers,
     IReadOnlyList<(string Kind, ArmStats Cascade, ArmStats Upstream)> Kinds, SpeculativeStats Speculative)
 {
+    /// <summary>Answers of the large-model-alone arm that did not come from the upstream tier: the narrowing header did not hold.</summary>
+    public int UpstreamArmOtherTiers { get; init; }
+
     /// <summary>How many times fewer joules per correct answer the cascade spent than the large model alone.</summary>
     public double EnergyRatio => Cascade.JoulesPerCorrect == 0 ? double.PositiveInfinity : Upstream.JoulesPerCorrect / Cascade.JoulesPerCorrect;
 
@@ -90,7 +93,10 @@ internal sealed record BenchSummary(ArmStats Cascade, ArmStats Upstream, double 
         var calls = speculative.Sum(s => s.VerifyCalls);
         var meanK = calls == 0 ? 0 : speculative.Sum(s => s.K * s.VerifyCalls) / calls;
         return new BenchSummary(cascade, upstream, agreement, tiers, kinds,
-            new SpeculativeStats(speculative.Count, speculative.Sum(s => s.Proposed), speculative.Sum(s => s.Accepted), calls, meanK));
+            new SpeculativeStats(speculative.Count, speculative.Sum(s => s.Proposed), speculative.Sum(s => s.Accepted), calls, meanK))
+        {
+            UpstreamArmOtherTiers = results.Count(r => r.Upstream.Ok && r.Upstream.Tier != "upstream"),
+        };
     }
 
     private static int TierOrder(string tier) => tier switch

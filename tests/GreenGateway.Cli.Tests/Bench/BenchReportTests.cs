@@ -85,6 +85,7 @@ public sealed class BenchReportTests
         Assert.Contains("| rules | 2 | 20.0 % | 0.01 | 0.2 % | 50.0 % | 1.0 |", markdown);
         Assert.Contains("| rule-arithmetic | 2 | 50.0 % | 0.0 % | 0.01 | 10 |", markdown);
         Assert.Equal(5, markdown.Split("```mermaid").Length - 1);
+        Assert.Contains("| answered by another tier than `upstream` |  | 0 |", markdown);
         Assert.Contains("bar [1.241, 12.5]", markdown);
     }
 
@@ -94,11 +95,13 @@ public sealed class BenchReportTests
         var results = Results().Select(r => r with
         {
             Cascade = r.Cascade with { Tier = "upstream", Speculative = null, EnergyJoules = 10, Content = "wrong" },
+            Upstream = r.Item.Id == "3" ? r.Upstream with { Tier = "cache" } : r.Upstream,
         }).ToList();
 
         var markdown = BenchReport.Write(BenchSummary.From(results), Run);
 
         Assert.Contains("| **no** |", markdown);
+        Assert.Contains("| answered by another tier than `upstream` |  | **1** |", markdown);
         Assert.Contains("n/a", markdown); // no correct answer: no joules per correct answer
         Assert.Contains("No answer in this run reported `usage.speculative`.", markdown);
     }
