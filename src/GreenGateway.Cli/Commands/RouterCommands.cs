@@ -40,7 +40,7 @@ internal static class RouterCommands
                 return 2;
             }
 
-            var items = Jsonl.Read<WorkloadItem>(source).Select((item, i) => item with { Id = item.Id ?? (i + 1).ToString(CultureInfo.InvariantCulture) }).ToList();
+            var items = Jsonl.Read<WorkloadItem>(source).Select((item, i) => item.Id.Length > 0 ? item : item with { Id = (i + 1).ToString(CultureInfo.InvariantCulture) }).ToList();
             if (parse.GetValue(skipRepeats))
             {
                 items = [.. items.Where(i => i.Kind != WorkloadKinds.Repeat)];

@@ -11,7 +11,8 @@ internal sealed record ChatTurn(string Role, string Content);
 /// </summary>
 internal sealed record WorkloadItem
 {
-    public required string Id { get; init; }
+    /// <summary>The item's id; empty in a bare prompt set (the labeler numbers those).</summary>
+    public string Id { get; init; } = "";
 
     public IReadOnlyList<ChatTurn>? Messages { get; init; }
 

@@ -127,3 +127,26 @@ public sealed class WorkloadBuilderTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 }
+
+public sealed class PromptSetTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public void BarePromptLines_ReadAsUserMessages_WithoutIdsOrReferences()
+    {
+        var path = _folder.File("prompts.jsonl");
+        File.WriteAllLines(path, ["""{"prompt":"What does System.String.Trim do?"}""", "", """{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"What is 2 + 2?"}]}"""]);
+
+        var items = Jsonl.Read<WorkloadItem>(path).ToList();
+
+        Assert.Equal(2, items.Count);
+        Assert.Equal(("", WorkloadKinds.Prompt, null), (items[0].Id, items[0].Kind, items[0].GroundTruth));
+        Assert.Equal("What does System.String.Trim do?", items[0].Question);
+        Assert.Equal([new ChatTurn("user", "What does System.String.Trim do?")], items[0].Chat);
+        Assert.Equal("What is 2 + 2?", items[1].Question);
+        Assert.Equal(2, items[1].Chat.Count);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
