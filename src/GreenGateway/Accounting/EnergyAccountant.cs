@@ -79,12 +79,17 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
     /// </summary>
     private const double PromptTokenWeight = 0.05;
 
-    /// <summary>An exponential moving average of reported joules per weighted token.</summary>
+    /// <summary>
+    /// The median of the last 63 reported joules per weighted token: robust to the outliers a cold start (JIT, a
+    /// first prefill) or a busy machine gives, which a moving average would carry for a long time.
+    /// </summary>
     private sealed class ObservedRate
     {
+        private const int Window = 63;
         private readonly Lock _gate = new();
-        private double _value;
+        private readonly double[] _samples = new double[Window];
         private int _count;
+        private int _next;
 
         public double? Value
         {
@@ -92,17 +97,30 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
             {
                 lock (_gate)
                 {
-                    return _count == 0 ? null : _value;
+                    if (_count == 0)
+                    {
+                        return null;
+                    }
+
+                    var sorted = _samples[.._count];
+                    Array.Sort(sorted);
+                    return sorted[_count / 2];
                 }
             }
         }
 
         public void Add(double sample)
         {
+            if (double.IsNaN(sample) || double.IsInfinity(sample) || sample < 0)
+            {
+                return;
+            }
+
             lock (_gate)
             {
-                _value = _count == 0 ? sample : _value + 0.1 * (sample - _value);
-                _count++;
+                _samples[_next] = sample;
+                _next = (_next + 1) % Window;
+                _count = Math.Min(_count + 1, Window);
             }
         }
     }

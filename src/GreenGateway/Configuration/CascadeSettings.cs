@@ -32,6 +32,13 @@ public sealed record DraftSettings
     /// </summary>
     public string[] ServesModels { get; init; } = ["target"];
 
+    /// <summary>
+    /// Where the draft runs: <c>cpu</c> (the engine's SIMD kernels), <c>cuda</c> (the CUDA backend, docs/cuda.md; fails
+    /// to start without a GPU) or <c>auto</c> (CUDA when a GPU and driver are there, else the CPU, with a log line).
+    /// Default auto.
+    /// </summary>
+    public string Backend { get; init; } = "auto";
+
     /// <summary>Kernel threads of the draft model. Default 1 (its energy is then the thread's measured CPU time).</summary>
     public int Threads { get; init; } = 1;
 
@@ -49,6 +56,11 @@ public sealed record DraftSettings
 
     public void Validate(List<string> errors)
     {
+        if (Backend is not ("cpu" or "cuda" or "auto"))
+        {
+            errors.Add($"Cascade.Draft.Backend must be 'cpu', 'cuda' or 'auto', not '{Backend}'.");
+        }
+
         if (Threads < 1)
         {
             errors.Add($"Cascade.Draft.Threads must be at least 1, not {Threads}.");

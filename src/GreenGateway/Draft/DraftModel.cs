@@ -1,4 +1,8 @@
 using GreenGateway.Configuration;
+using GreenGateway.Inference.Cuda.Backend;
+using GreenGateway.Inference.Cuda.Energy;
+using GreenGateway.Inference.Cuda.Model;
+using GreenGateway.Inference.Cuda.Runtime;
 using GreenGateway.Inference.Generation;
 using GreenGateway.Inference.Models;
 using GreenGateway.Inference.Tokenization;
@@ -59,23 +63,26 @@ internal sealed partial class DraftModel : IDisposable
         try
         {
             var path = _settings.Model;
-            var model = ModelLoader.Load(path, new LoadOptions { Threads = _settings.Threads });
+            var model = InferenceBackend.Create(path, _settings.Backend, new LoadOptions { Threads = _settings.Threads }, _logger);
             var gguf = path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
             var tokenizer = gguf ? Tokenizer.FromGguf(path) : Tokenizer.FromFile(Path.Combine(path, "tokenizer.json"));
             var template = gguf ? ChatTemplate.FromGguf(path) : ChatTemplate.FromModelDirectory(path);
             var engine = new InferenceEngine(model, tokenizer, new EngineOptions { MaxKvCacheBytes = (long)_settings.MaxKvCacheMiB << 20 }, ownsModel: true);
-            Log.Loaded(_logger, path, model.Config.NumLayers, model.Config.HiddenSize, _settings.Threads);
-            return new Loaded(engine, template, [.. model.Config.EosTokenIds]);
+            Log.Loaded(_logger, path, model.Name, model.Config.NumLayers, model.Config.HiddenSize, _settings.Threads);
+            return new Loaded(engine, template, [.. model.Config.EosTokenIds], (model as CudaModel)?.Energy);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or FormatException or NotSupportedException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is CudaUnavailableException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or FormatException or NotSupportedException or System.Text.Json.JsonException)
         {
             Log.LoadFailed(_logger, _settings.Model, e);
             return null;
         }
     }
 
-    /// <summary>A loaded draft: its engine (model, tokenizer, KV memory budget), chat template and end tokens.</summary>
-    internal sealed record Loaded(InferenceEngine Engine, ChatTemplate Template, int[] EosTokenIds)
+    /// <summary>
+    /// A loaded draft: its engine (model, tokenizer, KV memory budget), chat template and end tokens, and, on the CUDA
+    /// backend, NVML's meter of its GPU energy.
+    /// </summary>
+    internal sealed record Loaded(InferenceEngine Engine, ChatTemplate Template, int[] EosTokenIds, GpuEnergy? Gpu)
     {
         public Tokenizer Tokenizer => Engine.Tokenizer;
 
@@ -84,8 +91,8 @@ internal sealed partial class DraftModel : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Draft model {Path} loaded: {Layers} layers, width {Width}, {Threads} kernel thread(s)")]
-        public static partial void Loaded(ILogger logger, string path, int layers, int width, int threads);
+        [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Draft model {Path} loaded on {Backend}: {Layers} layers, width {Width}, {Threads} kernel thread(s)")]
+        public static partial void Loaded(ILogger logger, string path, string backend, int layers, int width, int threads);
 
         [LoggerMessage(EventId = 61, Level = LogLevel.Error, Message = "Draft model {Path} could not be loaded; the draft and speculative tiers decline every request")]
         public static partial void LoadFailed(ILogger logger, string path, Exception exception);

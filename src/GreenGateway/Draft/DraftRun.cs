@@ -17,6 +17,8 @@ internal sealed class DraftRun : IDisposable
     private readonly float[] _logits;
     private readonly float[] _probs;
     private readonly List<float[]> _pendingProbs = [];
+    private Inference.Cuda.Energy.EnergyShare? _gpuShare;
+    private double? _gpuJoules;
 
     private DraftRun(DraftModel.Loaded draft, KvCacheLease lease, int[] prompt)
     {
@@ -68,7 +70,7 @@ internal sealed class DraftRun : IDisposable
             return null;
         }
 
-        var run = new DraftRun(draft, lease, prompt);
+        var run = new DraftRun(draft, lease, prompt) { _gpuShare = draft.Gpu?.Begin() };
         var started = ThreadCpuClock.Now();
         draft.Engine.Model.Forward(lease.Cache, prompt, run._logits);
         run.CpuSeconds += ThreadCpuClock.Now() - started;
@@ -158,7 +160,31 @@ internal sealed class DraftRun : IDisposable
     /// <summary>Starts a new confidence tally (the speculative tier's rounds are not the draft answering alone).</summary>
     public void ResetConfidence() => Confidence = new DraftConfidence();
 
-    public void Dispose() => _lease.Dispose();
+    /// <summary>
+    /// The draft's energy for this request (IT, before PUE) and whether it was measured on the GPU: NVML's counter,
+    /// shared fairly across concurrent requests, on the CUDA backend; else the thread CPU time times
+    /// <paramref name="wattsPerCore"/>. The GPU share is read once, when first asked for.
+    /// </summary>
+    public (double Joules, bool Gpu) Energy(double wattsPerCore)
+    {
+        if (_gpuShare is { } share && _draft.Gpu is { } gpu)
+        {
+            _gpuJoules ??= gpu.End(share);
+            return (_gpuJoules.Value, true);
+        }
+
+        return (CpuSeconds * wattsPerCore, false);
+    }
+
+    public void Dispose()
+    {
+        if (_gpuShare is { } share && _gpuJoules is null)
+        {
+            _draft.Gpu?.End(share);
+        }
+
+        _lease.Dispose();
+    }
 
     private float[] Tempered(double temperature)
     {

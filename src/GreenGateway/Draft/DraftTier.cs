@@ -64,7 +64,7 @@ internal sealed class DraftTier(DraftModel draft, EnergyAccountant accountant)
         var completion = finished ? run.Output[..^1] : run.Output;
         var text = run.Draft.Tokenizer.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(completion), skipSpecialTokens: true);
         var usage = new TokenUsage(run.Prompt.Length, run.Output.Count, Counted: false);
-        var joules = run.CpuSeconds * draft.Settings.WattsPerCore;
+        var (joules, _) = run.Energy(draft.Settings.WattsPerCore);
         var figures = accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Measured), usage, exchange.Grid, accountant.Baseline(exchange.Route, usage));
         exchange.Tier = Name;
         context.Response.Headers["X-GG-Draft-Confidence"] = RequestFigures.Format(Math.Round(run.Confidence.MinProbability, 4));

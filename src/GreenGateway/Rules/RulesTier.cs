@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GreenGateway.Accounting;
 using GreenGateway.Cache;
 using GreenGateway.Configuration;
@@ -25,16 +24,17 @@ internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, 
             return false;
         }
 
-        var started = Stopwatch.GetTimestamp();
+        // The rules run synchronously on this thread: its CPU time is their work, whatever else the machine does.
+        var started = Draft.ThreadCpuClock.Now();
         var policies = context.Features.Get<TenantFeature>()!.Policies;
         if (engine.TryAnswer(policies, exchange.Tenant, question, time.GetUtcNow()) is not { } answer)
         {
             return false;
         }
 
-        var joules = Stopwatch.GetElapsedTime(started).TotalSeconds * cache.WattsPerCore;
+        var joules = (Draft.ThreadCpuClock.Now() - started) * cache.WattsPerCore;
         var usage = new TokenUsage(exchange.Request.PromptTokenEstimate, TokenEstimator.Estimate(answer.Text), Counted: true);
-        var baseline = accountant.Price(exchange.Route, usage, null, exchange.Grid, TimeSpan.Zero).Energy.Joules;
+        var baseline = accountant.Baseline(exchange.Route, usage);
         var figures = accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Modelled), usage, exchange.Grid, baseline);
         exchange.Tier = Name;
         context.Response.Headers["X-GG-Rule"] = answer.Rule;

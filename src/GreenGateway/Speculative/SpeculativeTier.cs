@@ -150,7 +150,7 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
         var completionTokens = Math.Min(run.Output.Count, max);
         var usage = new TokenUsage(run.Prompt.Length, completionTokens, Counted: false);
         var figures = Figures(exchange, run, usage, verifierJoules, reported);
-        stats.DraftJoules = run.CpuSeconds * draft.Settings.WattsPerCore * accountant.Pue;
+        stats.DraftJoules = run.Energy(draft.Settings.WattsPerCore).Joules * accountant.Pue;
         stats.VerifyJoules = verifierJoules;
         exchange.SpeculativeAcceptance = stats.Rate;
         exchange.LocalAnswer = (text.ToString(), finish);
@@ -229,7 +229,7 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
 
     private RequestFigures Figures(GatewayExchange exchange, DraftRun run, TokenUsage usage, double verifierJoules, bool reported)
     {
-        var draftJoules = run.CpuSeconds * draft.Settings.WattsPerCore * accountant.Pue;
+        var draftJoules = run.Energy(draft.Settings.WattsPerCore).Joules * accountant.Pue;
         var method = reported ? EnergyMethod.UpstreamReported : EnergyMethod.Modelled;
         var total = new EnergyFigure((draftJoules + verifierJoules) / accountant.Pue, method);
 
