@@ -49,8 +49,17 @@ internal static class Bench
                 var r = Measure(gpu, prompt, seconds, gpu.Energy, onDevice);
                 if (graphs && onDevice)
                 {
+                    var kv = gpu.CreateCache(prompt.Length + Generated + 1);
+                    gpu.Forward(kv, prompt, new float[gpu.Config.VocabSize]);
+                    for (var i = 0; i < Generated / 2; i++)
+                    {
+                        gpu.DecodeGreedy(kv, 5);
+                    }
+
+                    var us = gpu.DecodeGraphMicroseconds(kv, 2000);
+                    kv.ReleaseStorage();
                     replays.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{name} {format}: decode graph replayed back to back: {gpu.DecodeGraphMicroseconds(2000):0.0} us a step on the GPU alone"));
+                        $"{name} {format}: decode graph replayed back to back at position {prompt.Length + Generated / 2}: {us:0.0} us a step on the GPU alone"));
                 }
 
                 line(Row(name, "cuda", format.ToString().ToLowerInvariant(), graphs ? "yes" : "no",
@@ -62,6 +71,25 @@ internal static class Bench
                 var r = MeasureEngine(gpu, tokenizer, prompt, seconds);
                 line(Row(name, "cuda", "f16", "yes", "InferenceEngine.GenerateAsync", r, gpu.WeightBytesPerToken, bandwidth));
                 replays.Add(FairShare(gpu, tokenizer, prompt));
+            }
+        }
+
+        line("");
+        line("| model | prefill of 256 tokens | ms | tok/s |");
+        line("|---|---|---:|---:|");
+        foreach (var name in new[] { "draft", "target" })
+        {
+            using var cpu = ModelLoader.Load(Path.Combine(models, name), new LoadOptions { Threads = Environment.ProcessorCount });
+            var prompt = Enumerable.Range(0, 256).Select(static i => 3 + i * 7 % 5000).ToArray();
+            line(PrefillRow(name, "cpu f32", cpu, prompt));
+            using (var own = CudaModel.FromCpuModel(cpu, new CudaOptions { CublasMinRows = 0, ModuleCacheDirectory = cache }))
+            {
+                line(PrefillRow(name, "cuda f16, own kernels", own, prompt));
+            }
+
+            using (var blas = CudaModel.FromCpuModel(cpu, new CudaOptions { ModuleCacheDirectory = cache }))
+            {
+                line(PrefillRow(name, "cuda f16, cuBLAS", blas, prompt));
             }
         }
 
@@ -181,6 +209,24 @@ internal static class Bench
         var sum = tasks.Sum(t => t.Result.Joules);
         return string.Create(CultureInfo.InvariantCulture,
             $"{model.Config.HiddenSize}-wide model, 4 concurrent requests in {elapsed:0.00} s: {parts}; sum {sum:0.000} J; NVML counter over the span (+0.25 s each side) {total:0.000} J; largest batch {engine.LargestDecodeBatch}");
+    }
+
+    private static string PrefillRow(string model, string label, IModelBackend backend, int[] prompt)
+    {
+        var logits = new float[backend.Config.VocabSize];
+        var times = new List<double>();
+        for (var i = 0; i < 12; i++)
+        {
+            var cache = backend.CreateCache(prompt.Length);
+            var clock = Stopwatch.StartNew();
+            backend.Forward(cache, prompt, logits);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            cache.ReleaseStorage();
+        }
+
+        times.Sort();
+        var ms = times[times.Count / 2];
+        return string.Create(CultureInfo.InvariantCulture, $"| {model} | {label} | {ms:0.00} | {prompt.Length / ms * 1000:0} |");
     }
 
     private static int Generate(InferenceEngine engine, int[] prompt, SamplingOptions options)

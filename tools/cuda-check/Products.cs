@@ -67,7 +67,7 @@ internal static class Products
         dxh.Upload<Half>(xh);
         using var y = new DeviceBuffer(device, (long)n * rows * sizeof(float));
         var own = Measure(device, () => m.Multiply(kernels, dx.Pointer, n, y.Pointer, rows, accumulate: false));
-        var blas = Measure(device, () => cublas.GemmF16(m.Data.Pointer, rows, cols, dxh.Pointer, n, y.Pointer));
+        var blas = Measure(device, () => cublas.GemmF16(m.Data.Pointer, rows, cols, dxh.Pointer, n, y.Pointer, rows));
         return (own, blas);
     }
 

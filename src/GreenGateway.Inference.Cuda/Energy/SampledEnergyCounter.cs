@@ -15,6 +15,8 @@ public sealed class SampledEnergyCounter : IEnergyCounter, IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer? _timer;
     private readonly Lock _gate = new();
+    private readonly Lock _sampling = new();
+    private bool _disposed;
     private double _joules;
     private long _changedAt;
     private double _watts;
@@ -39,8 +41,20 @@ public sealed class SampledEnergyCounter : IEnergyCounter, IDisposable
     /// <summary>Reads the source now.</summary>
     public void Sample()
     {
-        var joules = _source.ReadJoules();
-        var now = _time.GetTimestamp();
+        double joules;
+        long now;
+        lock (_sampling)
+        {
+            // A timer callback may still be running when Dispose is called; after Dispose the source (NVML) may be shut down.
+            if (_disposed)
+            {
+                return;
+            }
+
+            joules = _source.ReadJoules();
+            now = _time.GetTimestamp();
+        }
+
         lock (_gate)
         {
             if (joules != _joules)
@@ -65,5 +79,14 @@ public sealed class SampledEnergyCounter : IEnergyCounter, IDisposable
         }
     }
 
-    public void Dispose() => _timer?.Dispose();
+    /// <summary>Stops the timer; once this returns, the source is not read again.</summary>
+    public void Dispose()
+    {
+        lock (_sampling)
+        {
+            _disposed = true;
+        }
+
+        _timer?.Dispose();
+    }
 }

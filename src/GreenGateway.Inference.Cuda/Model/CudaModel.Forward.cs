@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using GreenGateway.Inference.Cuda.Native;
+using GreenGateway.Inference.Cuda.Runtime;
 using GreenGateway.Inference.Models;
 
 namespace GreenGateway.Inference.Cuda.Model;
@@ -103,24 +104,24 @@ public sealed partial class CudaModel
 
     /// <summary>
     /// Microseconds one replay of the decode graph takes on the GPU alone: <paramref name="count"/> replays back to
-    /// back (the last decode step's row parameters, rewritten each time) with no host round trip between them.
+    /// back with no host round trip between them, each writing position cache.Length of <paramref name="cache"/>
+    /// (which is left as it was: the position is not appended).
     /// </summary>
-    internal double DecodeGraphMicroseconds(int count)
+    internal double DecodeGraphMicroseconds(KvCache cache, int count)
     {
+        var storage = CheckRoom(cache, 1);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_graph is null)
-            {
-                throw new InvalidOperationException("decode once with graphs on first.");
-            }
-
             _device.MakeCurrent();
+            var s = Scratch(1);
+            s.HostRows.AsSpan<RowParam>(1)[0] = Row(cache.Length > 0 ? cache.Tokens[^1] : 0, cache.Length, cache.Capacity, storage);
+            Run(1, allPositions: false);
             _device.Synchronize();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             for (var i = 0; i < count; i++)
             {
-                _graph.Launch(_device);
+                _graph!.Launch(_device);
             }
 
             _device.Synchronize();
@@ -177,25 +178,56 @@ public sealed partial class CudaModel
         var qkvWidth = c.QDim + 2 * c.KvDim;
         var scale = 1f / MathF.Sqrt(c.HeadDim);
         var interleaved = c.RopeStyle == RopeStyle.Interleaved ? 1 : 0;
+        var blas = _cublas is not null && n >= Options.CublasMinRows;
         w.Embedding.Gather(k, s.RowParams.Pointer, n, s.X.Pointer);
         for (var l = 0; l < c.NumLayers; l++)
         {
             var layer = w.Layers[l];
-            layer.Qkv.Multiply(k, s.X.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false, norm: (layer.AttentionNorm, c.RmsNormEps));
+            Product(layer.Qkv, s.X.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false, blas, norm: (layer.AttentionNorm, c.RmsNormEps));
             k["rope_store"].Launch((uint)n, 1, 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
                 l, c.NumHeads, c.NumKvHeads, c.HeadDim, interleaved);
             k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, AttentionThreads, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
                 l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale);
-            layer.Output.Multiply(k, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true);
-            layer.GateUp.Multiply(k, s.X.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false, norm: (layer.MlpNorm, c.RmsNormEps));
-            layer.Down.Multiply(k, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, swiglu: true);
+            Product(layer.Output, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true, blas);
+            Product(layer.GateUp, s.X.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false, blas, norm: (layer.MlpNorm, c.RmsNormEps));
+            Product(layer.Down, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, blas, swiglu: true);
         }
 
         var first = allPositions ? 0 : n - 1;
         var rows = n - first;
-        w.LmHead.Multiply(k, s.X.Pointer + (ulong)(first * dim * sizeof(float)), rows, s.Logits.Pointer, c.VocabSize, accumulate: false,
-            norm: (w.FinalNorm, c.RmsNormEps));
+        Product(w.LmHead, s.X.Pointer + (ulong)(first * dim * sizeof(float)), rows, s.Logits.Pointer, c.VocabSize, accumulate: false,
+            _cublas is not null && rows >= Options.CublasMinRows, norm: (w.FinalNorm, c.RmsNormEps));
         k["argmax_rows"].Launch((uint)rows, 1, 256, 0, s.Logits, s.Choice, c.VocabSize);
+    }
+
+    /// <summary>
+    /// y (+)= W in(x) for n rows: the own fused kernel (matmul.cu), or with <paramref name="blas"/> the input step
+    /// writing f16 (prefill.cu) and cuBLAS's GEMM, whose beta = 1 does the residual add.
+    /// </summary>
+    private void Product(DeviceMatrix m, ulong x, int n, ulong y, int ldy, bool accumulate, bool blas,
+        (DeviceBuffer Weights, float Eps)? norm = null, bool swiglu = false)
+    {
+        if (!blas || m.Format != CudaWeightFormat.F16)
+        {
+            m.Multiply(_kernels, x, n, y, ldy, accumulate, norm, swiglu);
+            return;
+        }
+
+        var h = _scratch.HalfInput;
+        if (norm is { } nw)
+        {
+            _kernels["rmsnorm_f16"].Launch((uint)n, 1, 256, 0, x, nw.Weights, h, m.Cols, nw.Eps);
+        }
+        else if (swiglu)
+        {
+            _kernels["swiglu_f16"].Launch((uint)((n * m.Cols + 255) / 256), 1, 256, 0, x, h, m.Cols, n);
+        }
+        else
+        {
+            _kernels["to_f16"].Launch((uint)((n * m.Cols + 255) / 256), 1, 256, 0, x, h, n * m.Cols);
+        }
+
+        _cublas!.GemmF16(m.Data.Pointer, m.Rows, m.Cols, h.Pointer, n, y, ldy, accumulate);
     }
 
     private CudaScratch Scratch(int n)

@@ -24,6 +24,7 @@ public sealed partial class CudaModel : IModelBackend
     private readonly Lock _gate = new();
     private readonly int _attentionShared;
     private CudaScratch _scratch;
+    private readonly CublasHandle? _cublas;
     private DecodeGraph? _graph;
     private bool _disposed;
 
@@ -55,6 +56,18 @@ public sealed partial class CudaModel : IModelBackend
             }
 
             _scratch = new CudaScratch(device, Config, MinScratchRows);
+            if (options.CublasMinRows > 0 && options.Weights == CudaWeightFormat.F16)
+            {
+                try
+                {
+                    _cublas = new CublasHandle(device);
+                }
+                catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or Native.CudaException)
+                {
+                    CublasUnavailableReason = e.Message;
+                }
+            }
+
             Energy = GpuEnergy.TryCreate(device.PciBusId, out var reason);
             EnergyUnavailableReason = reason;
         }
@@ -83,6 +96,12 @@ public sealed partial class CudaModel : IModelBackend
 
     /// <summary>NVML's energy counter for this GPU, shared fairly across requests; null where NVML cannot be read.</summary>
     public GpuEnergy? Energy { get; }
+
+    /// <summary>Why cuBLAS is not used for prefill although asked for (no libcublas), or null.</summary>
+    public string? CublasUnavailableReason { get; }
+
+    /// <summary>Whether passes of <see cref="CudaOptions.CublasMinRows"/> rows or more use cuBLAS.</summary>
+    public bool UsesCublas => _cublas is not null;
 
     /// <summary>Why <see cref="Energy"/> is null, or null.</summary>
     public string? EnergyUnavailableReason { get; }
@@ -148,6 +167,7 @@ public sealed partial class CudaModel : IModelBackend
             _device.MakeCurrent();
             _device.Synchronize();
             _graph?.Dispose();
+            _cublas?.Dispose();
             _scratch.Dispose();
             _weights.Dispose();
             _kernels.Dispose();

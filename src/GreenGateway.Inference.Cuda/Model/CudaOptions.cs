@@ -28,6 +28,13 @@ public sealed record CudaOptions
     /// <summary>Read kernel sources from this folder instead of the copies embedded at build time. Default null.</summary>
     public string? KernelDirectory { get; init; }
 
+    /// <summary>
+    /// Forward passes of at least this many rows (prefill chunks, prompt scoring) multiply f16 weights with cuBLAS
+    /// (tensor cores, f16 activations) instead of the own kernels, which win below it (docs/cuda.md). 0 turns cuBLAS
+    /// off. Int8 weights always use the own kernels. Default 16.
+    /// </summary>
+    public int CublasMinRows { get; init; } = 16;
+
     /// <summary>Longest sequence a KV cache may hold (sizes attention's shared memory). Default: the model's max_position_embeddings.</summary>
     public int? MaxContextTokens { get; init; }
 
@@ -43,6 +50,11 @@ public sealed record CudaOptions
         if (!Enum.IsDefined(Weights))
         {
             errors.Add($"Cuda:Weights must be F16 or Int8, not {Weights}");
+        }
+
+        if (CublasMinRows < 0)
+        {
+            errors.Add($"Cuda:CublasMinRows must be 0 (off) or more, not {CublasMinRows}");
         }
 
         if (MaxContextTokens is < 2)

@@ -27,6 +27,7 @@ internal sealed class CudaScratch : IDisposable
         Attention = Floats(device, rows * c.QDim);
         GateUp = Floats(device, rows * 2 * c.IntermediateSize);
         Logits = Floats(device, (long)rows * c.VocabSize);
+        HalfInput = new DeviceBuffer(device, (long)rows * Math.Max(Math.Max(c.HiddenSize, c.QDim), c.IntermediateSize) * 2);
         Choice = new DeviceBuffer(device, rows * sizeof(int));
         RowParams = new DeviceBuffer(device, rows * Marshal.SizeOf<RowParam>());
         HostRows = new PinnedBuffer(device, rows * Marshal.SizeOf<RowParam>());
@@ -46,6 +47,8 @@ internal sealed class CudaScratch : IDisposable
 
     public DeviceBuffer Logits { get; } // (rows, vocab)
 
+    public DeviceBuffer HalfInput { get; } // (rows, max(dim, q_dim, intermediate)) f16: cuBLAS's activations
+
     public DeviceBuffer Choice { get; } // (rows) int: argmax of each logits row
 
     public DeviceBuffer RowParams { get; } // (rows) RowParam
@@ -58,7 +61,7 @@ internal sealed class CudaScratch : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new SafeHandle[] { X, Qkv, Attention, GateUp, Logits, Choice, RowParams, HostRows, HostLogits, HostChoice })
+        foreach (var b in new SafeHandle[] { X, Qkv, Attention, GateUp, Logits, HalfInput, Choice, RowParams, HostRows, HostLogits, HostChoice })
         {
             b.Dispose();
         }

@@ -24,11 +24,13 @@ internal sealed class CublasHandle : SafeHandle
     /// y (n, rows) row-major f32 = W (rows, cols) row-major f16 times x (n, cols) row-major f16: in cuBLAS's
     /// column-major terms C (rows x n) = A^T B with A = W as (cols x rows) and B = x as (cols x n).
     /// </summary>
-    public unsafe void GemmF16(ulong w, int rows, int cols, ulong x, int n, ulong y)
+    /// <param name="ldy">Row stride of y (at least rows).</param>
+    /// <param name="accumulate">Add to y (beta = 1, the residual add) instead of overwriting it.</param>
+    public unsafe void GemmF16(ulong w, int rows, int cols, ulong x, int n, ulong y, int ldy, bool accumulate = false)
     {
-        float alpha = 1, beta = 0;
+        float alpha = 1, beta = accumulate ? 1 : 0;
         Check.Cublas(NativeMethods.cublasGemmEx(handle, 1, 0, rows, n, cols, &alpha, w, NativeMethods.CudaR16F, cols,
-            x, NativeMethods.CudaR16F, cols, &beta, y, NativeMethods.CudaR32F, rows, NativeMethods.CublasCompute32F, NativeMethods.CublasGemmDefault));
+            x, NativeMethods.CudaR16F, cols, &beta, y, NativeMethods.CudaR32F, ldy, NativeMethods.CublasCompute32F, NativeMethods.CublasGemmDefault));
     }
 
     protected override bool ReleaseHandle()

@@ -43,7 +43,87 @@ public sealed class KernelChecks : IDisposable
         Rope(interleaved: true),
         Attention(),
         Argmax(4, 6144),
+        CublasProduct(Input.Norm, 37, 211, 384, accumulate: false),
+        CublasProduct(Input.SwiGlu, 64, 192, 512, accumulate: true),
+        CublasProduct(Input.Plain, 19, 384, 384, accumulate: true),
     ];
+
+    /// <summary>
+    /// The prefill path: the input step writing f16 (prefill.cu) then cublasGemmEx (f16 x f16 -> f32, beta = 1 for
+    /// the residual add). Bound 2e-3: the activations are rounded to f16 (relative precision 2^-11 = 4.9e-4).
+    /// </summary>
+    public CheckResult CublasProduct(Input input, int n, int rows, int cols, bool accumulate)
+    {
+        const float eps = 1e-5f;
+        using var cublas = new CublasHandle(_device);
+        var w = Naive.Random(_random, rows * cols, 0.5f);
+        var exact = Exact(w, rows, cols, CudaWeightFormat.F16);
+        using var m = DeviceMatrix.FromF32(_device, w, rows, cols, CudaWeightFormat.F16);
+        var stride = input == Input.SwiGlu ? 2 * cols : cols;
+        var x = Naive.Random(_random, n * stride, 3f);
+        var normWeights = Naive.Random(_random, cols);
+        var y0 = Naive.Random(_random, n * rows);
+        using var dx = Upload(x);
+        using var dw = Upload(normWeights);
+        using var dy = Upload(y0);
+        using var half = new DeviceBuffer(_device, n * cols * 2);
+        if (!accumulate)
+        {
+            Poison(dy, n * rows);
+        }
+
+        switch (input)
+        {
+            case Input.Norm:
+                _kernels["rmsnorm_f16"].Launch((uint)n, 1, 256, 0, dx, dw, half, cols, eps);
+                break;
+            case Input.SwiGlu:
+                _kernels["swiglu_f16"].Launch((uint)((n * cols + 255) / 256), 1, 256, 0, dx, half, cols, n);
+                break;
+            default:
+                _kernels["to_f16"].Launch((uint)((n * cols + 255) / 256), 1, 256, 0, dx, half, n * cols);
+                break;
+        }
+
+        cublas.GemmF16(m.Data.Pointer, rows, cols, half.Pointer, n, dy.Pointer, rows, accumulate);
+        var y = Download(dy, n * rows);
+        var expected = new double[n * rows];
+        var a = new double[cols];
+        for (var t = 0; t < n; t++)
+        {
+            double ss = 0;
+            for (var c = 0; c < cols; c++)
+            {
+                ss += (double)x[t * stride + c] * x[t * stride + c];
+            }
+
+            var rs = 1 / Math.Sqrt(ss / cols + eps);
+            for (var c = 0; c < cols; c++)
+            {
+                double v = x[t * stride + c];
+                a[c] = input switch
+                {
+                    Input.Norm => v * rs * normWeights[c],
+                    Input.SwiGlu => v / (1 + Math.Exp(-v)) * x[t * stride + cols + c],
+                    _ => v,
+                };
+            }
+
+            for (var r = 0; r < rows; r++)
+            {
+                double sum = accumulate ? y0[t * rows + r] : 0;
+                for (var c = 0; c < cols; c++)
+                {
+                    sum += exact[r * cols + c] * a[c];
+                }
+
+                expected[t * rows + r] = sum;
+            }
+        }
+
+        var name = input switch { Input.Norm => "rmsnorm_f16", Input.SwiGlu => "swiglu_f16", _ => "to_f16" };
+        return new CheckResult($"{name} + cublasGemmEx n={n} {rows}x{cols}{(accumulate ? " +=" : "")}", Naive.NormalizedError(y, expected), 2e-3);
+    }
 
     /// <summary>What the product applies to its activations first (matmul.cu's plain, norm and swiglu variants).</summary>
     public enum Input

@@ -8,7 +8,7 @@ public sealed class KernelSourceTests
     private static readonly string[] Launched =
     [
         "embed_f16", "embed_i8", "rope_store", "attention_rows", "matvec_f16", "matvec_f16_norm", "matvec_f16_swiglu", "matvec_i8",
-        "matvec_i8_norm", "matvec_i8_swiglu", "argmax_rows",
+        "matvec_i8_norm", "matvec_i8_swiglu", "argmax_rows", "rmsnorm_f16", "swiglu_f16", "to_f16",
     ];
 
     [Fact]
