@@ -1,5 +1,5 @@
 // matmul.cu: weight x activation products, y[t, r] (+)= dot(W[r, :], in(x)[t, :]), for decode (n = 1) and small n,
-// with the step before each product fused into it, so that a decoder layer is five launches:
+// with the step before each product fused into it, so that a decoder layer is six launches (with rope and attention):
 //   plain:  in(x) = x                                   (attention output projection)
 //   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
 //   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)

@@ -165,7 +165,7 @@ public sealed partial class CudaModel
 
     /// <summary>
     /// Enqueues the forward pass of n rows on the stream: the CPU engine's RunForward with each RMSNorm, the SwiGLU gate
-    /// and the residual adds fused into the products (five launches a layer); the last row's logits (or every row's)
+    /// and the residual adds fused into the products (six launches a layer); the last row's logits (or every row's)
     /// land in Logits and their argmax in Choice.
     /// </summary>
     private void Encode(int n, bool allPositions)
