@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace GreenGateway.Cascade;
 
 /// <summary>Decides each request's <see cref="CascadePlan"/>.</summary>
-internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel draft, EnergyAccountant accountant, TierRouter router)
+internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel draft, EnergyAccountant accountant, TierRouter router,
+    Speculative.SpeculativeTier speculative)
 {
     private readonly GatewayConfig _config = options.Value;
 
@@ -55,6 +56,13 @@ internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel
         {
             tiers &= CascadeTiers.BelowUpstream;
             restricted = "joule-cap";
+        }
+
+        // Speculation that has been costing more than the large model alone is skipped (but for probes) while the
+        // large model may answer.
+        if ((tiers & CascadeTier.Speculative) != 0 && (tiers & CascadeTier.Upstream) != 0 && !speculative.ShouldSpeculate(exchange.Route.Model))
+        {
+            tiers &= ~CascadeTier.Speculative;
         }
 
         RouterPrediction? prediction = null;

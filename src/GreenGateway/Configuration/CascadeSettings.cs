@@ -104,6 +104,17 @@ public sealed record SpeculativeSettings
     /// <summary>Alternatives per position asked of the large model (vLLM's limit is 20). Default 20.</summary>
     public int TopLogprobs { get; init; } = 20;
 
+    /// <summary>
+    /// Speculate only while it saves energy: when the speculative answers of a model have cost more, on the median of
+    /// recent ones, than the large model alone would have (their baseline), requests go to the large model instead,
+    /// but for <see cref="ProbeFraction"/> of them, which keep measuring. On a GPU verifying k tokens costs about one
+    /// decoded token and speculation pays; on a CPU it costs about k, and it does not. Default true.
+    /// </summary>
+    public bool RequireSavings { get; init; } = true;
+
+    /// <summary>Share of requests still speculated while speculation does not pay, to keep measuring it. Default 0.1.</summary>
+    public double ProbeFraction { get; init; } = 0.1;
+
     /// <summary>Most tokens the speculative tier generates when the request sets no max_tokens. Default 256.</summary>
     public int DefaultMaxTokens { get; init; } = 256;
 
@@ -127,6 +138,11 @@ public sealed record SpeculativeSettings
         if (TopLogprobs is < 0 or > 20)
         {
             errors.Add($"Cascade.Speculative.TopLogprobs must be in [0, 20], not {TopLogprobs}.");
+        }
+
+        if (ProbeFraction is < 0 or > 1)
+        {
+            errors.Add($"Cascade.Speculative.ProbeFraction must be in [0, 1], not {ProbeFraction}.");
         }
 
         if (DefaultMaxTokens < 1)

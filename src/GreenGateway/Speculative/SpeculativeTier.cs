@@ -26,10 +26,20 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
 
     private readonly SpeculativeSettings _settings = options.Value.Cascade.Speculative;
     private readonly ConcurrentDictionary<string, AdaptiveSpeculation> _adaptive = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SpeculationValue> _value = new(StringComparer.Ordinal);
 
     /// <summary>The acceptance statistics of <paramref name="model"/> (created on first use).</summary>
     public AdaptiveSpeculation Adaptive(string model) => _adaptive.GetOrAdd(model, _ =>
         new AdaptiveSpeculation(_settings.MinK, _settings.MaxK, _settings.InitialAcceptanceRate, _settings.DraftCostRatio));
+
+    /// <summary>Whether speculation has been saving energy for <paramref name="model"/> (created on first use).</summary>
+    public SpeculationValue Value(string model) => _value.GetOrAdd(model, _ => new SpeculationValue(probeFraction: _settings.ProbeFraction));
+
+    /// <summary>
+    /// Whether this request should be speculated: always, unless <see cref="SpeculativeSettings.RequireSavings"/> and
+    /// the model's speculative answers have cost more than the large model alone (then a probe share only).
+    /// </summary>
+    public bool ShouldSpeculate(string model) => !_settings.RequireSavings || Value(model).ShouldSpeculate();
 
     /// <summary>The most tokens of an answer, and the room the draft's cache needs for it.</summary>
     public int MaxTokens(GatewayExchange exchange) => exchange.Request.MaxTokens ?? _settings.DefaultMaxTokens;
@@ -150,6 +160,7 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
         var completionTokens = Math.Min(run.Output.Count, max);
         var usage = new TokenUsage(run.Prompt.Length, completionTokens, Counted: false);
         var figures = Figures(exchange, run, usage, verifierJoules, reported);
+        Value(exchange.Route.Model).Observe(figures.Energy.Joules, figures.BaselineJoules);
         stats.DraftJoules = run.Energy(draft.Settings.WattsPerCore).Joules * accountant.Pue;
         stats.VerifyJoules = verifierJoules;
         exchange.SpeculativeAcceptance = stats.Rate;
