@@ -10,6 +10,7 @@
 extern "C" __global__ void attention_rows(const float* qkv, const RowParam* rows, float* out,
     int layer, int heads, int kv_heads, int head_dim, float scale)
 {
+    gg_wait();
     extern __shared__ float shared[];
     __shared__ float scratch[32];
     const int t = blockIdx.x, h = blockIdx.y;

@@ -5,6 +5,7 @@
 // embedding (vocab, dim) f16; rows (n); x (n, dim) f32. Launch: grid (n), block 256.
 extern "C" __global__ void embed_f16(const unsigned short* embedding, const RowParam* rows, float* x, int dim)
 {
+    gg_wait();
     const int t = blockIdx.x;
     const unsigned short* e = embedding + (size_t)rows[t].token * dim;
     for (int i = threadIdx.x; i < dim; i += blockDim.x) x[(size_t)t * dim + i] = gg_half(e[i]);
@@ -14,6 +15,7 @@ extern "C" __global__ void embed_f16(const unsigned short* embedding, const RowP
 // q (vocab, dim) int8; scales (vocab, dim / 32) f32; x (n, dim) f32. Launch: grid (n), block 256.
 extern "C" __global__ void embed_i8(const signed char* q, const float* scales, const RowParam* rows, float* x, int dim)
 {
+    gg_wait();
     const int t = blockIdx.x;
     const size_t row = (size_t)rows[t].token;
     for (int i = threadIdx.x; i < dim; i += blockDim.x)

@@ -18,6 +18,17 @@ struct RowParam
     float* values;
 };
 
+// First statement of every kernel: under programmatic dependent launch (CudaOptions.ProgrammaticLaunch) a kernel
+// may start while the one before it is still running; this waits until that one has finished and its writes are
+// visible, then lets the next kernel start launching. Without that launch mode both are no-ops.
+__device__ __forceinline__ void gg_wait()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;");
+#endif
+}
+
 // f16 bits to f32 without cuda_fp16.h (exact: every f16 is an f32).
 __device__ __forceinline__ float gg_half(unsigned short h)
 {

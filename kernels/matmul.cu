@@ -168,6 +168,7 @@ __device__ __forceinline__ void gg_matvec_i8(const signed char* q, const float* 
 // Launch: grid (ceil(rows / 4)), block 128 (one warp per output row). Same launch for every matvec_* below.
 extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy, int accumulate)
 {
+    gg_wait();
     gg_matvec_f16<GG_PLAIN>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
 }
 
@@ -175,6 +176,7 @@ extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, f
 extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w, float eps, float* y,
     int rows, int cols, int n, int ldy, int accumulate)
 {
+    gg_wait();
     gg_matvec_f16<GG_NORM>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate);
 }
 
@@ -182,6 +184,7 @@ extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float*
 extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy,
     int accumulate)
 {
+    gg_wait();
     gg_matvec_f16<GG_SWIGLU>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
 }
 
@@ -189,6 +192,7 @@ extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const floa
 extern "C" __global__ void matvec_i8(const signed char* q, const float* scales, const float* x, float* y, int rows, int cols, int n,
     int ldy, int accumulate)
 {
+    gg_wait();
     gg_matvec_i8<GG_PLAIN>(q, scales, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
 }
 
@@ -196,6 +200,7 @@ extern "C" __global__ void matvec_i8(const signed char* q, const float* scales, 
 extern "C" __global__ void matvec_i8_norm(const signed char* q, const float* scales, const float* x, const float* norm_w, float eps,
     float* y, int rows, int cols, int n, int ldy, int accumulate)
 {
+    gg_wait();
     gg_matvec_i8<GG_NORM>(q, scales, x, norm_w, eps, y, rows, cols, n, ldy, accumulate);
 }
 
@@ -203,5 +208,6 @@ extern "C" __global__ void matvec_i8_norm(const signed char* q, const float* sca
 extern "C" __global__ void matvec_i8_swiglu(const signed char* q, const float* scales, const float* x, float* y, int rows, int cols,
     int n, int ldy, int accumulate)
 {
+    gg_wait();
     gg_matvec_i8<GG_SWIGLU>(q, scales, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
 }

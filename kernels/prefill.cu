@@ -14,6 +14,7 @@ __device__ __forceinline__ unsigned short gg_to_half(float f)
 // Launch: grid (n), block 256.
 extern "C" __global__ void rmsnorm_f16(const float* x, const float* w, unsigned short* out, int dim, float eps)
 {
+    gg_wait();
     __shared__ float scratch[32];
     const float* xr = x + (size_t)blockIdx.x * dim;
     float ss = 0.0f;
@@ -27,6 +28,7 @@ extern "C" __global__ void rmsnorm_f16(const float* x, const float* w, unsigned 
 // Launch: grid (ceil(n * inter / 256)), block 256.
 extern "C" __global__ void swiglu_f16(const float* gu, unsigned short* out, int inter, int n)
 {
+    gg_wait();
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n * inter) return;
     const int t = i / inter, j = i - t * inter;
@@ -37,6 +39,7 @@ extern "C" __global__ void swiglu_f16(const float* gu, unsigned short* out, int 
 // to_f16: out[i] = f16(x[i]) for count values. Launch: grid (ceil(count / 256)), block 256.
 extern "C" __global__ void to_f16(const float* x, unsigned short* out, int count)
 {
+    gg_wait();
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) out[i] = gg_to_half(x[i]);
 }

@@ -10,6 +10,7 @@
 extern "C" __global__ void rope_store(float* qkv, const RowParam* rows, const float* inv_freq, const float* bias,
     int layer, int heads, int kv_heads, int head_dim, int interleaved)
 {
+    gg_wait();
     const int t = blockIdx.x;
     const int width = (heads + 2 * kv_heads) * head_dim;
     float* row = qkv + (size_t)t * width;

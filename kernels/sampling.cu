@@ -5,6 +5,7 @@
 // logits (n, vocab) f32; out (n) int. Launch: grid (n), block 256.
 extern "C" __global__ void argmax_rows(const float* logits, int* out, int vocab)
 {
+    gg_wait();
     __shared__ float best_value[256];
     __shared__ int best_index[256];
     const float* row = logits + (size_t)blockIdx.x * vocab;

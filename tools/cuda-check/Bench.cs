@@ -39,13 +39,17 @@ internal static class Bench
             using var cpu = ModelLoader.Load(dir, new LoadOptions { Threads = Environment.ProcessorCount });
             var c = Measure(cpu, prompt, seconds / 2, null, onDevice: false);
             line(Row(name, "cpu", "f32", "-", "logits to host", c, cpu.WeightBytesPerToken, bandwidth));
-            foreach (var (format, graphs, onDevice) in new[]
+            foreach (var (format, graphs, onDevice, pdl) in new[]
             {
-                (CudaWeightFormat.F16, true, true), (CudaWeightFormat.F16, false, true), (CudaWeightFormat.F16, true, false),
-                (CudaWeightFormat.Int8, true, true),
+                (CudaWeightFormat.F16, true, true, true), (CudaWeightFormat.F16, false, true, true), (CudaWeightFormat.F16, true, false, true),
+                (CudaWeightFormat.Int8, true, true, true), (CudaWeightFormat.F16, true, true, false), (CudaWeightFormat.F16, false, true, false),
+                (CudaWeightFormat.Int8, true, true, false),
             })
             {
-                using var gpu = CudaModel.FromCpuModel(cpu, new CudaOptions { Weights = format, UseGraphs = graphs, ModuleCacheDirectory = cache });
+                using var gpu = CudaModel.FromCpuModel(cpu, new CudaOptions
+                {
+                    Weights = format, UseGraphs = graphs, ProgrammaticLaunch = pdl, ModuleCacheDirectory = cache,
+                });
                 var r = Measure(gpu, prompt, seconds, gpu.Energy, onDevice);
                 if (graphs && onDevice)
                 {
@@ -59,10 +63,10 @@ internal static class Bench
                     var us = gpu.DecodeGraphMicroseconds(kv, 2000);
                     kv.ReleaseStorage();
                     replays.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{name} {format}: decode graph replayed back to back at position {prompt.Length + Generated / 2}: {us:0.0} us a step on the GPU alone"));
+                        $"{name} {format}{(pdl ? "" : " no programmatic launch")}: decode graph replayed back to back at position {prompt.Length + Generated / 2}: {us:0.0} us a step on the GPU alone"));
                 }
 
-                line(Row(name, "cuda", format.ToString().ToLowerInvariant(), graphs ? "yes" : "no",
+                line(Row(name, "cuda", format.ToString().ToLowerInvariant(), (graphs ? "yes" : "no") + (pdl ? "" : ", no PDL"),
                     onDevice ? "argmax on GPU" : "logits to host", r, gpu.WeightBytesPerToken, bandwidth));
             }
 

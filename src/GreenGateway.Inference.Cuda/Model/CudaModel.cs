@@ -56,6 +56,7 @@ public sealed partial class CudaModel : IModelBackend
             }
 
             _scratch = new CudaScratch(device, Config, MinScratchRows);
+            device.ProgrammaticLaunch = options.ProgrammaticLaunch && device.ComputeCapability >= 90 && device.DriverVersion >= 12030;
             if (options.CublasMinRows > 0 && options.Weights == CudaWeightFormat.F16)
             {
                 try

@@ -20,6 +20,36 @@ internal enum CuDeviceAttribute
     MaxSharedMemoryPerBlockOptin = 97,
 }
 
+/// <summary>CUlaunchAttribute (cuda.h): an id, padding to 8 bytes, and a 64-byte value union.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 72)]
+internal struct CuLaunchAttribute
+{
+    /// <summary>CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION.</summary>
+    public const int ProgrammaticStreamSerialization = 6;
+
+    [FieldOffset(0)]
+    public int Id;
+
+    [FieldOffset(8)]
+    public int Value;
+}
+
+/// <summary>CUlaunchConfig (cuda.h).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CuLaunchConfig
+{
+    public uint GridX;
+    public uint GridY;
+    public uint GridZ;
+    public uint BlockX;
+    public uint BlockY;
+    public uint BlockZ;
+    public uint SharedBytes;
+    public nint Stream;
+    public CuLaunchAttribute* Attributes;
+    public uint AttributeCount;
+}
+
 /// <summary>The CUDA driver API (libcuda.so.1). Versioned entry points (_v2) are the ones cuda.h maps to in CUDA 12/13.</summary>
 internal static partial class NativeMethods
 {
@@ -108,6 +138,9 @@ internal static partial class NativeMethods
     [LibraryImport(Driver)]
     internal static unsafe partial CuResult cuLaunchKernel(nint function, uint gridX, uint gridY, uint gridZ,
         uint blockX, uint blockY, uint blockZ, uint sharedBytes, nint stream, void** parameters, void** extra);
+
+    [LibraryImport(Driver)]
+    internal static unsafe partial CuResult cuLaunchKernelEx(CuLaunchConfig* config, nint function, void** parameters, void** extra);
 
     /// <summary>flags 1 = CU_STREAM_NON_BLOCKING (no implicit sync with the legacy stream; required for capture).</summary>
     [LibraryImport(Driver)]

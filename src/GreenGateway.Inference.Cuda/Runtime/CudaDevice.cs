@@ -65,6 +65,9 @@ internal sealed unsafe class CudaDevice : IDisposable
 
     public int Multiprocessors { get; }
 
+    /// <summary>Launch kernels with programmatic dependent launch (compute capability 9.0 and newer only).</summary>
+    public bool ProgrammaticLaunch { get; set; }
+
     public int MaxSharedBytesPerBlock { get; }
 
     public long TotalMemory { get; }

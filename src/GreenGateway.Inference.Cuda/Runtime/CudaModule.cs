@@ -61,7 +61,24 @@ internal sealed class CudaFunction(CudaDevice device, nint handle, string name)
             pointers[i] = slots + i;
         }
 
-        var result = NativeMethods.cuLaunchKernel(handle, gridX, gridY, 1, block, 1, 1, sharedBytes, device.Stream, pointers, null);
+        CuResult result;
+        if (device.ProgrammaticLaunch)
+        {
+            // Programmatic dependent launch (Hopper): this kernel may be scheduled while the previous one finishes;
+            // every kernel starts with griddepcontrol.wait (gg_common.cuh), so it reads nothing before that is done.
+            var attribute = new CuLaunchAttribute { Id = CuLaunchAttribute.ProgrammaticStreamSerialization, Value = 1 };
+            var config = new CuLaunchConfig
+            {
+                GridX = gridX, GridY = gridY, GridZ = 1, BlockX = block, BlockY = 1, BlockZ = 1,
+                SharedBytes = sharedBytes, Stream = device.Stream, Attributes = &attribute, AttributeCount = 1,
+            };
+            result = NativeMethods.cuLaunchKernelEx(&config, handle, pointers, null);
+        }
+        else
+        {
+            result = NativeMethods.cuLaunchKernel(handle, gridX, gridY, 1, block, 1, 1, sharedBytes, device.Stream, pointers, null);
+        }
+
         if (result != CuResult.Success)
         {
             throw Check.CuFailure(result, $"cuLaunchKernel[{Name}]");

@@ -26,14 +26,18 @@ public static class GreedyChecks
         var results = new List<CheckResult>();
         using var cpu = ModelLoader.Load(modelDir, new LoadOptions { Threads = Math.Min(8, Environment.ProcessorCount) });
         using var cpuInt8 = ModelLoader.Load(modelDir, new LoadOptions { Weights = WeightFormat.Int8, Threads = Math.Min(8, Environment.ProcessorCount) });
-        foreach (var graphs in new[] { true, false })
+        foreach (var (graphs, pdl) in new[] { (true, true), (false, true), (true, false) })
         {
-            using var gpu = CudaModel.FromCpuModel(cpu, new CudaOptions { UseGraphs = graphs, CublasMinRows = 0, ModuleCacheDirectory = cacheDirectory });
+            using var gpu = CudaModel.FromCpuModel(cpu, new CudaOptions
+            {
+                UseGraphs = graphs, ProgrammaticLaunch = pdl, CublasMinRows = 0, ModuleCacheDirectory = cacheDirectory,
+            });
+            var mode = (graphs ? "" : " (no graphs)") + (pdl ? "" : " (no programmatic launch)");
             foreach (var text in Prompts)
             {
                 var prompt = tokenizer.Encode(text, addSpecialTokens: true).ToArray();
-                results.Add(Prefill(cpu, gpu, prompt, $"{name} prefill logits '{text}'{(graphs ? "" : " (no graphs)")}", 1e-4));
-                results.Add(Greedy(cpu, gpu, prompt, tokens, $"{name} greedy {tokens} '{text}'{(graphs ? "" : " (no graphs)")}"));
+                results.Add(Prefill(cpu, gpu, prompt, $"{name} prefill logits '{text}'{mode}", 1e-4));
+                results.Add(Greedy(cpu, gpu, prompt, tokens, $"{name} greedy {tokens} '{text}'{mode}"));
             }
         }
 
