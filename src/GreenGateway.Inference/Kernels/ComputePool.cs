@@ -59,12 +59,17 @@ internal sealed class ComputePool : IDisposable
             return;
         }
 
+        // Close the previous job before changing _chunks: a late worker holding the previous state could otherwise
+        // compare its spent chunk index with the new, larger _chunks, claim it, and count a completion of this job
+        // that never ran (seen with 16 threads: Run returned early and a chunk then read _work as null). The closed
+        // state's chunk index, int.MaxValue, is at least any chunk count, so nobody claims from it.
+        var job = (Volatile.Read(ref _state) >> 32) + 1;
+        Volatile.Write(ref _state, (job << 32) | int.MaxValue);
         _work = work;
         _count = count;
         _chunks = chunks;
         _failure = null;
         Volatile.Write(ref _completed, 0);
-        var job = (Volatile.Read(ref _state) >> 32) + 1;
         Volatile.Write(ref _state, job << 32);
         foreach (var wake in _wake)
         {

@@ -19,6 +19,20 @@ public sealed class ComputePoolTests
     }
 
     [Fact]
+    public void Run_FewChunksThenManyChunks_LateWorkersNeverCountAChunkOfTheNextCall()
+    {
+        // A late worker of a 2-chunk call once claimed a spent chunk against the next call's larger chunk count.
+        using var pool = new ComputePool(16);
+        for (var call = 0; call < 5000; call++)
+        {
+            var count = call % 2 == 0 ? 2 : 1000;
+            var work = new CountingWork(count);
+            pool.Run(work, count);
+            Assert.All(work.Hits, static h => Assert.Equal(1, h));
+        }
+    }
+
+    [Fact]
     public void Run_ManyCallsWithMoreThreadsThanCores_EveryCallCoversItsRangeExactlyOnce()
     {
         using var pool = new ComputePool(Environment.ProcessorCount + 2);
