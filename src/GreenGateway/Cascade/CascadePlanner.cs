@@ -76,10 +76,11 @@ internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel
     }
 
     /// <summary>
-    /// The router may skip what it confidently predicts will fail (never the last tier that can answer): a
-    /// confident <c>upstream</c> skips the draft and the speculative tier, a confident <c>speculative</c> the draft's
-    /// attempt to answer alone; and the draft answers alone only when the router gives it at least the tenant's
-    /// quality floor.
+    /// The router may skip what it confidently predicts will fail (never the last tier that can answer): a confident
+    /// <c>speculative</c> or <c>upstream</c> skips the draft's attempt to answer alone, and the draft answers alone only
+    /// when the router gives it at least the tenant's quality floor. Speculation itself is lossless, and whether it
+    /// saves energy is measured per model (<see cref="Core.Cascade.SpeculationValue"/>) rather than guessed per prompt,
+    /// so a prediction never skips it.
     /// </summary>
     internal static CascadeTier Apply(CascadeTier tiers, CascadePolicy policy, RouterPrediction prediction, double threshold)
     {
@@ -89,12 +90,8 @@ internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel
             return tiers;
         }
 
-        if (prediction.Label == CascadeTiers.Upstream && prediction.Probability >= threshold && (tiers & CascadeTier.Upstream) != 0)
-        {
-            return tiers & ~(CascadeTier.Draft | CascadeTier.Speculative);
-        }
-
-        if ((prediction.Label == CascadeTiers.Speculative && prediction.Probability >= threshold) || prediction.DraftSuffices < policy.QualityFloor)
+        var escalates = prediction.Label is CascadeTiers.Speculative or CascadeTiers.Upstream && prediction.Probability >= threshold;
+        if (escalates || prediction.DraftSuffices < policy.QualityFloor)
         {
             return tiers & ~CascadeTier.Draft;
         }
