@@ -19,11 +19,24 @@ internal static class GatewayTelemetry
     private static readonly string[] Meters =
         ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy", GatewayMetrics.MeterName, "GreenGateway.Redis"];
 
+    /// <summary>The OTLP endpoint telemetry is exported to (configuration, else OTEL_EXPORTER_OTLP_ENDPOINT), or null when none is set.</summary>
+    public static string? ExportsTo(TelemetryOptions options) =>
+        (options.OtlpEndpoint ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")) is { } endpoint && !string.IsNullOrWhiteSpace(endpoint) ? endpoint : null;
+
+    /// <summary>The logging category of ASP.NET Core's per-request diagnostics (HostingApplicationDiagnostics).</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static void Add(IServiceCollection services, TelemetryOptions options)
     {
-        var endpoint = options.OtlpEndpoint ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
-        if (string.IsNullOrWhiteSpace(endpoint))
+        if (ExportsTo(options) is not { } endpoint)
         {
+            // ASP.NET Core starts an Activity and a log scope for every request whenever this category is
+            // enabled at any level (HostingApplicationDiagnostics.BeginRequest checks IsEnabled(Critical)), and an
+            // Activity.Current makes HttpClient add trace headers upstream. Without an exporter nobody reads them:
+            // about a tenth of the gateway's CPU per pass-through request (docs/benchmarks.md). The category's
+            // own messages are the per-request start/finish lines (Information, off by default anyway) and
+            // start-up failures, which still end the process with the exception on stderr.
+            services.AddLogging(logging => logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None));
             return;
         }
 

@@ -22,6 +22,12 @@ internal sealed class UpstreamAuthTransformProvider(IOptions<GatewayConfig> conf
     public void Apply(TransformBuilderContext context)
     {
         var upstreams = config.Value.Upstreams;
+        context.AddResponseTransform(GatewayResponseTransform.ApplyAsync);
+        if (!AnyHasKey(upstreams))
+        {
+            return; // nothing to add: no per-request step at all
+        }
+
         context.AddRequestTransform(transform =>
         {
             var cluster = transform.HttpContext.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId;
@@ -32,6 +38,18 @@ internal sealed class UpstreamAuthTransformProvider(IOptions<GatewayConfig> conf
 
             return ValueTask.CompletedTask;
         });
-        context.AddResponseTransform(GatewayResponseTransform.ApplyAsync);
+    }
+
+    private static bool AnyHasKey(IReadOnlyDictionary<string, UpstreamOptions> upstreams)
+    {
+        foreach (var upstream in upstreams.Values)
+        {
+            if (!string.IsNullOrEmpty(upstream.ApiKey) || !string.IsNullOrEmpty(upstream.ApiKeyEnvironmentVariable))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
