@@ -12,6 +12,13 @@ using GreenGateway.LoadTests.Targets;
 //       upstream, a bare YARP proxy and the gateway, each its own process (Cpu/CpuPerRequest.cs)
 //   upstream URL [delay-ms]: the stand-in upstream alone, until SIGTERM (scripts/latency.sh)
 //   yarp URL DESTINATION: a bare YARP proxy alone, until SIGTERM
+//   gateway [--urls URL ...]: the gateway itself (a self-contained build of the harness has no GreenGateway apphost)
+if (args.Length >= 1 && args[0] == "gateway")
+{
+    await GreenGateway.GatewayApp.Build(args[1..]).RunAsync();
+    return 0;
+}
+
 if (args.Length >= 2 && args[0] is "upstream" or "yarp")
 {
     await using var stop = new ServerUntilSignal(args[0] == "upstream"

@@ -27,11 +27,10 @@ internal static class CpuPerRequest
     public static async Task<int> RunAsync(double rate, double seconds, int rounds, IReadOnlyDictionary<string, string> environment, string folder)
     {
         Directory.CreateDirectory(folder);
-        var self = Path.Combine(AppContext.BaseDirectory, "GreenGateway.LoadTests.dll");
         var upstreamUrl = $"http://127.0.0.1:{ChildProcess.FreePort()}";
         var proxyUrl = $"http://127.0.0.1:{ChildProcess.FreePort()}";
-        await using var upstream = await StartAsync("upstream", self, ["upstream", upstreamUrl], upstreamUrl + "/v1/models", folder, null);
-        await using var proxy = await StartAsync("yarp", self, ["yarp", proxyUrl, upstreamUrl + "/"], proxyUrl + "/v1/models", folder, environment);
+        await using var upstream = await StartAsync("upstream", ["upstream", upstreamUrl], upstreamUrl + "/v1/models", folder, null);
+        await using var proxy = await StartAsync("yarp", ["yarp", proxyUrl, upstreamUrl + "/"], proxyUrl + "/v1/models", folder, environment);
         var gatewayEnvironment = new Dictionary<string, string>(environment, StringComparer.Ordinal)
         {
             [GatewayApp.UpstreamUrlVariable] = upstreamUrl + "/v1",
@@ -39,8 +38,8 @@ internal static class CpuPerRequest
             ["Logging__LogLevel__Default"] = "Warning",
             ["Cache__Enabled"] = "false",
         };
-        var (gateway, gatewayUrl) = await Servers.StartGatewayAsync("gateway", folder, gatewayEnvironment);
-        await using var gatewayProcess = gateway;
+        var gatewayUrl = $"http://127.0.0.1:{ChildProcess.FreePort()}";
+        await using var gateway = await StartAsync("gateway", ["gateway", "--urls", gatewayUrl], gatewayUrl + "/healthz", folder, gatewayEnvironment);
 
         var targets = new (string Name, string Url)[]
         {
@@ -61,8 +60,8 @@ internal static class CpuPerRequest
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(30) });
         var deadline = TimeSpan.FromSeconds(seconds + 20);
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {Math.Max(2, rounds)} blocks of each target at {rate} req/s; load average {LoadAverage()}"));
-        for (var i = 0; i < Math.Max(2, rounds); i++)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: 2 blocks of each target at {rate} req/s; load average {LoadAverage()}"));
+        for (var i = 0; i < 2; i++)
         {
             foreach (var (name, url) in targets)
             {
@@ -122,10 +121,20 @@ internal static class CpuPerRequest
         return 0;
     }
 
-    private static async Task<ChildProcess> StartAsync(string name, string dll, string[] arguments, string readyUrl, string folder, IReadOnlyDictionary<string, string>? environment)
+    /// <summary>
+    /// One of the harness's commands as a child process, from the repository root (the gateway reads its
+    /// appsettings.json there). Under dotnet the gateway runs from its own GreenGateway.dll (its runtimeconfig:
+    /// server GC, ICU); a self-contained harness runs its own <c>gateway</c> command.
+    /// </summary>
+    private static async Task<ChildProcess> StartAsync(string name, string[] arguments, string readyUrl, string folder, IReadOnlyDictionary<string, string>? environment)
     {
         var env = environment?.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-        var process = ChildProcess.Start(name, "dotnet", [dll, .. arguments], Path.Combine(folder, name + ".log"), env, AppContext.BaseDirectory);
+        var self = Environment.ProcessPath ?? "dotnet";
+        var underDotnet = Path.GetFileNameWithoutExtension(self) == "dotnet";
+        string[] command = !underDotnet ? [self, .. arguments]
+            : arguments[0] == "gateway" ? ["dotnet", Path.Combine(AppContext.BaseDirectory, "GreenGateway.dll"), .. arguments[1..]]
+            : ["dotnet", Path.Combine(AppContext.BaseDirectory, "GreenGateway.LoadTests.dll"), .. arguments];
+        var process = ChildProcess.Start(name, command[0], command[1..], Path.Combine(folder, name + ".log"), env, Directory.GetCurrentDirectory());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await process.WaitReadyAsync(
             async () =>

@@ -15,7 +15,9 @@ internal static class BareProxy
 {
     public static WebApplication Build(string url, string destination)
     {
-        var builder = WebApplication.CreateBuilder();
+        // An empty content root: none of the gateway's appsettings.json (logging, Kestrel) applies here.
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "gg-bare-proxy")).FullName;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = root });
         builder.WebHost.UseUrls(url);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var route = new RouteConfig { RouteId = "all", ClusterId = "upstream", Match = new RouteMatch { Path = "/{**rest}" } };
