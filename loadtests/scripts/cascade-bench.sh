@@ -56,6 +56,7 @@ curl -fs -o /dev/null "$url/readyz" || { echo "the gateway did not become ready;
 args=("$@")
 [[ " $* " == *" --out "* || " $* " == *" --out="* ]] || args+=(--out docs/cascade-benchmark.md)
 [[ " $* " == *" --workload "* || " $* " == *" --workload="* ]] || args+=(--workload loadtests/workloads/cascade.jsonl)
-dotnet run -c Release --no-build --project src/GreenGateway.Cli -- bench cascade --gateway "$url" --key gg-demo "${args[@]}"
+# The tenant is gg-demo unless --key names another (the CLI's default).
+dotnet run -c Release --no-build --project src/GreenGateway.Cli -- bench cascade --gateway "$url" "${args[@]}"
 echo "gateway log: $(grep -c . "$work/gateway.log") lines; last lines:"
 tail -5 "$work/gateway.log"
