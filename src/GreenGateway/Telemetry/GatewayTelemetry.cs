@@ -32,8 +32,8 @@ internal static class GatewayTelemetry
         {
             // ASP.NET Core starts an Activity and a log scope for every request whenever this category is
             // enabled at any level (HostingApplicationDiagnostics.BeginRequest checks IsEnabled(Critical)), and an
-            // Activity.Current makes HttpClient add trace headers upstream. Without an exporter nobody reads them:
-            // about a tenth of the gateway's CPU per pass-through request (docs/benchmarks.md). The category's
+            // Activity.Current makes HttpClient add trace headers upstream. Without an exporter nobody reads them,
+            // and they cost CPU on every request (docs/benchmarks.md, pass-through). The category's
             // own messages are the per-request start/finish lines (Information, off by default anyway) and
             // start-up failures, which still end the process with the exception on stderr.
             services.AddLogging(logging => logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None));
