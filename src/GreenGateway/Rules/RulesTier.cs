@@ -2,6 +2,7 @@ using GreenGateway.Accounting;
 using GreenGateway.Cache;
 using GreenGateway.Configuration;
 using GreenGateway.Core.Energy;
+using GreenGateway.Core.Policies;
 using GreenGateway.Core.Rules;
 using GreenGateway.Proxy;
 using GreenGateway.Tenants;
@@ -16,6 +17,11 @@ namespace GreenGateway.Rules;
 internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, CacheSettings cache, TimeProvider time)
 {
     public const string Name = "rules";
+
+    // The answerers are compiled when the tier is made, not on (and charged to) the first request.
+    private readonly bool _warm = WarmUp(engine, time.GetUtcNow());
+
+    public bool IsWarm => _warm;
 
     public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange)
     {
@@ -39,6 +45,22 @@ internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, 
         exchange.Tier = Name;
         context.Response.Headers["X-GG-Rule"] = answer.Rule;
         await LocalAnswerWriter.WriteAsync(context, exchange, exchange.Request.Model, answer.Text, "stop", figures);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs every built-in answerer once at start-up, so that the first request of each kind is not charged (nor
+    /// delayed by) the compilation of the answerers' code and patterns, a one-time cost of the process.
+    /// </summary>
+    private static bool WarmUp(RuleEngine engine, DateTimeOffset now)
+    {
+        var tenant = new TenantPolicy { Id = "warm-up", KeyHashes = [] };
+        foreach (var question in (string[])["hello", "What is 12 * (3 + 4.5) / 2?", "What is 15% of 80?", "Convert 5 km to miles", "What is 100 °F in °C?",
+                     "What time is it?", "What day of the week is 2024-03-15?"])
+        {
+            engine.TryAnswer(PolicySet.Empty, tenant, question, now);
+        }
+
         return true;
     }
 }
