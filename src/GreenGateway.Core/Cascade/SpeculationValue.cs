@@ -4,9 +4,10 @@ namespace GreenGateway.Core.Cascade;
 /// Whether speculative decoding saves energy for one model: the median, over the last answers, of each
 /// speculative answer's joules over its baseline (what the large model alone would have spent on it). Below 1 it
 /// pays. While it does not, <see cref="ShouldSpeculate"/> lets through only a probe share of requests, whose
-/// answers keep the median current. Thread-safe.
+/// answers keep the median current. It judges only from <paramref name="minSamples"/> answers on, so that the
+/// first, cold ones (compilation, empty caches) cannot switch speculation off. Thread-safe.
 /// </summary>
-public sealed class SpeculationValue(int window = 31, double probeFraction = 0.1)
+public sealed class SpeculationValue(int window = 31, double probeFraction = 0.1, int minSamples = 8)
 {
     private readonly Lock _gate = new();
     private readonly double[] _ratios = new double[window];
@@ -33,8 +34,22 @@ public sealed class SpeculationValue(int window = 31, double probeFraction = 0.1
         }
     }
 
-    /// <summary>Whether speculation pays (or is unmeasured yet).</summary>
-    public bool Pays => Ratio is not { } r || r < 1;
+    /// <summary>Whether speculation pays (or has too few answers to judge yet).</summary>
+    public bool Pays
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_count < Math.Min(minSamples, _ratios.Length))
+                {
+                    return true;
+                }
+            }
+
+            return Ratio is not { } r || r < 1;
+        }
+    }
 
     /// <summary>Whether this request should be speculated: yes while it pays, else for every 1/probeFraction-th request.</summary>
     public bool ShouldSpeculate()

@@ -14,7 +14,7 @@ public sealed class SpeculationValueTests
     [Fact]
     public void DearerThanTheLargeModel_SpeculatesOnlyTheProbeShare_AndRecovers()
     {
-        var value = new SpeculationValue(window: 5, probeFraction: 0.25);
+        var value = new SpeculationValue(window: 5, probeFraction: 0.25, minSamples: 3);
         for (var i = 0; i < 5; i++)
         {
             value.Observe(joules: 1.3, baselineJoules: 1.0);
@@ -32,6 +32,20 @@ public sealed class SpeculationValueTests
 
         Assert.True(value.Pays);
         Assert.Equal(0.4, value.Ratio!.Value, 6);
+    }
+
+    [Fact]
+    public void ColdFirstAnswers_DoNotSwitchSpeculationOff()
+    {
+        var value = new SpeculationValue(window: 31, minSamples: 8);
+        for (var i = 0; i < 7; i++)
+        {
+            value.Observe(joules: 3.0, baselineJoules: 1.0);
+        }
+
+        Assert.True(value.Pays);
+        value.Observe(joules: 3.0, baselineJoules: 1.0);
+        Assert.False(value.Pays);
     }
 
     [Fact]
