@@ -9,47 +9,15 @@ namespace GreenGateway.Core.Cascade;
 /// </summary>
 public sealed class SpeculationValue(int window = 31, double probeFraction = 0.1, int minSamples = 8)
 {
-    private readonly Lock _gate = new();
-    private readonly double[] _ratios = new double[window];
-    private int _count;
-    private int _next;
+    private readonly Energy.RollingMedian _ratios = new(window);
+    private readonly int _minSamples = Math.Min(minSamples, window);
     private long _asked;
 
     /// <summary>The median ratio of speculative joules to baseline joules, or null before any answer.</summary>
-    public double? Ratio
-    {
-        get
-        {
-            lock (_gate)
-            {
-                if (_count == 0)
-                {
-                    return null;
-                }
-
-                var sorted = _ratios[.._count];
-                Array.Sort(sorted);
-                return sorted[_count / 2];
-            }
-        }
-    }
+    public double? Ratio => _ratios.Value;
 
     /// <summary>Whether speculation pays (or has too few answers to judge yet).</summary>
-    public bool Pays
-    {
-        get
-        {
-            lock (_gate)
-            {
-                if (_count < Math.Min(minSamples, _ratios.Length))
-                {
-                    return true;
-                }
-            }
-
-            return Ratio is not { } r || r < 1;
-        }
-    }
+    public bool Pays => _ratios.Count < _minSamples || Ratio is not { } r || r < 1;
 
     /// <summary>Whether this request should be speculated: yes while it pays, else for every 1/probeFraction-th request.</summary>
     public bool ShouldSpeculate()
@@ -66,16 +34,9 @@ public sealed class SpeculationValue(int window = 31, double probeFraction = 0.1
     /// <summary>Records a speculative answer's joules against its baseline.</summary>
     public void Observe(double joules, double baselineJoules)
     {
-        if (baselineJoules <= 0 || joules < 0 || double.IsNaN(joules) || double.IsInfinity(baselineJoules))
+        if (baselineJoules > 0 && !double.IsInfinity(baselineJoules))
         {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _ratios[_next] = joules / baselineJoules;
-            _next = (_next + 1) % _ratios.Length;
-            _count = Math.Min(_count + 1, _ratios.Length);
+            _ratios.Add(joules / baselineJoules);
         }
     }
 }

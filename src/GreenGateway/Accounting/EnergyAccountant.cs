@@ -10,7 +10,7 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
 {
     private readonly Dictionary<string, Configuration.UpstreamOptions> _upstreams = options.Value.Upstreams;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ObservedRate> _observed = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RollingMedian> _observed = new(StringComparer.Ordinal);
 
     public ValueTask<CarbonIntensity> IntensityAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
         intensity.GetAsync(region, at, cancellationToken);
@@ -34,7 +34,7 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
         var figure = energy.Compute(route.Profile, usage, reportedJoules);
         if (reportedJoules is not null && usage.CompletionTokens > 0 && figure.Method == EnergyMethod.UpstreamReported)
         {
-            _observed.GetOrAdd(route.Model, static _ => new ObservedRate()).Add(figure.Joules / (usage.PromptTokens * PromptTokenWeight + usage.CompletionTokens));
+            _observed.GetOrAdd(route.Model, static _ => new RollingMedian(ObservedWindow)).Add(figure.Joules / (usage.PromptTokens * PromptTokenWeight + usage.CompletionTokens));
         }
 
         var grams = carbon.Grams(figure.Joules, grid, duration);
@@ -79,49 +79,6 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
     /// </summary>
     private const double PromptTokenWeight = 0.05;
 
-    /// <summary>
-    /// The median of the last 63 reported joules per weighted token: robust to the outliers a cold start (JIT, a
-    /// first prefill) or a busy machine gives, which a moving average would carry for a long time.
-    /// </summary>
-    private sealed class ObservedRate
-    {
-        private const int Window = 63;
-        private readonly Lock _gate = new();
-        private readonly double[] _samples = new double[Window];
-        private int _count;
-        private int _next;
-
-        public double? Value
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    if (_count == 0)
-                    {
-                        return null;
-                    }
-
-                    var sorted = _samples[.._count];
-                    Array.Sort(sorted);
-                    return sorted[_count / 2];
-                }
-            }
-        }
-
-        public void Add(double sample)
-        {
-            if (double.IsNaN(sample) || double.IsInfinity(sample) || sample < 0)
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                _samples[_next] = sample;
-                _next = (_next + 1) % Window;
-                _count = Math.Min(_count + 1, Window);
-            }
-        }
-    }
+    /// <summary>Observed rates a baseline is the median of (the last 63 answers).</summary>
+    private const int ObservedWindow = 63;
 }

@@ -1,3 +1,4 @@
+using GreenGateway.Accounting;
 using GreenGateway.Core.Cascade;
 using GreenGateway.Inference.Generation;
 

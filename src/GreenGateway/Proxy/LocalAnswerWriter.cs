@@ -94,7 +94,7 @@ internal static class LocalAnswerWriter
         ["tier"] = tier,
     };
 
-    private static JsonObject Chunk(string id, long created, string model, JsonObject? delta, string? finishReason) => new()
+    internal static JsonObject Chunk(string id, long created, string model, JsonObject? delta, string? finishReason) => new()
     {
         ["id"] = id,
         ["object"] = "chat.completion.chunk",
@@ -103,7 +103,7 @@ internal static class LocalAnswerWriter
         ["choices"] = delta is null ? null : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
     };
 
-    private static void WriteEvent(PipeWriter writer, JsonObject chunk)
+    internal static void WriteEvent(PipeWriter writer, JsonObject chunk)
     {
         writer.Write("data: "u8);
         using (var json = new Utf8JsonWriter(writer))

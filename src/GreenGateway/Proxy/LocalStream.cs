@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
 
@@ -67,24 +65,7 @@ internal sealed class LocalStream(HttpContext context, GatewayExchange exchange,
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    private JsonObject Chunk(JsonObject? delta, string? finishReason) => new()
-    {
-        ["id"] = _id,
-        ["object"] = "chat.completion.chunk",
-        ["created"] = _created,
-        ["model"] = model,
-        ["choices"] = delta is null ? null : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
-    };
+    private JsonObject Chunk(JsonObject? delta, string? finishReason) => LocalAnswerWriter.Chunk(_id, _created, model, delta, finishReason);
 
-    private void Write(JsonObject chunk)
-    {
-        PipeWriter writer = context.Response.BodyWriter;
-        writer.Write("data: "u8);
-        using (var json = new Utf8JsonWriter(writer))
-        {
-            chunk.WriteTo(json);
-        }
-
-        writer.Write("\n\n"u8);
-    }
+    private void Write(JsonObject chunk) => LocalAnswerWriter.WriteEvent(context.Response.BodyWriter, chunk);
 }

@@ -14,14 +14,25 @@ namespace GreenGateway.Rules;
 /// tenant's policy rules) never reach a model. The answer is charged the energy of running the rules;
 /// its baseline is what the model would have cost to produce the same answer.
 /// </summary>
-internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, CacheSettings cache, TimeProvider time)
+internal sealed class RulesTier
 {
     public const string Name = "rules";
 
-    // The answerers are compiled when the tier is made, not on (and charged to) the first request.
-    private readonly bool _warm = WarmUp(engine, time.GetUtcNow());
+    private readonly RuleEngine _engine;
+    private readonly EnergyAccountant _accountant;
+    private readonly CacheSettings _cache;
+    private readonly TimeProvider _time;
 
-    public bool IsWarm => _warm;
+    public RulesTier(RuleEngine engine, EnergyAccountant accountant, CacheSettings cache, TimeProvider time)
+    {
+        _engine = engine;
+        _accountant = accountant;
+        _cache = cache;
+        _time = time;
+
+        // The answerers are compiled when the tier is made, not on (and charged to) the first request.
+        WarmUp(engine, time.GetUtcNow());
+    }
 
     public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange)
     {
@@ -31,17 +42,17 @@ internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, 
         }
 
         // The rules run synchronously on this thread: its CPU time is their work, whatever else the machine does.
-        var started = Draft.ThreadCpuClock.Now();
+        var started = ThreadCpuClock.Now();
         var policies = context.Features.Get<TenantFeature>()!.Policies;
-        if (engine.TryAnswer(policies, exchange.Tenant, question, time.GetUtcNow()) is not { } answer)
+        if (_engine.TryAnswer(policies, exchange.Tenant, question, _time.GetUtcNow()) is not { } answer)
         {
             return false;
         }
 
-        var joules = (Draft.ThreadCpuClock.Now() - started) * cache.WattsPerCore;
+        var joules = (ThreadCpuClock.Now() - started) * _cache.WattsPerCore;
         var usage = new TokenUsage(exchange.Request.PromptTokenEstimate, TokenEstimator.Estimate(answer.Text), Counted: true);
-        var baseline = accountant.Baseline(exchange.Route, usage);
-        var figures = accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Modelled), usage, exchange.Grid, baseline);
+        var baseline = _accountant.Baseline(exchange.Route, usage);
+        var figures = _accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Modelled), usage, exchange.Grid, baseline);
         exchange.Tier = Name;
         context.Response.Headers["X-GG-Rule"] = answer.Rule;
         await LocalAnswerWriter.WriteAsync(context, exchange, exchange.Request.Model, answer.Text, "stop", figures);
@@ -52,7 +63,7 @@ internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, 
     /// Runs every built-in answerer once at start-up, so that the first request of each kind is not charged (nor
     /// delayed by) the compilation of the answerers' code and patterns, a one-time cost of the process.
     /// </summary>
-    private static bool WarmUp(RuleEngine engine, DateTimeOffset now)
+    private static void WarmUp(RuleEngine engine, DateTimeOffset now)
     {
         var tenant = new TenantPolicy { Id = "warm-up", KeyHashes = [] };
         foreach (var question in (string[])["hello", "What is 12 * (3 + 4.5) / 2?", "What is 15% of 80?", "Convert 5 km to miles", "What is 100 °F in °C?",
@@ -60,7 +71,5 @@ internal sealed class RulesTier(RuleEngine engine, EnergyAccountant accountant, 
         {
             engine.TryAnswer(PolicySet.Empty, tenant, question, now);
         }
-
-        return true;
     }
 }

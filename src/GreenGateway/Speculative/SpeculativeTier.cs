@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
 using GreenGateway.Cascade;
@@ -87,8 +85,8 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
                 }
             }
 
-            var context_ = Concat(run.Prompt, run.Output);
-            var verification = await verifier.VerifyAsync(exchange.Route.Upstream, exchange.Route.UpstreamModel, context_, run.Pending,
+            var sequence = Concat(run.Prompt, run.Output);
+            var verification = await verifier.VerifyAsync(exchange.Route.Upstream, exchange.Route.UpstreamModel, sequence, run.Pending,
                 temperature, topLogprobs, seed, context.RequestAborted);
             if (verification is null)
             {
@@ -240,12 +238,10 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
 
     private RequestFigures Figures(GatewayExchange exchange, DraftRun run, TokenUsage usage, double verifierJoules, bool reported)
     {
-        var draftJoules = run.Energy(draft.Settings.WattsPerCore).Joules * accountant.Pue;
+        // The verifier's joules are facility energy already; PriceMeasured applies the PUE once to the IT sum.
+        var it = run.Energy(draft.Settings.WattsPerCore).Joules + verifierJoules / accountant.Pue;
         var method = reported ? EnergyMethod.UpstreamReported : EnergyMethod.Modelled;
-        var total = new EnergyFigure((draftJoules + verifierJoules) / accountant.Pue, method);
-
-        // PriceMeasured applies the PUE once to the sum.
-        return accountant.PriceMeasured(total, usage, exchange.Grid, accountant.Baseline(exchange.Route, usage));
+        return accountant.PriceMeasured(new EnergyFigure(it, method), usage, exchange.Grid, accountant.Baseline(exchange.Route, usage));
     }
 
     private static int[] Concat(int[] prompt, List<int> output)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace GreenGateway.Draft;
+namespace GreenGateway.Accounting;
 
 /// <summary>
 /// CPU time of the calling thread (<c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>, Linux), so that the draft's
