@@ -85,3 +85,5 @@ for rate in $RATES; do
     "$rate" "$ROUNDS" "$dp50" "$dp99" "$gp50" "$gp99" "$a50" "$a99" "$errors"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+gw_pid=${pids[1]}
+echo "gateway memory: $(grep -E '^(VmRSS|VmHWM)' /proc/"$gw_pid"/status | tr -s ' \t' ' ' | paste -sd' ')"
