@@ -13,6 +13,10 @@ namespace GreenGateway.Core.Cache;
 /// <param name="CompletionTokens">Completion tokens of the original answer.</param>
 /// <param name="EnergyJoules">Energy the original answer cost, in joules (the baseline a hit saves).</param>
 /// <param name="CarbonGrams">Emissions the original answer cost, in gCO2e.</param>
+/// <param name="Draft">
+/// Set when the gateway's draft model answered alone: its confidence, so that the answer is served again only
+/// to requests whose cascade allows the draft and whose bar it still clears. Null for the model's own answers.
+/// </param>
 public sealed record CachedAnswer(
     string Model,
     string Content,
@@ -21,7 +25,13 @@ public sealed record CachedAnswer(
     int PromptTokens,
     int CompletionTokens,
     double EnergyJoules,
-    double CarbonGrams);
+    double CarbonGrams,
+    DraftProvenance? Draft = null);
+
+/// <summary>How sure the draft model was of an answer it gave alone.</summary>
+/// <param name="MinTokenProbability">The least probability of any of its tokens.</param>
+/// <param name="MeanEntropy">The mean entropy of its steps, in nats.</param>
+public sealed record DraftProvenance(double MinTokenProbability, double MeanEntropy);
 
 /// <summary>One cached answer with the prompt it answered.</summary>
 /// <param name="Id">Unique id of the entry.</param>

@@ -62,8 +62,11 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
         return new CacheQuery(partition, prompt, Number(request.Body["temperature"]));
     }
 
-    /// <summary>Answers from the cache when it can; false (and nothing written) on a miss, a bypass or a cache failure.</summary>
-    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange, CacheQuery query)
+    /// <summary>
+    /// Answers from the cache when it can; false (and nothing written) on a miss, a bypass, a cache failure, or an
+    /// entry that <paramref name="serves"/> refuses (a draft model's answer where this request's cascade would not take it).
+    /// </summary>
+    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange, CacheQuery query, Func<CachedAnswer, bool>? serves = null)
     {
         var started = Stopwatch.GetTimestamp();
         CacheLookupResult lookup;
@@ -78,7 +81,7 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
             return false;
         }
 
-        if (lookup.Entry is not { } entry)
+        if (lookup.Entry is not { } entry || (serves is not null && !serves(entry.Answer)))
         {
             return false;
         }
@@ -90,16 +93,22 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
         exchange.Tier = Name;
         context.Response.Headers["X-GG-Cache"] = lookup.Kind == CacheLookupKind.ExactHit ? "exact" : "semantic";
         context.Response.Headers["X-GG-Cache-Similarity"] = RequestFigures.Format(lookup.Similarity);
+        if (answer.Draft is not null)
+        {
+            context.Response.Headers["X-GG-Cache-Source"] = "draft";
+        }
+
         var template = exchange.Request.Stream ? null : JsonNode.Parse(answer.ResponseJson) as JsonObject;
         await LocalAnswerWriter.WriteAsync(context, exchange, answer.Model, answer.Content, answer.FinishReason, figures, template);
         return true;
     }
 
     /// <summary>
-    /// Remembers an answer the gateway produced itself that is the large model's own (a lossless speculative answer),
-    /// with the large model's cost as its energy: a hit's baseline.
+    /// Remembers an answer the gateway produced itself, with the large model's cost as its energy (a hit's baseline):
+    /// the large model's own (a lossless speculative answer; <paramref name="draft"/> null) or the draft model's alone,
+    /// with its confidence.
     /// </summary>
-    public void RememberLocal(CacheQuery query, string model, string content, string finishReason, RequestFigures figures)
+    public void RememberLocal(CacheQuery query, string model, string content, string finishReason, RequestFigures figures, DraftProvenance? draft = null)
     {
         if (content.Length == 0)
         {
@@ -118,7 +127,7 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
             }),
         };
         Remember(query, new CachedAnswer(model, content, finishReason, body.ToJsonString(), figures.Usage.PromptTokens, figures.Usage.CompletionTokens,
-            figures.BaselineJoules, figures.CarbonGrams * (figures.Energy.Joules > 0 ? figures.BaselineJoules / figures.Energy.Joules : 1)));
+            figures.BaselineJoules, figures.CarbonGrams * (figures.Energy.Joules > 0 ? figures.BaselineJoules / figures.Energy.Joules : 1), draft));
     }
 
     /// <summary>Remembers an upstream answer in the background; a failure is logged, never seen by the client.</summary>

@@ -1,3 +1,4 @@
+using GreenGateway.Core.Cache;
 using GreenGateway.Core.Cascade;
 
 namespace GreenGateway.Cascade;
@@ -20,6 +21,15 @@ internal sealed record CascadePlan(CascadeTier Tiers, CascadePolicy Policy, stri
     /// confidence (a spent budget, a joule cap, <c>X-GG-Tiers: draft</c>).
     /// </summary>
     public bool DraftIsFinal => Allows(CascadeTier.Draft) && !Allows(CascadeTier.Speculative) && !Allows(CascadeTier.Upstream);
+
+    /// <summary>
+    /// Whether a cached answer may answer this request: a model's own answer always (the cache tier is allowed);
+    /// a draft model's answer only where this plan would take one from the draft: the draft is allowed (by the
+    /// policy, <c>X-GG-Tiers</c> and the router) and the answer clears today's bar, or the draft's answer is final.
+    /// </summary>
+    public bool Serves(DraftProvenance? draft) =>
+        draft is null || (Allows(CascadeTier.Draft)
+            && (DraftIsFinal || (draft.MinTokenProbability >= Policy.DraftBar.MinTokenProbability && draft.MeanEntropy <= Policy.DraftBar.MaxMeanEntropy)));
 }
 
 /// <summary>The router's view of a prompt: the cheapest tier it predicts will answer well, with its probability.</summary>

@@ -67,6 +67,7 @@ internal sealed class DraftTier(DraftModel draft, EnergyAccountant accountant)
         var (joules, _) = run.Energy(draft.Settings.WattsPerCore);
         var figures = accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Measured), usage, exchange.Grid, accountant.Baseline(exchange.Route, usage));
         exchange.Tier = Name;
+        exchange.LocalAnswer = (text, finished ? "stop" : "length");
         context.Response.Headers["X-GG-Draft-Confidence"] = RequestFigures.Format(Math.Round(run.Confidence.MinProbability, 4));
         await LocalAnswerWriter.WriteAsync(context, exchange, exchange.Request.Model, text, finished ? "stop" : "length", figures);
         return true;

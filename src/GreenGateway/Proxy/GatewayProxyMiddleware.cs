@@ -4,6 +4,7 @@ using GreenGateway.Accounting;
 using GreenGateway.Cache;
 using GreenGateway.Cascade;
 using GreenGateway.Configuration;
+using GreenGateway.Core.Cache;
 using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Requests;
@@ -130,7 +131,7 @@ internal sealed partial class GatewayProxyMiddleware(
         if (plan.Allows(CascadeTier.Cache) && cacheTier.QueryFor(request, exchange.Tenant.Id) is { } query)
         {
             exchange.CacheQuery = query;
-            if (await cacheTier.TryAnswerAsync(context, exchange, query))
+            if (await cacheTier.TryAnswerAsync(context, exchange, query, answer => plan.Serves(answer.Draft)))
             {
                 return (true, null);
             }
@@ -150,6 +151,12 @@ internal sealed partial class GatewayProxyMiddleware(
 
         if (plan.Allows(CascadeTier.Draft) && await draftTier.TryAnswerAsync(context, exchange, run, plan))
         {
+            // Cached with its confidence: served again only where a cascade would take it (CascadePlan.Serves).
+            if (exchange.CacheQuery is { } q && exchange.Figures is { } f && exchange.LocalAnswer is { } answer && exchange.DraftConfidence is { } confidence)
+            {
+                cacheTier.RememberLocal(q, request.Model, answer.Content, answer.FinishReason, f, new DraftProvenance(confidence.MinProbability, confidence.MeanEntropy));
+            }
+
             return (true, run);
         }
 

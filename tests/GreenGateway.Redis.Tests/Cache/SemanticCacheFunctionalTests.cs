@@ -39,6 +39,18 @@ public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : 
 
     [Theory]
     [MemberData(nameof(Modes))]
+    public async Task DraftModelsAnswer_KeepsItsConfidence(VectorSearchMode mode)
+    {
+        var cache = Create(mode);
+        var drafted = Answer with { Draft = new DraftProvenance(0.93, 0.25) };
+        Assert.True(await cache.StoreAsync(Query("What does Path.GetFileName do?"), drafted, Token));
+        var result = await cache.LookupAsync(Query("What does Path.GetFileName do?"), Token);
+        Assert.Equal(drafted, result.Entry!.Answer);
+        Assert.Equal(new DraftProvenance(0.93, 0.25), result.Entry.Answer.Draft);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
     public async Task Paraphrase_IsASemanticHit_AndAnUnrelatedQuestionMisses(VectorSearchMode mode)
     {
         var cache = Create(mode, threshold: 0.8);

@@ -9,7 +9,7 @@ namespace GreenGateway.Cascade.Tests;
 /// One gateway with the demo pair: the model host serving models/target in process (the large model, the
 /// verifier) and models/draft in the gateway (tiers 2 and 3). Its tenants differ only in their cascade policy.
 /// </summary>
-public sealed class CascadeFixture : IAsyncLifetime
+public class CascadeFixture : IAsyncLifetime
 {
     public const string Policies = """
         tenants:
@@ -69,8 +69,12 @@ public sealed class CascadeFixture : IAsyncLifetime
             // and RequireSavings would send most requests to the large model; these tests are about the tiers themselves.
             ["Cascade:Speculative:RequireSavings"] = "false",
             ["Cascade:Router:OutcomeLog"] = OutcomeLog,
+            ["Cache:Enabled"] = CacheEnabled ? "true" : "false",
         });
     }
+
+    /// <summary>The semantic cache (in memory) is off here, so that repeated questions reach the tiers under test.</summary>
+    protected virtual bool CacheEnabled => false;
 
     public async ValueTask DisposeAsync()
     {
