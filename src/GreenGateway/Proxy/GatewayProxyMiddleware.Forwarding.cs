@@ -111,9 +111,14 @@ internal sealed partial class GatewayProxyMiddleware
             return null;
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, max) + 1);
         try
         {
+            if (context.Request.ContentLength is { } length)
+            {
+                return await KnownLengthBody.ReadAsync(context.Request.Body, length, () => context.RequestAborted);
+            }
+
+            var buffer = new ArrayBufferWriter<byte>(4096);
             while (true)
             {
                 var read = await context.Request.Body.ReadAsync(buffer.GetMemory(8192), context.RequestAborted);

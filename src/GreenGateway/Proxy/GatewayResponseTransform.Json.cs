@@ -201,7 +201,21 @@ internal static partial class GatewayResponseTransform
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         await using var stream = await content.ReadAsStreamAsync(aborted);
-        var buffer = new ArrayBufferWriter<byte>(content.Headers.ContentLength is { } n and > 0 and < 1 << 24 ? (int)n : 4096);
+        if (content.Headers.ContentLength is { } length and >= 0 and < 1 << 24)
+        {
+            if (length > maxBytes)
+            {
+                throw new InvalidDataException($"the response is larger than Gateway.MaxResponseBodyBytes ({maxBytes} bytes)");
+            }
+
+            return await KnownLengthBody.ReadAsync(stream, length, () =>
+            {
+                timeout.CancelAfter(idle);
+                return timeout.Token;
+            });
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
             timeout.CancelAfter(idle);
