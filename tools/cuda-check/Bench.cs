@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using GreenGateway.Inference.Cuda.Model;
 using GreenGateway.Inference.Cuda.Native;
 using GreenGateway.Inference.Cuda.Runtime;
@@ -145,7 +146,7 @@ internal static class Bench
             try
             {
                 model.Forward(cache, prompt, logits);
-                var next = ArgMax(logits);
+                var next = TensorPrimitives.IndexOfMax(logits);
                 for (var i = 1; i < Generated; i++)
                 {
                     if (onDevice && model is CudaModel gpu)
@@ -155,7 +156,7 @@ internal static class Bench
                     else
                     {
                         model.Forward(cache, [next], logits);
-                        next = ArgMax(logits);
+                        next = TensorPrimitives.IndexOfMax(logits);
                     }
                 }
 
@@ -305,19 +306,5 @@ internal static class Bench
         {
             return "NVML energy counter unavailable: " + e.Message;
         }
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> v)
-    {
-        var best = 0;
-        for (var i = 1; i < v.Length; i++)
-        {
-            if (v[i] > v[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }

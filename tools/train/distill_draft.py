@@ -38,7 +38,6 @@ def distill(draft, target, rows, batch, seconds, peak_lr, ce_weight, device):
     target.to(device).eval()
     opt = torch.optim.AdamW(draft.parameters(), lr=peak_lr, betas=(0.9, 0.95), weight_decay=0.1, fused=device == "cuda")
     start, step, epoch, seen = time.time(), 0, 0, 0
-    warmup = 0.03
     gen = torch.Generator().manual_seed(11)
     while True:
         data = rows[torch.randperm(len(rows), generator=gen)]
@@ -47,7 +46,7 @@ def distill(draft, target, rows, batch, seconds, peak_lr, ce_weight, device):
             if frac >= 1.0:
                 tp.log(f"distil: stopped by the clock after {step} steps, {epoch} full epochs, {seen} tokens, {time.time() - start:.0f} s")
                 return {"steps": step, "epochs_completed": epoch, "tokens_seen": seen, "seconds": round(time.time() - start, 1)}
-            lr = peak_lr * (frac / warmup if frac < warmup else 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup))))
+            lr = tp.lr_at(peak_lr, frac)
             for g in opt.param_groups:
                 g["lr"] = lr
             x = data[b: b + batch].to(device, non_blocking=True)

@@ -98,11 +98,17 @@ def make_model(name, vocab, ids, seq_len):
     return LlamaForCausalLM(cfg)
 
 
+def lr_at(peak, frac, warmup=0.03):
+    """Linear warm-up over the first `warmup` of the time, then cosine from `peak` down to a tenth of it."""
+    if frac < warmup:
+        return peak * frac / warmup
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup))))
+
+
 def train(name, model, token_lists, seq_len, batch, seconds, device):
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=PEAK_LR[name], betas=(0.9, 0.95), weight_decay=0.1, fused=device == "cuda")
     start, step, epoch, seen = time.time(), 0, 0, 0
-    warmup = 0.03
     rows = pack(token_lists, seq_len, seed=1 if name == "draft" else 2)
     gen = torch.Generator().manual_seed(7)
     while True:
@@ -112,7 +118,7 @@ def train(name, model, token_lists, seq_len, batch, seconds, device):
             if frac >= 1.0:
                 log(f"{name}: stopped by the clock after {step} steps, {epoch} full epochs, {seen} tokens, {time.time() - start:.0f} s")
                 return {"steps": step, "epochs_completed": epoch, "tokens_seen": seen, "seconds": round(time.time() - start, 1)}
-            lr = PEAK_LR[name] * (frac / warmup if frac < warmup else 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup))))
+            lr = lr_at(PEAK_LR[name], frac)
             for g in opt.param_groups:
                 g["lr"] = lr
             x = data[b: b + batch].to(device, non_blocking=True)

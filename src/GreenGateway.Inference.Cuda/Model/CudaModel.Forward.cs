@@ -37,25 +37,13 @@ public sealed partial class CudaModel
     /// <inheritdoc />
     public void ForwardBatch(IReadOnlyList<KvCache> caches, ReadOnlySpan<int> tokens, Span<float> logits)
     {
-        ArgumentNullException.ThrowIfNull(caches);
         var n = tokens.Length;
-        if (caches.Count != n)
-        {
-            throw new ArgumentException($"{caches.Count} caches were given for {n} tokens; one each is needed.", nameof(caches));
-        }
-
+        ForwardArguments.CheckBatch(caches, n);
         CheckCall(tokens, logits, (long)n * Config.VocabSize);
         var storages = new CudaKvStorage[n];
         for (var i = 0; i < n; i++)
         {
             storages[i] = CheckRoom(caches[i], 1);
-            for (var j = 0; j < i; j++)
-            {
-                if (ReferenceEquals(caches[i], caches[j]))
-                {
-                    throw new ArgumentException("a batch holds each sequence once; use Forward for several tokens of one sequence.", nameof(caches));
-                }
-            }
         }
 
         lock (_gate)
@@ -248,23 +236,7 @@ public sealed partial class CudaModel
     private void CheckCall(ReadOnlySpan<int> tokens, Span<float> logits, long needed)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (tokens.Length == 0)
-        {
-            throw new ArgumentException("at least one token is needed.", nameof(tokens));
-        }
-
-        if (logits.Length < needed)
-        {
-            throw new ArgumentException($"logits needs {needed} values, not {logits.Length}.", nameof(logits));
-        }
-
-        foreach (var t in tokens)
-        {
-            if ((uint)t >= (uint)Config.VocabSize)
-            {
-                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {t} is outside the vocabulary (0..{Config.VocabSize - 1}).");
-            }
-        }
+        ForwardArguments.Check(tokens, logits, needed, Config.VocabSize);
     }
 
     private CudaKvStorage CheckRoom(KvCache cache, int n)

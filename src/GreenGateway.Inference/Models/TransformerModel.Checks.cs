@@ -5,23 +5,7 @@ public sealed partial class TransformerModel
     private void CheckCall(ReadOnlySpan<int> tokens, Span<float> logits, long needed)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (tokens.Length == 0)
-        {
-            throw new ArgumentException("at least one token is needed.", nameof(tokens));
-        }
-
-        if (logits.Length < needed)
-        {
-            throw new ArgumentException($"logits needs {needed} values, not {logits.Length}.", nameof(logits));
-        }
-
-        foreach (var t in tokens)
-        {
-            if ((uint)t >= (uint)Config.VocabSize)
-            {
-                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {t} is outside the vocabulary (0..{Config.VocabSize - 1}).");
-            }
-        }
+        ForwardArguments.Check(tokens, logits, needed, Config.VocabSize);
     }
 
     private void CheckRoom(KvCache cache, int n)

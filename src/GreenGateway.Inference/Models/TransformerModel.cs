@@ -82,24 +82,12 @@ public sealed partial class TransformerModel : IModelBackend
     /// </summary>
     public void ForwardBatch(IReadOnlyList<KvCache> caches, ReadOnlySpan<int> tokens, Span<float> logits)
     {
-        ArgumentNullException.ThrowIfNull(caches);
         var n = tokens.Length;
-        if (caches.Count != n)
-        {
-            throw new ArgumentException($"{caches.Count} caches were given for {n} tokens; one each is needed.", nameof(caches));
-        }
-
+        ForwardArguments.CheckBatch(caches, n);
         CheckCall(tokens, logits, (long)n * Config.VocabSize);
         for (var i = 0; i < n; i++)
         {
             CheckRoom(caches[i], 1);
-            for (var j = 0; j < i; j++)
-            {
-                if (ReferenceEquals(caches[i], caches[j]))
-                {
-                    throw new ArgumentException("a batch holds each sequence once; use Forward for several tokens of one sequence.", nameof(caches));
-                }
-            }
         }
 
         lock (_gate)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
+using GreenGateway.Cascade;
 using GreenGateway.Configuration;
 using GreenGateway.Core.Cache;
 using GreenGateway.Core.Energy;
@@ -63,10 +64,10 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
     }
 
     /// <summary>
-    /// Answers from the cache when it can; false (and nothing written) on a miss, a bypass, a cache failure, or an
-    /// entry that <paramref name="serves"/> refuses (a draft model's answer where this request's cascade would not take it).
+    /// Answers from the cache when it can; false (and nothing written) on a miss, a bypass, a cache failure, or a
+    /// draft model's answer that <paramref name="plan"/> would not take (<see cref="CascadePlan.Serves"/>).
     /// </summary>
-    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange, CacheQuery query, Func<CachedAnswer, bool>? serves = null)
+    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange, CacheQuery query, CascadePlan plan)
     {
         var started = Stopwatch.GetTimestamp();
         CacheLookupResult lookup;
@@ -81,7 +82,7 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
             return false;
         }
 
-        if (lookup.Entry is not { } entry || (serves is not null && !serves(entry.Answer)))
+        if (lookup.Entry is not { } entry || !plan.Serves(entry.Answer.Draft))
         {
             return false;
         }

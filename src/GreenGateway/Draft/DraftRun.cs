@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using GreenGateway.Accounting;
 using GreenGateway.Core.Cascade;
 using GreenGateway.Inference.Generation;
@@ -99,7 +100,7 @@ internal sealed class DraftRun : IDisposable
         }
         else
         {
-            token = ArgMax(_probs);
+            token = TensorPrimitives.IndexOfMax(_probs);
             if (keepDistribution)
             {
                 // A greedy proposal was drawn from a point mass: the acceptance rule must see that q, not the softmax.
@@ -194,20 +195,6 @@ internal sealed class DraftRun : IDisposable
         return tempered;
     }
 
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
-
     private static int Sample(ReadOnlySpan<float> probs, Random random)
     {
         var u = random.NextDouble();
@@ -220,6 +207,6 @@ internal sealed class DraftRun : IDisposable
             }
         }
 
-        return ArgMax(probs);
+        return TensorPrimitives.IndexOfMax(probs);
     }
 }

@@ -131,7 +131,7 @@ internal sealed partial class GatewayProxyMiddleware(
         if (plan.Allows(CascadeTier.Cache) && cacheTier.QueryFor(request, exchange.Tenant.Id) is { } query)
         {
             exchange.CacheQuery = query;
-            if (await cacheTier.TryAnswerAsync(context, exchange, query, answer => plan.Serves(answer.Draft)))
+            if (await cacheTier.TryAnswerAsync(context, exchange, query, plan))
             {
                 return (true, null);
             }

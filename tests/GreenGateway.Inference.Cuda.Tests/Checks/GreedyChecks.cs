@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using GreenGateway.Inference.Cuda.Model;
 using GreenGateway.Inference.Kernels;
 using GreenGateway.Inference.Models;
@@ -93,7 +94,7 @@ public static class GreedyChecks
         {
             var logits = new float[vocab];
             gpu.Forward(cache, prompt, logits);
-            var next = ArgMax(logits);
+            var next = TensorPrimitives.IndexOfMax(logits);
             for (var i = 0; i < tokens; i++)
             {
                 onDevice.Add(next);
@@ -123,7 +124,7 @@ public static class GreedyChecks
             model.Forward(cache, prompt, logits);
             for (var i = 0; i < tokens; i++)
             {
-                var next = ArgMax(logits);
+                var next = TensorPrimitives.IndexOfMax(logits);
                 result.Add(next);
                 model.Forward(cache, [next], logits);
             }
@@ -135,20 +136,6 @@ public static class GreedyChecks
 
         lastLogits = logits;
         return result;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> v)
-    {
-        var best = 0;
-        for (var i = 1; i < v.Length; i++)
-        {
-            if (v[i] > v[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 
     private static int FirstDifference(List<int> a, List<int> b)

@@ -87,39 +87,7 @@ public sealed class KernelChecks : IDisposable
 
         cublas.GemmF16(m.Data.Pointer, rows, cols, half.Pointer, n, dy.Pointer, rows, accumulate);
         var y = Download(dy, n * rows);
-        var expected = new double[n * rows];
-        var a = new double[cols];
-        for (var t = 0; t < n; t++)
-        {
-            double ss = 0;
-            for (var c = 0; c < cols; c++)
-            {
-                ss += (double)x[t * stride + c] * x[t * stride + c];
-            }
-
-            var rs = 1 / Math.Sqrt(ss / cols + eps);
-            for (var c = 0; c < cols; c++)
-            {
-                double v = x[t * stride + c];
-                a[c] = input switch
-                {
-                    Input.Norm => v * rs * normWeights[c],
-                    Input.SwiGlu => v / (1 + Math.Exp(-v)) * x[t * stride + cols + c],
-                    _ => v,
-                };
-            }
-
-            for (var r = 0; r < rows; r++)
-            {
-                double sum = accumulate ? y0[t * rows + r] : 0;
-                for (var c = 0; c < cols; c++)
-                {
-                    sum += exact[r * cols + c] * a[c];
-                }
-
-                expected[t * rows + r] = sum;
-            }
-        }
+        var expected = Reference(input, x, stride, n, rows, cols, normWeights, eps, exact, accumulate ? y0 : null, rows);
 
         var name = input switch { Input.Norm => "rmsnorm_f16", Input.SwiGlu => "swiglu_f16", _ => "to_f16" };
         return new CheckResult($"{name} + cublasGemmEx n={n} {rows}x{cols}{(accumulate ? " +=" : "")}", Naive.NormalizedError(y, expected), 2e-3);
@@ -154,8 +122,28 @@ public sealed class KernelChecks : IDisposable
 
         m.Multiply(_kernels, dx.Pointer, n, dy.Pointer, ldy, accumulate, input == Input.Norm ? (dw, eps) : null, input == Input.SwiGlu);
         var y = Download(dy, n * ldy);
-        var expected = new double[n * rows];
+        var expected = Reference(input, x, stride, n, rows, cols, normWeights, eps, exact, accumulate ? y0 : null, ldy);
         var actual = new float[n * rows];
+        for (var t = 0; t < n; t++)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                actual[t * rows + r] = y[t * ldy + r];
+            }
+        }
+
+        var name = (format == CudaWeightFormat.F16 ? "matvec_f16" : "matvec_i8") + input switch { Input.Norm => "_norm", Input.SwiGlu => "_swiglu", _ => "" };
+        return new CheckResult($"{name} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}", Naive.NormalizedError(actual, expected), F32Bound);
+    }
+
+    /// <summary>
+    /// The product in double precision: each of the n rows of <paramref name="x"/> (every <paramref name="stride"/>
+    /// floats) prepared as <paramref name="input"/> says (RMSNorm, SwiGLU of its two halves, or as it is), times the
+    /// <paramref name="exact"/> weights, plus <paramref name="y0"/> (rows <paramref name="y0Stride"/> apart) when accumulating.
+    /// </summary>
+    private static double[] Reference(Input input, float[] x, int stride, int n, int rows, int cols, float[] normWeights, float eps, float[] exact, float[]? y0, int y0Stride)
+    {
+        var expected = new double[n * rows];
         var a = new double[cols];
         for (var t = 0; t < n; t++)
         {
@@ -179,19 +167,17 @@ public sealed class KernelChecks : IDisposable
 
             for (var r = 0; r < rows; r++)
             {
-                double sum = accumulate ? y0[t * ldy + r] : 0;
+                double sum = y0 is null ? 0 : y0[t * y0Stride + r];
                 for (var c = 0; c < cols; c++)
                 {
                     sum += exact[r * cols + c] * a[c];
                 }
 
                 expected[t * rows + r] = sum;
-                actual[t * rows + r] = y[t * ldy + r];
             }
         }
 
-        var name = (format == CudaWeightFormat.F16 ? "matvec_f16" : "matvec_i8") + input switch { Input.Norm => "_norm", Input.SwiGlu => "_swiglu", _ => "" };
-        return new CheckResult($"{name} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}", Naive.NormalizedError(actual, expected), F32Bound);
+        return expected;
     }
 
     /// <summary>The weights as the GPU holds them: f16-rounded, or int8 times the group scale.</summary>
