@@ -4,6 +4,7 @@ using GreenGateway.Redis.Cache;
 using GreenGateway.Redis.Connections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis;
 
@@ -30,20 +31,21 @@ public sealed record RedisSharedStateOptions
 }
 
 /// <summary>
-/// Everything the gateway keeps in Redis, from one connection string (GG_REDIS_URL): the client, the budget ledger
-/// and the semantic cache. When Redis is unreachable at start-up and the ledger is fail-open, the gateway starts
-/// anyway on a client that keeps connecting in the background; fail-closed refuses to start instead.
+/// Everything the gateway keeps in Redis, from one connection string (GG_REDIS_URL, see <see cref="RedisConnectionString"/>):
+/// the StackExchange.Redis multiplexer, the budget ledger and the semantic cache. When Redis is unreachable at start-up
+/// and the ledger is fail-open, the gateway starts anyway on a multiplexer that keeps connecting in the background;
+/// fail-closed refuses to start instead.
 /// </summary>
-public sealed class RedisSharedState : IAsyncDisposable
+public sealed partial class RedisSharedState : IAsyncDisposable
 {
-    private RedisSharedState(IRedisClient client, RedisBudgetLedger ledger, RedisSemanticCache cache)
+    private RedisSharedState(IConnectionMultiplexer multiplexer, RedisBudgetLedger ledger, RedisSemanticCache cache)
     {
-        Client = client;
+        Multiplexer = multiplexer;
         Ledger = ledger;
         Cache = cache;
     }
 
-    public IRedisClient Client { get; }
+    public IConnectionMultiplexer Multiplexer { get; }
 
     public RedisBudgetLedger Ledger { get; }
 
@@ -51,36 +53,52 @@ public sealed class RedisSharedState : IAsyncDisposable
 
     /// <exception cref="FormatException">The connection string is malformed.</exception>
     /// <exception cref="RedisConnectionException">Redis is unreachable and the ledger is fail-closed.</exception>
-    public static Task<RedisSharedState> ConnectAsync(string connectionString, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
-        ConnectAsync(RedisOptions.Parse(connectionString), options, loggers, cancellationToken);
+    public static Task<RedisSharedState> ConnectAsync(string connectionString, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null) =>
+        ConnectAsync(RedisConnectionString.Parse(connectionString), options, loggers);
 
     /// <summary>As the connection-string overload, from options already parsed and adjusted (for example <c>ConnectTimeout</c> from configuration).</summary>
-    public static async Task<RedisSharedState> ConnectAsync(RedisOptions redisOptions, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
+    public static async Task<RedisSharedState> ConnectAsync(ConfigurationOptions redisOptions, RedisSharedStateOptions? options = null, ILoggerFactory? loggers = null)
     {
         options ??= new RedisSharedStateOptions();
-        redisOptions = redisOptions with { Metrics = options.Metrics ?? redisOptions.Metrics };
         loggers ??= NullLoggerFactory.Instance;
         var logger = loggers.CreateLogger<RedisSharedState>();
-        IRedisClient client;
-        try
+        var configuration = redisOptions.Clone();
+        configuration.LoggerFactory ??= loggers;
+
+        // With AbortOnConnectFail off (the gateway's default) this returns once the first attempt ends, connected or not,
+        // and the multiplexer keeps reconnecting in the background.
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        if (!multiplexer.IsConnected)
         {
-            client = await RedisClientFactory.ConnectAsync(redisOptions, logger, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisConnectionException) when (options.Ledger.FailMode == LedgerFailMode.FailOpen)
-        {
-            client = RedisClientFactory.Start(redisOptions, logger);
+            if (options.Ledger.FailMode == LedgerFailMode.FailClosed)
+            {
+                var status = multiplexer.GetStatus();
+                await multiplexer.DisposeAsync().ConfigureAwait(false);
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, $"Redis ({Endpoints(configuration)}) is unreachable and the ledger is fail-closed: {status}", null, CommandStatus.Unknown);
+            }
+
+            Log.StartingWithoutRedis(logger, Endpoints(configuration));
         }
 
+        options.Metrics?.Observe(multiplexer);
         var time = options.Time ?? TimeProvider.System;
-        var ledger = new RedisBudgetLedger(client, options.Ledger, time, loggers.CreateLogger<RedisBudgetLedger>(), options.Metrics);
+        var ledger = new RedisBudgetLedger(multiplexer, options.Ledger, time, loggers.CreateLogger<RedisBudgetLedger>(), options.Metrics);
         var cache = new RedisSemanticCache(
-            client, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, time, loggers.CreateLogger<RedisSemanticCache>(), options.Metrics);
-        return new RedisSharedState(client, ledger, cache);
+            multiplexer, options.Embedder ?? new HashedNGramEmbedder(), options.Cache, options.CacheStore, time, loggers.CreateLogger<RedisSemanticCache>(), options.Metrics);
+        return new RedisSharedState(multiplexer, ledger, cache);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Ledger.DisposeAsync().ConfigureAwait(false);
-        await Client.DisposeAsync().ConfigureAwait(false);
+        await Multiplexer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string Endpoints(ConfigurationOptions options) => string.Join(", ", options.EndPoints.Select(e => e.ToString()));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Redis ({Endpoints}) is unreachable at start-up; the ledger is fail-open, so the gateway starts and keeps connecting")]
+        public static partial void StartingWithoutRedis(ILogger logger, string endpoints);
     }
 }

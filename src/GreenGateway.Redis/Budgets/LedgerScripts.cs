@@ -1,11 +1,11 @@
-using GreenGateway.Redis.Scripting;
-
 namespace GreenGateway.Redis.Budgets;
 
 /// <summary>
 /// The ledger's two atomic steps. Each runs on one tenant's keys, which share a hash tag and so one
 /// cluster slot. Window hashes hold cj/cg (consumed joules, grams) and rj/rg (reserved). Numbers are
 /// written with fixed decimals: HINCRBYFLOAT and Lua's tonumber both read them on Redis and Garnet.
+/// StackExchange.Redis runs them by SHA-1 (EVALSHA) once the server has them, and sends EVAL again when the server
+/// answers NOSCRIPT (after a restart, a failover or SCRIPT FLUSH), on the node that owns the keys.
 /// </summary>
 internal static class LedgerScripts
 {
@@ -17,7 +17,7 @@ internal static class LedgerScripts
     /// <see cref="GreenGateway.Core.Budgets.InMemoryBudgetLedger"/> and <see cref="GreenGateway.Core.Budgets.ReserveOutcome"/> have it.
     /// Returns {1, 0} admitted, {1, -1} already admitted (retried reserve), {0, i} refused by window i (1-based).
     /// </summary>
-    public static readonly RedisScript Reserve = new("""
+    public const string Reserve = """
         if redis.call('EXISTS', KEYS[5]) == 1 then return {1, -1} end
         for n = 16, 19 do
           local i = tonumber(ARGV[n])
@@ -37,7 +37,7 @@ internal static class LedgerScripts
         end
         redis.call('SET', KEYS[5], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[7])
         return {1, 0}
-        """);
+        """;
 
     /// <summary>
     /// KEYS: minute, hour, day, month hashes of the reservation's time; reservation key; settled marker.
@@ -46,7 +46,7 @@ internal static class LedgerScripts
     /// reserve reached Redis but whose reply was lost has one, and both settle correctly.
     /// Returns 1 when applied, 0 when this request id was settled before.
     /// </summary>
-    public static readonly RedisScript Settle = new("""
+    public const string Settle = """
         if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
         local release = redis.call('EXISTS', KEYS[5]) == 1
         for i = 1, 4 do
@@ -65,5 +65,5 @@ internal static class LedgerScripts
         redis.call('DEL', KEYS[5])
         redis.call('SET', KEYS[6], '1', 'PX', ARGV[9])
         return 1
-        """);
+        """;
 }

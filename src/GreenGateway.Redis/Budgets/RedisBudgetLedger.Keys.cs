@@ -1,6 +1,6 @@
 using System.Globalization;
 using GreenGateway.Core.Budgets;
-using GreenGateway.Redis.Protocol;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Budgets;
 
@@ -22,7 +22,7 @@ public sealed partial class RedisBudgetLedger
     /// The tightest joule and gram limit per window, as ARGV pairs in window order ('' = unlimited). Several
     /// limits on one window reduce to their minimum, which refuses exactly when any of them would.
     /// </summary>
-    private static void WriteLimits(IReadOnlyList<BudgetLimit> limits, Span<RedisArg> destination)
+    private static void WriteLimits(IReadOnlyList<BudgetLimit> limits, Span<RedisValue> destination)
     {
         Span<double> joules = [double.NaN, double.NaN, double.NaN, double.NaN];
         Span<double> grams = [double.NaN, double.NaN, double.NaN, double.NaN];
@@ -52,7 +52,7 @@ public sealed partial class RedisBudgetLedger
     /// Window indices (1-based) in checking order: limited windows by end time, latest first, ties in the order their
     /// limits are listed; then the unlimited ones. The script reports the first spent window in this order.
     /// </summary>
-    private static void WriteCheckOrder(IReadOnlyList<BudgetLimit> limits, DateTimeOffset now, Span<RedisArg> destination)
+    private static void WriteCheckOrder(IReadOnlyList<BudgetLimit> limits, DateTimeOffset now, Span<RedisValue> destination)
     {
         Span<int> firstListed = [int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue];
         for (var i = limits.Count - 1; i >= 0; i--)
@@ -102,5 +102,5 @@ public sealed partial class RedisBudgetLedger
     /// <summary>Fixed-point text (no exponent), which every server's HINCRBYFLOAT and Lua tonumber accept.</summary>
     private static string Format(double value) => value.ToString("0.#########", CultureInfo.InvariantCulture);
 
-    private static double Number(in RespValue value) => value.IsNull ? 0 : value.AsDouble();
+    private static double Number(RedisValue value) => value.IsNull ? 0 : (double)value;
 }

@@ -1,11 +1,19 @@
 using GreenGateway.Core.Budgets;
-using GreenGateway.Redis.Protocol;
+using System.Diagnostics;
+using GreenGateway.Redis.Connections;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Budgets;
 
 public sealed partial class RedisBudgetLedger
 {
+    /// <summary>
+    /// Journalled charges sent at once by a replay. StackExchange.Redis reaches a server's rate only with many commands in
+    /// flight on its connection (docs/benchmarks.md), so a replay after an outage pipelines them rather than awaiting each.
+    /// </summary>
+    private const int ReplayBatch = 512;
+
     /// <summary>
     /// Charges <paramref name="actual"/> and releases the reservation. Never loses a charge: when Redis cannot
     /// be reached (in either fail mode) the charge goes to the journal and is replayed later; replays are
@@ -20,23 +28,22 @@ public sealed partial class RedisBudgetLedger
         }
 
         var entry = new JournalEntry(reservation, actual.AtLeastZero());
-        if (!_client.IsConnected)
+        if (!_redis.IsConnected)
         {
             Journal(entry);
             return;
         }
 
+        // No cancellation once here: a charge is written (or journalled) whatever happens to the request.
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            await ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(entry).ConfigureAwait(false);
+            _metrics?.Took("settle", started);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or OperationCanceledException)
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             Journal(entry);
-            if (ex is OperationCanceledException)
-            {
-                throw;
-            }
         }
     }
 
@@ -46,25 +53,58 @@ public sealed partial class RedisBudgetLedger
         await _replayLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Only this loop dequeues (under the lock); settles only enqueue. A batch's charges go out together; the
+            // leading ones that Redis took are dequeued, and any after the first failure stay to be sent again, which
+            // their settled markers make harmless.
             var written = 0;
-            while (_journal.TryPeek(out var entry))
+            var batch = new List<(JournalEntry Entry, Task Write)>(ReplayBatch);
+            while (!_journal.IsEmpty && !cancellationToken.IsCancellationRequested)
             {
-                try
+                batch.Clear();
+                foreach (var entry in _journal)
                 {
-                    await ApplyAsync(entry, cancellationToken).ConfigureAwait(false);
+                    batch.Add((entry, ApplyAsync(entry)));
+                    if (batch.Count == ReplayBatch)
+                    {
+                        break;
+                    }
                 }
-                catch (RedisConnectionException)
+
+                var applied = 0;
+                var failed = false;
+                foreach (var (entry, write) in batch)
+                {
+                    try
+                    {
+                        await write.ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
+                    {
+                        failed = true;
+                    }
+                    catch (RedisServerException ex) when (!failed)
+                    {
+                        // Not retryable (the server rejects the script itself): drop it loudly rather than block the rest.
+                        Log.ReplayRejected(_logger, entry.Reservation.RequestId, ex.Message);
+                    }
+                    catch (RedisServerException)
+                    {
+                        // After a failure: left in the journal, sent again next time.
+                    }
+
+                    applied += failed ? 0 : 1;
+                }
+
+                for (var i = 0; i < applied; i++)
+                {
+                    _journal.TryDequeue(out _);
+                }
+
+                written += applied;
+                if (failed)
                 {
                     break;
                 }
-                catch (RedisServerException ex)
-                {
-                    // Not retryable (the server rejects the script itself): drop it loudly rather than block the rest.
-                    Log.ReplayRejected(_logger, entry.Reservation.RequestId, ex.Message);
-                }
-
-                _journal.TryDequeue(out _);
-                written++;
             }
 
             if (written > 0)
@@ -88,7 +128,7 @@ public sealed partial class RedisBudgetLedger
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                if (!_journal.IsEmpty && _client.IsConnected)
+                if (!_journal.IsEmpty && _redis.IsConnected)
                 {
                     await ReplayJournalAsync(_stop.Token).ConfigureAwait(false);
                 }
@@ -100,11 +140,11 @@ public sealed partial class RedisBudgetLedger
         }
     }
 
-    private async ValueTask ApplyAsync(JournalEntry entry, CancellationToken cancellationToken)
+    private Task ApplyAsync(JournalEntry entry)
     {
         var r = entry.Reservation;
-        var keys = new RedisArg[6];
-        var args = new RedisArg[9];
+        var keys = new RedisKey[6];
+        var args = new RedisValue[9];
         for (var i = 0; i < 4; i++)
         {
             var span = WindowSpan.Containing(WindowSpan.All[i], r.ReservedAt);
@@ -119,7 +159,7 @@ public sealed partial class RedisBudgetLedger
         args[2] = Format(r.Amount.Joules);
         args[3] = Format(r.Amount.GramsCo2e);
         args[8] = TtlMilliseconds(WindowSpan.Containing(BudgetWindow.Month, r.ReservedAt));
-        await LedgerScripts.Settle.EvaluateAsync(_client, keys, args, cancellationToken).ConfigureAwait(false);
+        return _db.ScriptEvaluateAsync(LedgerScripts.Settle, keys, args);
     }
 
     private static partial class Log

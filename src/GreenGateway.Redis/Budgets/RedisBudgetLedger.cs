@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using GreenGateway.Core.Budgets;
+using System.Diagnostics;
 using GreenGateway.Redis.Connections;
-using GreenGateway.Redis.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Budgets;
 
@@ -13,10 +14,13 @@ namespace GreenGateway.Redis.Budgets;
 /// <see cref="IBudgetLedger"/> holds for all of them together. Settling is idempotent by request id.
 /// Keys: <c>{prefix}:{{tenant}}:{window id}</c> (hash), <c>...:res:{request}</c> and <c>...:done:{request}</c>;
 /// the braces are a cluster hash tag, so one tenant's keys share a slot and one script can touch them all.
+/// Connection, protocol, script caching and cluster routing are StackExchange.Redis's; concurrent callers share its
+/// multiplexed connection, so their scripts are pipelined, and the journal replay sends its charges in batches.
 /// </summary>
 public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
 {
-    private readonly IRedisClient _client;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
     private readonly RedisBudgetLedgerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -30,13 +34,14 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
     private readonly RedisMetrics? _metrics;
 
     public RedisBudgetLedger(
-        IRedisClient client,
+        IConnectionMultiplexer redis,
         RedisBudgetLedgerOptions? options = null,
         TimeProvider? timeProvider = null,
         ILogger<RedisBudgetLedger>? logger = null,
         RedisMetrics? metrics = null)
     {
-        _client = client;
+        _redis = redis;
+        _db = redis.GetDatabase();
         _metrics = metrics;
         _options = options ?? new RedisBudgetLedgerOptions();
         var errors = _options.Validate();
@@ -56,26 +61,29 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
 
     public async ValueTask<ReserveOutcome> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
-        if (!_client.IsConnected)
+        if (!_redis.IsConnected)
         {
             return await ReserveWhileUnavailableAsync(request, null, cancellationToken).ConfigureAwait(false);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await ReserveInRedisAsync(request, cancellationToken).ConfigureAwait(false);
+            return await ReserveInRedisAsync(request).ConfigureAwait(false);
         }
-        catch (RedisConnectionException ex)
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             return await ReserveWhileUnavailableAsync(request, ex, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<ReserveOutcome> ReserveInRedisAsync(ReserveRequest request, CancellationToken cancellationToken)
+    // A script already sent is not cancelled: SE.Redis takes no token, and a reservation made is released by its settle.
+    private async ValueTask<ReserveOutcome> ReserveInRedisAsync(ReserveRequest request)
     {
+        var started = Stopwatch.GetTimestamp();
         var estimate = request.Estimate.AtLeastZero();
-        var keys = new RedisArg[5];
-        var args = new RedisArg[19];
+        var keys = new RedisKey[5];
+        var args = new RedisValue[19];
         args[0] = Format(estimate.Joules);
         args[1] = Format(estimate.GramsCo2e);
         for (var i = 0; i < 4; i++)
@@ -90,14 +98,14 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
         WriteLimits(request.Limits, args.AsSpan(7));
         WriteCheckOrder(request.Limits, request.Now, args.AsSpan(15));
 
-        var reply = await LedgerScripts.Reserve.EvaluateAsync(_client, keys, args, cancellationToken).ConfigureAwait(false);
-        var items = reply.Items;
-        if (items[0].AsInt64() == 1)
+        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(LedgerScripts.Reserve, keys, args).ConfigureAwait(false))!;
+        _metrics?.Took("reserve", started);
+        if ((long)reply[0] == 1)
         {
             return ReserveOutcome.Admit(new Reservation(request.TenantId, request.RequestId, estimate, request.Now));
         }
 
-        var window = WindowSpan.All[(int)items[1].AsInt64() - 1];
+        var window = WindowSpan.All[(int)(long)reply[1] - 1];
         return ReserveOutcome.Refuse(WindowSpan.Containing(window, request.Now));
     }
 

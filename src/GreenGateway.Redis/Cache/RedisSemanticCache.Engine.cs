@@ -1,11 +1,15 @@
-using GreenGateway.Redis.Protocol;
+using StackExchange.Redis;
 using Microsoft.Extensions.Logging;
 
 namespace GreenGateway.Redis.Cache;
 
 public sealed partial class RedisSemanticCache
 {
-    /// <summary>Finds out once whether the server has vector sets (VCARD answers) and whose scale its VSIM uses (Garnet announces itself in INFO).</summary>
+    /// <summary>
+    /// Finds out once whether the server has vector sets (VCARD answers) and whose scale its VSIM uses: a probe vector is
+    /// compared with itself, which Redis scores 1 (similarity) and Garnet 0 (distance). StackExchange.Redis allows INFO
+    /// only to admin connections, and the scale is what matters anyway.
+    /// </summary>
     public async ValueTask<VectorEngine> DetectEngineAsync(CancellationToken cancellationToken)
     {
         if (_engine is { } known)
@@ -13,12 +17,17 @@ public sealed partial class RedisSemanticCache
             return known;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         VectorEngine engine;
         try
         {
-            await _client.ExecuteAsync("VCARD", [$"{_redisOptions.KeyPrefix}:probe"], cancellationToken).ConfigureAwait(false);
-            var info = (await _client.ExecuteAsync("INFO", ["server"], cancellationToken).ConfigureAwait(false)).AsString() ?? string.Empty;
-            engine = info.Contains("garnet_version", StringComparison.Ordinal) ? VectorEngine.Garnet : VectorEngine.Redis;
+            var probe = (RedisKey)$"{_redisOptions.KeyPrefix}:probe:{Guid.NewGuid():N}";
+            await _db.ExecuteAsync("VCARD", probe).ConfigureAwait(false);
+            var vector = StoredEntry.VectorBytes([1f, 0f]);
+            await _db.ExecuteAsync("VADD", probe, "FP32", vector, "p").ConfigureAwait(false);
+            var reply = (RedisResult[])(await _db.ExecuteAsync("VSIM", probe, "FP32", vector, "WITHSCORES").ConfigureAwait(false))!;
+            await _db.KeyDeleteAsync(probe).ConfigureAwait(false);
+            engine = (double)reply[1] > 0.5 ? VectorEngine.Redis : VectorEngine.Garnet;
         }
         catch (RedisServerException) when (_redisOptions.SearchMode == VectorSearchMode.Auto)
         {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using GreenGateway.Core.Cache;
-using GreenGateway.Redis.Protocol;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Cache;
 
@@ -17,9 +17,9 @@ public sealed partial class RedisSemanticCache
     /// next lookup); lookups that find one in flight use the index they have instead of piling up. Only entries
     /// leaving the partition make a sync rebuild the arrays.
     /// </summary>
-    private async ValueTask<CacheLookupResult> SearchLocallyAsync(PartitionKeys keys, float[] embedding, RespValue versionReply, double threshold, CancellationToken cancellationToken)
+    private async ValueTask<CacheLookupResult> SearchLocallyAsync(PartitionKeys keys, float[] embedding, RedisResult versionReply, double threshold, CancellationToken cancellationToken)
     {
-        var version = versionReply.IsNull ? 0 : versionReply.AsInt64();
+        var version = versionReply.IsNull ? 0 : (long)versionReply;
         if (version == 0)
         {
             return CacheLookupResult.Miss;
@@ -46,7 +46,7 @@ public sealed partial class RedisSemanticCache
             return CacheLookupResult.Miss;
         }
 
-        var entry = await ReadEntryAsync(keys, index.Ids[row], cancellationToken).ConfigureAwait(false);
+        var entry = await ReadEntryAsync(keys, index.Ids[row]).ConfigureAwait(false);
         if (entry is null)
         {
             // Expired since the sync: force a fresh one next time.
@@ -63,7 +63,7 @@ public sealed partial class RedisSemanticCache
         {
             // Not tied to one request's cancellation: other lookups share the result.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return await SyncAsync(keys, previous, version, timeout.Token).ConfigureAwait(false);
+            return await SyncAsync(keys, previous, version).WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -71,14 +71,14 @@ public sealed partial class RedisSemanticCache
         }
     }
 
-    private async Task<LocalIndex> SyncAsync(PartitionKeys keys, LocalIndex? previous, long version, CancellationToken cancellationToken)
+    private async Task<LocalIndex> SyncAsync(PartitionKeys keys, LocalIndex? previous, long version)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var live = (await _client.ExecuteAsync("ZRANGEBYSCORE", [keys.Expiries, now, "+inf"], cancellationToken).ConfigureAwait(false)).Items;
+        var live = await _db.SortedSetRangeByScoreAsync(keys.Expiries, now, double.PositiveInfinity).ConfigureAwait(false);
         var liveIds = new HashSet<string>(live.Length, StringComparer.Ordinal);
         foreach (var item in live)
         {
-            liveIds.Add(item.AsString()!);
+            liveIds.Add(item.ToString());
         }
 
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -92,12 +92,12 @@ public sealed partial class RedisSemanticCache
             }
         }
 
-        var fetches = new List<(string Id, ValueTask<RespValue> Vector)>();
+        var fetches = new List<(string Id, Task<RedisValue> Vector)>();
         foreach (var id in liveIds)
         {
             if (!known.Contains(id))
             {
-                fetches.Add((id, _client.ExecuteAsync("HGET", [keys.Entry(id), "v"], cancellationToken)));
+                fetches.Add((id, _db.HashGetAsync(keys.Entry(id), "v")));
             }
         }
 
@@ -106,9 +106,9 @@ public sealed partial class RedisSemanticCache
         foreach (var (id, fetch) in fetches)
         {
             var vector = await fetch.ConfigureAwait(false);
-            if (!vector.IsNull && vector.Bytes.Length == dimensions * sizeof(float))
+            if (!vector.IsNull && ((byte[])vector!).Length == dimensions * sizeof(float))
             {
-                added.Add((id, StoredEntry.VectorFromBytes(vector.Bytes)));
+                added.Add((id, StoredEntry.VectorFromBytes((byte[])vector!)));
             }
         }
 

@@ -1,5 +1,5 @@
 using GreenGateway.Core.Cache;
-using GreenGateway.Redis.Protocol;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Cache;
 
@@ -9,17 +9,18 @@ public sealed partial class RedisSemanticCache
     // threshold are still fetched and re-scored exactly against the stored float32 vector.
     private const double CandidateSlack = 0.05;
 
-    private async ValueTask<CacheLookupResult> RescoreCandidatesAsync(PartitionKeys keys, VectorEngine engine, float[] embedding, RespValue reply, double threshold, CancellationToken cancellationToken)
+    private async ValueTask<CacheLookupResult> RescoreCandidatesAsync(PartitionKeys keys, VectorEngine engine, float[] embedding, RedisResult reply, double threshold, CancellationToken cancellationToken)
     {
-        // RESP2: [id, score, id, score...]; RESP3: a map id → score, which the parser flattens the same way.
-        var items = reply.Items;
-        var reads = new List<(string Id, ValueTask<CacheEntry?> Entry)>();
+        // RESP2: [id, score, id, score...]; RESP3: a map id → score, which SE.Redis also hands out as a flat array.
+        cancellationToken.ThrowIfCancellationRequested();
+        var items = (RedisResult[])reply!;
+        var reads = new List<(string Id, Task<CacheEntry?> Entry)>();
         for (var i = 0; i + 1 < items.Length; i += 2)
         {
-            if (VectorScores.ToCosine(engine, items[i + 1].AsDouble()) >= threshold - CandidateSlack)
+            if (VectorScores.ToCosine(engine, (double)items[i + 1]) >= threshold - CandidateSlack)
             {
-                var id = items[i].AsString()!;
-                reads.Add((id, ReadEntryAsync(keys, id, cancellationToken)));
+                var id = items[i].ToString();
+                reads.Add((id, ReadEntryAsync(keys, id)));
             }
         }
 
@@ -31,7 +32,7 @@ public sealed partial class RedisSemanticCache
             if (entry is null)
             {
                 // The entry expired; its vector-set element is only a pointer now.
-                await _client.ExecuteAsync("VREM", [keys.Vectors, id], cancellationToken).ConfigureAwait(false);
+                await _db.ExecuteAsync("VREM", (RedisKey)keys.Vectors, id).ConfigureAwait(false);
                 continue;
             }
 
@@ -48,23 +49,23 @@ public sealed partial class RedisSemanticCache
     }
 
     /// <summary>Drops ids whose expiry has passed from the expiry set and the vector set, and trims the partition to its cap.</summary>
-    private async ValueTask SweepAsync(PartitionKeys keys, VectorEngine engine, DateTimeOffset now, CancellationToken cancellationToken)
+    private async ValueTask SweepAsync(PartitionKeys keys, VectorEngine engine, DateTimeOffset now)
     {
-        var expired = await _client.ExecuteAsync("ZRANGEBYSCORE", [keys.Expiries, "-inf", now.ToUnixTimeMilliseconds(), "LIMIT", 0, 128], cancellationToken).ConfigureAwait(false);
-        var ids = new List<string>();
-        foreach (var id in expired.Items)
+        var expired = await _db.SortedSetRangeByScoreAsync(keys.Expiries, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: 128).ConfigureAwait(false);
+        var ids = new List<string>(expired.Length);
+        foreach (var id in expired)
         {
-            ids.Add(id.AsString()!);
+            ids.Add(id.ToString());
         }
 
-        var count = (await _client.ExecuteAsync("ZCARD", [keys.Expiries], cancellationToken).ConfigureAwait(false)).AsInt64() - ids.Count;
+        var count = await _db.SortedSetLengthAsync(keys.Expiries).ConfigureAwait(false) - ids.Count;
         if (count > _options.MaxEntriesPerPartition)
         {
             // Over the cap: the entries closest to expiry (the oldest) go.
-            var excess = await _client.ExecuteAsync("ZRANGE", [keys.Expiries, ids.Count, ids.Count + count - _options.MaxEntriesPerPartition - 1], cancellationToken).ConfigureAwait(false);
-            foreach (var id in excess.Items)
+            var excess = await _db.SortedSetRangeByRankAsync(keys.Expiries, ids.Count, ids.Count + count - _options.MaxEntriesPerPartition - 1).ConfigureAwait(false);
+            foreach (var id in excess)
             {
-                ids.Add(id.AsString()!);
+                ids.Add(id.ToString());
             }
         }
 
@@ -73,21 +74,18 @@ public sealed partial class RedisSemanticCache
             return;
         }
 
-        var removals = new List<ValueTask<RespValue>>(ids.Count * 3);
+        var removals = new List<Task>(ids.Count * 3);
         foreach (var id in ids)
         {
-            removals.Add(_client.ExecuteAsync("ZREM", [keys.Expiries, id], cancellationToken));
-            removals.Add(_client.ExecuteAsync("DEL", [keys.Entry(id)], cancellationToken));
+            removals.Add(_db.SortedSetRemoveAsync(keys.Expiries, id));
+            removals.Add(_db.KeyDeleteAsync(keys.Entry(id)));
             if (engine != VectorEngine.None)
             {
-                removals.Add(_client.ExecuteAsync("VREM", [keys.Vectors, id], cancellationToken));
+                removals.Add(_db.ExecuteAsync("VREM", (RedisKey)keys.Vectors, id));
             }
         }
 
-        foreach (var removal in removals)
-        {
-            await removal.ConfigureAwait(false);
-        }
+        await Task.WhenAll(removals).ConfigureAwait(false);
     }
 
     /// <summary>Key names of one partition; the braces make the partition id the cluster hash tag.</summary>

@@ -1,8 +1,9 @@
 using GreenGateway.Core.Cache;
+using System.Diagnostics;
 using GreenGateway.Redis.Connections;
-using GreenGateway.Redis.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Cache;
 
@@ -16,7 +17,8 @@ namespace GreenGateway.Redis.Cache;
 /// </summary>
 public sealed partial class RedisSemanticCache : ISemanticCache
 {
-    private readonly IRedisClient _client;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
     private readonly IEmbedder _embedder;
     private readonly SemanticCacheOptions _options;
     private readonly RedisSemanticCacheOptions _redisOptions;
@@ -26,7 +28,7 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     private VectorEngine? _engine;
 
     public RedisSemanticCache(
-        IRedisClient client,
+        IConnectionMultiplexer redis,
         IEmbedder embedder,
         SemanticCacheOptions? options = null,
         RedisSemanticCacheOptions? redisOptions = null,
@@ -36,7 +38,8 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     {
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _client = client;
+        _redis = redis;
+        _db = redis.GetDatabase();
         _embedder = embedder;
         _options = options ?? new SemanticCacheOptions();
         _redisOptions = redisOptions ?? new RedisSemanticCacheOptions();
@@ -59,7 +62,8 @@ public sealed partial class RedisSemanticCache : ISemanticCache
 
     /// <summary>
     /// Exact match, then nearest neighbour. The cache is an optimisation: while Redis is unreachable
-    /// (<see cref="RedisConnectionException"/>) a lookup is a miss and a store is skipped, never an error.
+    /// (StackExchange.Redis's <see cref="RedisConnectionException"/> or <see cref="RedisTimeoutException"/>) a lookup is a
+    /// miss and a store is skipped, never an error.
     /// </summary>
     public async ValueTask<CacheLookupResult> LookupAsync(CacheQuery query, CancellationToken cancellationToken)
     {
@@ -71,7 +75,9 @@ public sealed partial class RedisSemanticCache : ISemanticCache
 
         try
         {
+            var started = Stopwatch.GetTimestamp();
             var result = await LookupCoreAsync(query, cancellationToken).ConfigureAwait(false);
+            _metrics?.Took("lookup", started);
             _metrics?.CacheLookup(result.Kind switch
             {
                 CacheLookupKind.ExactHit => "exact",
@@ -80,7 +86,7 @@ public sealed partial class RedisSemanticCache : ISemanticCache
             });
             return result;
         }
-        catch (RedisConnectionException ex)
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             Log.Unavailable(_logger, "lookup", ex.Message);
             _metrics?.CacheLookup("unavailable");
@@ -97,10 +103,12 @@ public sealed partial class RedisSemanticCache : ISemanticCache
 
         try
         {
+            var started = Stopwatch.GetTimestamp();
             await StoreCoreAsync(query, answer, cancellationToken).ConfigureAwait(false);
+            _metrics?.Took("store", started);
             return true;
         }
-        catch (RedisConnectionException ex)
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             Log.Unavailable(_logger, "store", ex.Message);
             return false;
@@ -114,16 +122,17 @@ public sealed partial class RedisSemanticCache : ISemanticCache
         var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
 
         // Exact match and the neighbour search (or the version check) go out together: one round trip.
-        var exact = _client.ExecuteAsync("GET", [keys.Exact(CacheKeys.PromptHash(query.Prompt))], cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var exact = _db.StringGetAsync(keys.Exact(CacheKeys.PromptHash(query.Prompt)));
         var search = engine == VectorEngine.None
-            ? _client.ExecuteAsync("GET", [keys.Version], cancellationToken)
-            : _client.ExecuteAsync("VSIM", [keys.Vectors, "FP32", StoredEntry.VectorBytes(embedding), "WITHSCORES", "COUNT", _redisOptions.CandidateCount], cancellationToken);
+            ? _db.ExecuteAsync("GET", (RedisKey)keys.Version)
+            : _db.ExecuteAsync("VSIM", (RedisKey)keys.Vectors, "FP32", StoredEntry.VectorBytes(embedding), "WITHSCORES", "COUNT", _redisOptions.CandidateCount);
 
         var exactId = await exact.ConfigureAwait(false);
         var searched = await search.ConfigureAwait(false);
         if (!exactId.IsNull)
         {
-            var entry = await ReadEntryAsync(keys, exactId.AsString()!, cancellationToken).ConfigureAwait(false);
+            var entry = await ReadEntryAsync(keys, exactId.ToString()).ConfigureAwait(false);
             if (entry is not null)
             {
                 return new CacheLookupResult(CacheLookupKind.ExactHit, entry, 1);
@@ -148,41 +157,44 @@ public sealed partial class RedisSemanticCache : ISemanticCache
         var ttl = (long)_options.EntryTimeToLive.TotalMilliseconds;
         var vector = StoredEntry.VectorBytes(embedding);
 
-        var writes = new List<ValueTask<RespValue>>(10)
+        // One batch: the writes leave together, in this order, on the connection of the partition's node.
+        cancellationToken.ThrowIfCancellationRequested();
+        var ttlSpan = TimeSpan.FromMilliseconds(ttl);
+        var batch = _db.CreateBatch();
+        var writes = new List<Task>(9)
         {
-            _client.ExecuteAsync("HSET", [keys.Entry(id), "a", stored.ToJson(), "v", vector], cancellationToken),
-            _client.ExecuteAsync("PEXPIRE", [keys.Entry(id), ttl], cancellationToken),
-            _client.ExecuteAsync("SET", [keys.Exact(stored.PromptHash), id, "PX", ttl], cancellationToken),
-            _client.ExecuteAsync("ZADD", [keys.Expiries, expires.ToUnixTimeMilliseconds(), id], cancellationToken),
-            _client.ExecuteAsync("PEXPIRE", [keys.Expiries, ttl], cancellationToken),
-            _client.ExecuteAsync("INCR", [keys.Version], cancellationToken),
-            _client.ExecuteAsync("PEXPIRE", [keys.Version, ttl], cancellationToken),
+            batch.HashSetAsync(keys.Entry(id), [new HashEntry("a", stored.ToJson()), new HashEntry("v", vector)]),
+            batch.KeyExpireAsync(keys.Entry(id), ttlSpan),
+            batch.StringSetAsync(keys.Exact(stored.PromptHash), id, ttlSpan),
+            batch.SortedSetAddAsync(keys.Expiries, id, expires.ToUnixTimeMilliseconds()),
+            batch.KeyExpireAsync(keys.Expiries, ttlSpan),
+            batch.StringIncrementAsync(keys.Version),
+            batch.KeyExpireAsync(keys.Version, ttlSpan),
         };
         if (engine != VectorEngine.None)
         {
-            writes.Add(_client.ExecuteAsync("VADD", [keys.Vectors, "FP32", vector, id], cancellationToken));
-            writes.Add(_client.ExecuteAsync("PEXPIRE", [keys.Vectors, ttl], cancellationToken));
+            writes.Add(batch.ExecuteAsync("VADD", (RedisKey)keys.Vectors, "FP32", vector, id));
+            writes.Add(batch.KeyExpireAsync(keys.Vectors, ttlSpan));
         }
 
-        foreach (var write in writes)
-        {
-            await write.ConfigureAwait(false);
-        }
-
-        await SweepAsync(keys, engine, now, cancellationToken).ConfigureAwait(false);
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
+        await SweepAsync(keys, engine, now).ConfigureAwait(false);
     }
 
-    private async ValueTask<CacheEntry?> ReadEntryAsync(PartitionKeys keys, string id, CancellationToken cancellationToken)
+    private static readonly RedisValue[] EntryFields = ["a", "v"];
+
+    private async Task<CacheEntry?> ReadEntryAsync(PartitionKeys keys, string id)
     {
-        var fields = (await _client.ExecuteAsync("HMGET", [keys.Entry(id), "a", "v"], cancellationToken).ConfigureAwait(false)).Items;
+        var fields = await _db.HashGetAsync(keys.Entry(id), EntryFields).ConfigureAwait(false);
         if (fields.Length < 2 || fields[0].IsNull || fields[1].IsNull)
         {
             return null;
         }
 
-        var stored = StoredEntry.FromJson(fields[0].Bytes);
+        var stored = StoredEntry.FromJson((byte[])fields[0]!);
         return stored is null || stored.ExpiresAt <= _time.GetUtcNow()
             ? null
-            : new CacheEntry(id, stored.PromptHash, StoredEntry.VectorFromBytes(fields[1].Bytes), stored.Answer, stored.CreatedAt, stored.ExpiresAt);
+            : new CacheEntry(id, stored.PromptHash, StoredEntry.VectorFromBytes((byte[])fields[1]!), stored.Answer, stored.CreatedAt, stored.ExpiresAt);
     }
 }

@@ -2,16 +2,16 @@ using FsCheck;
 using FsCheck.Fluent;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Redis.Budgets;
-using GreenGateway.Redis.Connections;
 using GreenGateway.Redis.Tests.Fixtures;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Tests.Budgets;
 
-/// <summary>The Redis ledger against the embedded one's semantics, and two replicas sharing one budget; run per server kind.</summary>
+/// <summary>The Redis ledger against the embedded one's semantics, and two replicas sharing one budget; run per server kind (redis-server, garnet-server, a three-node cluster).</summary>
 public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncLifetime
 {
     private readonly string _tenant = $"t-{Guid.NewGuid():N}";
-    private RedisConnection? _connection;
+    private ConnectionMultiplexer? _connection;
     private RedisBudgetLedger? _ledger;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -20,7 +20,7 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
 
     public async ValueTask InitializeAsync()
     {
-        _connection = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        _connection = await server.ConnectAsync();
         _ledger = new RedisBudgetLedger(_connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed });
     }
 
@@ -44,6 +44,71 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
         Assert.False(third.Admitted);
         Assert.Equal(BudgetWindow.Day, third.SpentWindow);
         Assert.Equal(WindowSpan.Containing(BudgetWindow.Day, now).End, third.RetryAt);
+    }
+
+    [Fact]
+    public async Task ReservationLandingExactlyOnTheLimit_IsAdmitted_AndOneMoreJouleIsRefused()
+    {
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Hour, 10, null)];
+        var embedded = new InMemoryBudgetLedger();
+        foreach (var ledger in new IBudgetLedger[] { embedded, Ledger })
+        {
+            var first = await ledger.ReserveAsync(new ReserveRequest(_tenant, "e1", new EnergyCarbon(6, 0), limits, now), Token);
+            var exact = await ledger.ReserveAsync(new ReserveRequest(_tenant, "e2", new EnergyCarbon(4, 0), limits, now), Token);
+            var oneMore = await ledger.ReserveAsync(new ReserveRequest(_tenant, "e3", new EnergyCarbon(1, 0), limits, now), Token);
+
+            Assert.True(first.Admitted);
+            Assert.True(exact.Admitted);
+            Assert.False(oneMore.Admitted);
+            Assert.Equal(BudgetWindow.Hour, oneMore.SpentWindow);
+            var hour = (await ledger.GetUsageAsync(_tenant, now, Token)).Single(u => u.Span.Window == BudgetWindow.Hour);
+            Assert.Equal(10, hour.Reserved.Joules, 9);
+        }
+    }
+
+    [Fact]
+    public async Task ReserveRetriedWithTheSameRequestId_IsAdmittedOnce_AndDoesNotReserveTwice()
+    {
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Day, 8, null)];
+        var request = new ReserveRequest(_tenant, "retried", new EnergyCarbon(5, 0.5), limits, now);
+
+        var first = await Ledger.ReserveAsync(request, Token);
+        var retried = await Ledger.ReserveAsync(request, Token);
+        var usage = (await Ledger.GetUsageAsync(_tenant, now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
+
+        // Reserving twice would have left 10 J reserved and refused the retry against the 8 J limit.
+        Assert.True(first.Admitted);
+        Assert.True(retried.Admitted);
+        Assert.Equal(5, usage.Reserved.Joules, 9);
+        Assert.Equal(0.5, usage.Reserved.GramsCo2e, 9);
+
+        await Ledger.SettleAsync(retried.Reservation!, new EnergyCarbon(4, 0.25), Token);
+        usage = (await Ledger.GetUsageAsync(_tenant, now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
+        Assert.Equal(0, usage.Reserved.Joules, 9);
+        Assert.Equal(4, usage.Consumed.Joules, 9);
+    }
+
+    [Fact]
+    public async Task ScriptCacheFlushed_ReserveAndSettleStillRun()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var before = await Ledger.ReserveAsync(new ReserveRequest(_tenant, "f1", new EnergyCarbon(1, 0), [], now), Token);
+        foreach (var endpoint in _connection!.GetEndPoints())
+        {
+            // As after a restart or a failover: the server no longer knows the scripts' SHA-1.
+            await _connection.GetServer(endpoint).ExecuteAsync("SCRIPT", "FLUSH");
+        }
+
+        var after = await Ledger.ReserveAsync(new ReserveRequest(_tenant, "f2", new EnergyCarbon(2, 0), [], now), Token);
+        await Ledger.SettleAsync(before.Reservation!, new EnergyCarbon(1, 0), Token);
+        await Ledger.SettleAsync(after.Reservation!, new EnergyCarbon(2, 0), Token);
+
+        var day = (await Ledger.GetUsageAsync(_tenant, now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
+        Assert.True(after.Admitted);
+        Assert.Equal(3, day.Consumed.Joules, 9);
+        Assert.Equal(0, day.Reserved.Joules, 9);
     }
 
     [Fact]
@@ -194,7 +259,7 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
     {
         const double budget = 100;
         const double largest = 10;
-        await using var connectionB = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        await using var connectionB = await server.ConnectAsync();
         await using var replicaB = new RedisBudgetLedger(connectionB, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed });
         var replicas = new IBudgetLedger[] { Ledger, replicaB };
         var now = DateTimeOffset.UtcNow;
@@ -233,7 +298,7 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
     public async Task ConcurrentReservations_WithoutSettling_AdmitAtMostBudgetPlusLargest()
     {
         const double budget = 40;
-        await using var connectionB = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        await using var connectionB = await server.ConnectAsync();
         await using var replicaB = new RedisBudgetLedger(connectionB, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed });
         var replicas = new IBudgetLedger[] { Ledger, replicaB };
         var now = DateTimeOffset.UtcNow;
@@ -254,3 +319,5 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
 public sealed class RedisServerLedgerTests(RedisServerFixture server) : LedgerFunctionalTests(server);
 
 public sealed class GarnetLedgerTests(GarnetServerFixture server) : LedgerFunctionalTests(server);
+
+public sealed class ClusterLedgerTests(RedisClusterFixture cluster) : LedgerFunctionalTests(cluster);

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
-using GreenGateway.Redis.Tests.Connections;
 using GreenGateway.Redis.Tests.Fixtures;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Tests.Budgets;
 
@@ -12,19 +12,25 @@ public sealed class LedgerOutageTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static RedisOptions FastOptions(RedisServerFixture server) => RedisOptions.Parse(server.ConnectionString) with
+    /// <summary>The gateway's options for the server, reconnecting every 50-500 ms rather than up to 5 s, so that the tests are short.</summary>
+    internal static ConfigurationOptions FastOptions(RedisServerFixture server)
     {
-        CommandTimeout = TimeSpan.FromSeconds(10),
-        ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
-        ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
-    };
+        var options = RedisConnectionString.Parse(server.ConnectionString);
+        options.AsyncTimeout = 10_000;
+        options.ConnectTimeout = 2_000;
+        options.ReconnectRetryPolicy = new ExponentialRetry(50, 500);
+        return options;
+    }
+
+    /// <summary>Connects as the gateway does: a multiplexer that keeps connecting in the background when the server is not up yet.</summary>
+    internal static Task<ConnectionMultiplexer> ConnectAsync(RedisServerFixture server) => ConnectionMultiplexer.ConnectAsync(FastOptions(server));
 
     [Fact]
     public async Task FailOpen_UnderTraffic_AdmitsLocallyDuringTheOutage_AndLosesNoCharge()
     {
         await using var server = new RedisServerFixture();
         await server.StartAsync();
-        await using var connection = await RedisConnection.ConnectAsync(FastOptions(server), cancellationToken: Token);
+        await using var connection = await ConnectAsync(server);
         await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailOpen, LocalSliceFraction = 1, ReplayInterval = TimeSpan.FromMilliseconds(200) });
         var tenant = "open";
         var now = DateTimeOffset.UtcNow;
@@ -62,14 +68,14 @@ public sealed class LedgerOutageTests
         var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() => TrafficAsync(w), Token)).ToArray();
         await WaitForChargesAsync(() => Interlocked.Read(ref charged), 200);
         await server.StopAsync();
-        await ConnectionLifecycleTests.WaitUntilAsync(() => Volatile.Read(ref admittedWhileDown) >= 50);
+        await Wait.UntilAsync(() => Volatile.Read(ref admittedWhileDown) >= 50);
         await server.StartAsync();
-        await ConnectionLifecycleTests.WaitUntilAsync(() => connection.IsConnected);
+        await Wait.UntilAsync(() => connection.IsConnected);
         var afterRestart = Interlocked.Read(ref charged);
         await WaitForChargesAsync(() => Interlocked.Read(ref charged), afterRestart + 100);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
-        await ConnectionLifecycleTests.WaitUntilAsync(() => ledger.JournalLength == 0);
+        await Wait.UntilAsync(() => ledger.JournalLength == 0);
 
         var day = (await ledger.GetUsageAsync(tenant, now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
         Assert.Equal(0, refused);
@@ -81,7 +87,7 @@ public sealed class LedgerOutageTests
     public async Task FailOpen_LocalSlice_RefusesBeyondItsShareOfTheBudget()
     {
         await using var server = new RedisServerFixture();
-        await using var connection = RedisConnection.Start(FastOptions(server));
+        await using var connection = await ConnectAsync(server);
         await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailOpen, LocalSliceFraction = 0.25 });
         var now = DateTimeOffset.UtcNow;
         BudgetLimit[] limits = [new(BudgetWindow.Day, 100, null)];
@@ -101,14 +107,14 @@ public sealed class LedgerOutageTests
     {
         await using var server = new RedisServerFixture();
         await server.StartAsync();
-        await using var connection = await RedisConnection.ConnectAsync(FastOptions(server), cancellationToken: Token);
+        await using var connection = await ConnectAsync(server);
         await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed, ReplayInterval = TimeSpan.FromMilliseconds(200) });
         var now = DateTimeOffset.UtcNow;
         var before = await ledger.ReserveAsync(new ReserveRequest("closed", "b1", new EnergyCarbon(4, 0), [], now), Token);
         Assert.True(before.Admitted);
 
         await server.StopAsync();
-        await ConnectionLifecycleTests.WaitUntilAsync(() => !connection.IsConnected);
+        await Wait.UntilAsync(() => !connection.IsConnected);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < 10; i++)
         {
@@ -123,7 +129,7 @@ public sealed class LedgerOutageTests
         Assert.Equal(1, ledger.JournalLength);
 
         await server.StartAsync();
-        await ConnectionLifecycleTests.WaitUntilAsync(() => ledger.JournalLength == 0);
+        await Wait.UntilAsync(() => ledger.JournalLength == 0);
         var day = (await ledger.GetUsageAsync("closed", now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
         Assert.Equal(3, day.Consumed.Joules, 6);
         Assert.Equal(0, day.Reserved.Joules, 6);
@@ -139,7 +145,7 @@ public sealed class LedgerOutageTests
         var now = DateTimeOffset.UtcNow;
 
         // A gateway that runs while Redis is away, charges five requests, and stops before Redis returns.
-        await using (var connection = RedisConnection.Start(FastOptions(server)))
+        await using (var connection = await ConnectAsync(server))
         await using (var ledger = new RedisBudgetLedger(connection, options))
         {
             for (var i = 0; i < 5; i++)
@@ -153,16 +159,16 @@ public sealed class LedgerOutageTests
 
         // The next gateway on the same journal replays those charges once Redis is up.
         await server.StartAsync();
-        await using var next = await RedisConnection.ConnectAsync(FastOptions(server), cancellationToken: Token);
+        await using var next = await ConnectAsync(server);
         await using var restarted = new RedisBudgetLedger(next, options);
-        await ConnectionLifecycleTests.WaitUntilAsync(() => restarted.JournalLength == 0);
+        await Wait.UntilAsync(() => restarted.JournalLength == 0);
         var day = (await restarted.GetUsageAsync("restart", now, Token)).Single(u => u.Span.Window == BudgetWindow.Day);
         Assert.Equal(15, day.Consumed.Joules, 6);
         Assert.Equal(2.5, day.Consumed.GramsCo2e, 6);
-        await ConnectionLifecycleTests.WaitUntilAsync(() => new FileInfo(journal).Length == 0);
+        await Wait.UntilAsync(() => new FileInfo(journal).Length == 0);
         Directory.Delete(Path.GetDirectoryName(journal)!, recursive: true);
     }
 
     private static async Task WaitForChargesAsync(Func<long> charged, long atLeast) =>
-        await ConnectionLifecycleTests.WaitUntilAsync(() => charged() >= atLeast, 120);
+        await Wait.UntilAsync(() => charged() >= atLeast, 120);
 }

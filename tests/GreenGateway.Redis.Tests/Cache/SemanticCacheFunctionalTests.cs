@@ -1,24 +1,23 @@
 using GreenGateway.Core.Cache;
 using GreenGateway.Redis.Cache;
-using GreenGateway.Redis.Connections;
-using GreenGateway.Redis.Tests.Connections;
 using GreenGateway.Redis.Tests.Fixtures;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Tests.Cache;
 
-/// <summary>The Redis semantic cache on a real server, in server-side (VSIM) and client-side search where the server allows.</summary>
+/// <summary>The Redis semantic cache on a real server (redis-server, garnet-server, a three-node cluster), in server-side (VSIM) and client-side search where the server allows.</summary>
 public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : IAsyncLifetime
 {
     private static readonly CachedAnswer Answer = new("m", "Use the reset link.", "stop", "{\"id\":\"x\"}", 12, 6, 150.5, 0.02);
     private readonly string _tenant = $"t{Guid.NewGuid():N}";
     private readonly HashedNGramEmbedder _embedder = new();
-    private RedisConnection? _connection;
+    private ConnectionMultiplexer? _connection;
 
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    protected RedisConnection Connection => _connection!;
+    protected ConnectionMultiplexer Connection => _connection!;
 
-    public async ValueTask InitializeAsync() => _connection = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+    public async ValueTask InitializeAsync() => _connection = await server.ConnectAsync();
 
     public async ValueTask DisposeAsync() => await _connection!.DisposeAsync();
 
@@ -81,7 +80,7 @@ public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : 
     [MemberData(nameof(Modes))]
     public async Task TwoReplicas_SeeEachOthersEntries(VectorSearchMode mode)
     {
-        await using var other = await RedisConnection.ConnectAsync(server.Options, cancellationToken: Token);
+        await using var other = await server.ConnectAsync();
         var replicaA = Create(mode, threshold: 0.8);
         var replicaB = new RedisSemanticCache(other, _embedder, new SemanticCacheOptions { SimilarityThreshold = 0.8 }, new RedisSemanticCacheOptions { SearchMode = mode });
         await replicaA.StoreAsync(Query("How do I reset my password?"), Answer, Token);
@@ -99,20 +98,28 @@ public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : 
     {
         var cache = Create(mode, threshold: 0.8, ttl: TimeSpan.FromSeconds(1));
         await cache.StoreAsync(Query("How do I reset my password?"), Answer, Token);
-        await ConnectionLifecycleTests.WaitUntilAsync(async () => !(await cache.LookupAsync(Query("How can I reset my password?"), Token)).IsHit);
+        await Wait.UntilAsync(async () => !(await cache.LookupAsync(Query("How can I reset my password?"), Token)).IsHit);
         Assert.False((await cache.LookupAsync(Query("How do I reset my password?"), Token)).IsHit);
 
         // The next store sweeps the expired id out of the expiry set (and the vector set where there is one).
         var longLived = Create(mode, threshold: 0.8);
         await longLived.StoreAsync(Query("What is the capital of France?"), Answer, Token);
-        var keys = await Connection.ExecuteAsync("KEYS", [$"gg:cache:*"], Token);
         var zsets = 0;
-        foreach (var key in keys.Items.ToArray())
+        var db = Connection.GetDatabase();
+        foreach (var endpoint in Connection.GetEndPoints())
         {
-            var name = key.AsString()!;
-            if (name.EndsWith(":z", StringComparison.Ordinal) && (await Connection.ExecuteAsync("ZRANGEBYSCORE", [name, "-inf", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()], Token)).Items.Length > 0)
+            var node = Connection.GetServer(endpoint);
+            if (node.IsReplica)
             {
-                zsets++;
+                continue;
+            }
+
+            await foreach (var key in node.KeysAsync(pattern: "gg:cache:*:z"))
+            {
+                if ((await db.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())).Length > 0)
+                {
+                    zsets++;
+                }
             }
         }
 
@@ -179,6 +186,8 @@ public sealed class RedisServerSemanticCacheTests(RedisServerFixture server) : S
     public async Task Redis7_HasNoVectorSets_SoSearchRunsInTheGateway() =>
         Assert.Equal(VectorEngine.None, await new RedisSemanticCache(Connection, new HashedNGramEmbedder()).DetectEngineAsync(Token));
 }
+
+public sealed class ClusterSemanticCacheTests(RedisClusterFixture cluster) : SemanticCacheFunctionalTests(cluster);
 
 public sealed class GarnetSemanticCacheTests(GarnetServerFixture server) : SemanticCacheFunctionalTests(server)
 {

@@ -1,7 +1,6 @@
 using GreenGateway.Core.Cache;
 using GreenGateway.Redis.Cache;
-using GreenGateway.Redis.Connections;
-using GreenGateway.Redis.Tests.Connections;
+using GreenGateway.Redis.Tests.Budgets;
 using GreenGateway.Redis.Tests.Fixtures;
 
 namespace GreenGateway.Redis.Tests.Cache;
@@ -13,7 +12,7 @@ public sealed class SemanticCacheOutageTests
     {
         var token = TestContext.Current.CancellationToken;
         await using var server = new RedisServerFixture();
-        await using var connection = RedisConnection.Start(RedisOptions.Parse(server.ConnectionString) with { ReconnectMaxDelay = TimeSpan.FromMilliseconds(300) });
+        await using var connection = await LedgerOutageTests.ConnectAsync(server);
         var cache = new RedisSemanticCache(connection, new HashedNGramEmbedder());
         var query = new CacheQuery(new CachePartition("t", "m", "p", "c"), "How do I reset my password?", 0);
         var answer = new CachedAnswer("m", "link", "stop", "{}", 1, 1, 10, 0.001);
@@ -22,7 +21,7 @@ public sealed class SemanticCacheOutageTests
         Assert.False(await cache.StoreAsync(query, answer, token));
 
         await server.StartAsync();
-        await ConnectionLifecycleTests.WaitUntilAsync(() => connection.IsConnected);
+        await Wait.UntilAsync(() => connection.IsConnected);
         Assert.True(await cache.StoreAsync(query, answer, token));
         Assert.Equal(CacheLookupKind.ExactHit, (await cache.LookupAsync(query, token)).Kind);
     }

@@ -2,6 +2,7 @@ using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Cache;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Tests.Fixtures;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Tests.Connections;
 
@@ -14,7 +15,7 @@ public sealed class RedisSharedStateTests
     {
         await using var server = new RedisServerFixture();
         await server.StartAsync();
-        await using var state = await RedisSharedState.ConnectAsync(server.ConnectionString, cancellationToken: Token);
+        await using var state = await RedisSharedState.ConnectAsync(server.ConnectionString);
         var outcome = await state.Ledger.ReserveAsync(new ReserveRequest("s", "1", new EnergyCarbon(1, 0), [], DateTimeOffset.UtcNow), Token);
         Assert.True(outcome.Admitted);
         var query = new CacheQuery(new CachePartition("s", "m", "p", "c"), "hello there", 0);
@@ -26,13 +27,14 @@ public sealed class RedisSharedStateTests
     public async Task RedisAwayAtStartup_FailOpenStartsAnyway_FailClosedRefuses()
     {
         var port = ServerProcess.FreePort();
-        await using (var open = await RedisSharedState.ConnectAsync($"redis://127.0.0.1:{port}", cancellationToken: Token))
+        await using (var open = await RedisSharedState.ConnectAsync($"redis://127.0.0.1:{port}?connect_timeout=500"))
         {
-            Assert.False(open.Client.IsConnected);
+            Assert.False(open.Multiplexer.IsConnected);
             Assert.True((await open.Ledger.ReserveAsync(new ReserveRequest("s", "1", new EnergyCarbon(1, 0), [], DateTimeOffset.UtcNow), Token)).Admitted);
         }
 
         var closed = new RedisSharedStateOptions { Ledger = new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailClosed } };
-        await Assert.ThrowsAsync<RedisConnectionException>(() => RedisSharedState.ConnectAsync($"redis://127.0.0.1:{port}", closed, cancellationToken: Token));
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => RedisSharedState.ConnectAsync($"redis://127.0.0.1:{port}?connect_timeout=500", closed));
+        Assert.Contains("fail-closed", error.Message, StringComparison.Ordinal);
     }
 }

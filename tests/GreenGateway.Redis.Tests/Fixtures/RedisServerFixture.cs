@@ -1,4 +1,5 @@
 using GreenGateway.Redis.Connections;
+using StackExchange.Redis;
 
 namespace GreenGateway.Redis.Tests.Fixtures;
 
@@ -82,15 +83,18 @@ public sealed class RedisServerFixture : IRespServerFixture, IAsyncLifetime
             return;
         }
 
-        await using (var connection = await RedisConnection.ConnectAsync(RedisOptions.Parse(ConnectionString) with { Password = AdminPassword, User = AdminUser }))
+        var options = RedisConnectionString.Parse(ConnectionString);
+        (options.User, options.Password, options.AllowAdmin, options.ClientName) = (AdminUser, AdminPassword, true, "fixture");
+        await using (var connection = await ConnectionMultiplexer.ConnectAsync(options))
         {
             try
             {
-                await connection.ExecuteAsync("SHUTDOWN", ["SAVE"]);
+                // SHUTDOWN SAVE; the server closes the connection instead of replying.
+                connection.GetServer(connection.GetEndPoints()[0]).Shutdown(ShutdownMode.Always);
             }
-            catch (RedisConnectionException)
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
             {
-                // The server closes the connection instead of replying: that is the expected answer.
+                // The connection closed before the command was acknowledged: the expected answer.
             }
         }
 
