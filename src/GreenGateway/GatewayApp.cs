@@ -55,8 +55,8 @@ public static class GatewayApp
         var app = builder.Build();
         _ = app.Services.GetRequiredService<PolicyMonitor>(); // policy errors stop the start, all of them listed
         _ = app.Services.GetRequiredService<IBudgetLedger>(); // connects to Redis, when configured, before the first request
-        GatewayTelemetry.Start(app.Services);
         app.UseMiddleware<TenantAuthenticationMiddleware>();
+        GatewayTelemetry.MapEndpoints(app, config.Telemetry);
         app.MapGet("/healthz", HealthEndpoints.Live);
         app.MapGet("/readyz", HealthEndpoints.ReadyAsync);
         app.MapGet("/v1/usage", UsageEndpoint.HandleAsync);

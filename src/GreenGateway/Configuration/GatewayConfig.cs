@@ -70,6 +70,7 @@ public sealed record GatewayConfig
         Energy.Validate(errors);
         Carbon.Validate(errors);
         Redis.Validate(errors);
+        Telemetry.Prometheus.Validate(errors);
         Cache.Validate(errors);
         Cascade.Validate(errors);
         ModelServer.Validate(errors);
@@ -124,4 +125,41 @@ public sealed record TelemetryOptions
 
     /// <summary>service.name of the exported resource. Default greengateway.</summary>
     public string ServiceName { get; init; } = "greengateway";
+
+    /// <summary>The Prometheus scraping endpoint. Default enabled, <c>/metrics</c> on the gateway's own port.</summary>
+    public PrometheusOptions Prometheus { get; init; } = new();
+}
+
+/// <summary>The <c>Telemetry:Prometheus</c> section: <c>GET /metrics</c> in Prometheus's text format (docs/operations.md).</summary>
+public sealed record PrometheusOptions
+{
+    /// <summary>Serve the endpoint. Default true; false removes it (OTLP export is unaffected).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The path. Default <c>/metrics</c>. It must not be under <c>/v1</c>, which belongs to the proxy.</summary>
+    public string Path { get; init; } = "/metrics";
+
+    /// <summary>
+    /// A management port: when set, the endpoint answers only on connections to this port (add it to the gateway's
+    /// <c>--urls</c>, for example <c>http://127.0.0.1:9464</c>), so that the public port does not serve it. Default none:
+    /// the gateway's own port.
+    /// </summary>
+    public int? Port { get; init; }
+
+    public void Validate(List<string> errors)
+    {
+        if (!Path.StartsWith('/') || Path.Length < 2)
+        {
+            errors.Add($"Telemetry.Prometheus.Path '{Path}' must start with '/' and name a path.");
+        }
+        else if (Path.Equals("/v1", StringComparison.OrdinalIgnoreCase) || Path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Telemetry.Prometheus.Path '{Path}' is under /v1, which the gateway proxies to upstreams.");
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            errors.Add($"Telemetry.Prometheus.Port {Port} is not a TCP port.");
+        }
+    }
 }

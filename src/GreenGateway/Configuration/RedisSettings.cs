@@ -1,3 +1,5 @@
+using GreenGateway.Redis.Connections;
+
 namespace GreenGateway.Configuration;
 
 /// <summary>The <c>Redis</c> section: shared state for several replicas. Without a URL the gateway keeps its state in process.</summary>
@@ -5,7 +7,11 @@ public sealed record RedisSettings
 {
     public const string UrlVariable = "GG_REDIS_URL";
 
-    /// <summary><c>redis://[user:password@]host:port[/db]</c> or <c>rediss://</c>; also <c>GG_REDIS_URL</c>. Default none: embedded state.</summary>
+    /// <summary>
+    /// <c>redis://[user:password@]host:port[/db]</c> or <c>rediss://</c>, or a StackExchange.Redis configuration string
+    /// (<c>host1:6379,host2:6379,serviceName=..,ssl=true,user=..,password=..</c>) for Sentinel, Cluster seeds, TLS and ACL
+    /// options (<see cref="RedisConnectionString"/>); also <c>GG_REDIS_URL</c>. Default none: embedded state.
+    /// </summary>
     public string? Url { get; init; }
 
     /// <summary><c>fail-open</c> (admit against a local slice, journal, replay) or <c>fail-closed</c> (503) while Redis is away. Default fail-open.</summary>
@@ -34,9 +40,14 @@ public sealed record RedisSettings
             errors.Add("Redis.LocalSliceFraction must be in (0, 1].");
         }
 
-        if (ResolveUrl() is { } url && !(url.StartsWith("redis://", StringComparison.Ordinal) || url.StartsWith("rediss://", StringComparison.Ordinal)))
+        if (ResolveUrl() is { } url && !RedisConnectionString.TryValidate(url, out var error))
         {
-            errors.Add($"Redis.Url (or {UrlVariable}) must start with redis:// or rediss://.");
+            errors.Add($"Redis.Url (or {UrlVariable}) is neither a redis:// / rediss:// URL nor a StackExchange.Redis configuration string: {error}");
+        }
+
+        if (ConnectTimeoutSeconds is <= 0 or > 300 || double.IsNaN(ConnectTimeoutSeconds))
+        {
+            errors.Add("Redis.ConnectTimeoutSeconds must be in (0, 300].");
         }
     }
 }

@@ -4,6 +4,7 @@ using GreenGateway.Core.Cache;
 using GreenGateway.Redis;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
+using StackExchange.Redis;
 
 namespace GreenGateway.Configuration;
 
@@ -27,18 +28,23 @@ internal static partial class SharedState
         }
 
         services.AddSingleton(sp => Connect(sp, url, config));
-        services.AddSingleton(sp => sp.GetRequiredService<RedisSharedState>().Client);
+        services.AddSingleton(sp => sp.GetRequiredService<RedisSharedState>().Multiplexer);
         services.AddSingleton<IBudgetLedger>(sp => sp.GetRequiredService<RedisSharedState>().Ledger);
         services.AddSingleton<ISemanticCache>(sp => sp.GetRequiredService<RedisSharedState>().Cache);
     }
 
     /// <summary>
-    /// Connects at start-up (a cluster is detected then). A fail-open gateway starts even while Redis is
-    /// away, on a client that keeps reconnecting; a fail-closed one refuses to start.
+    /// Connects at start-up (StackExchange.Redis finds a cluster's nodes, or a Sentinel's primary, then). A fail-open
+    /// gateway starts even while Redis is away, on a client that keeps reconnecting; a fail-closed one refuses to start.
     /// </summary>
     private static RedisSharedState Connect(IServiceProvider services, string url, GatewayConfig config)
     {
-        var redis = RedisOptions.Parse(url) with { ConnectTimeout = TimeSpan.FromSeconds(config.Redis.ConnectTimeoutSeconds) };
+        var redis = RedisConnectionString.Parse(url);
+        if (!url.Contains("connect_timeout=", StringComparison.Ordinal) && !url.Contains("connectTimeout=", StringComparison.OrdinalIgnoreCase))
+        {
+            redis.ConnectTimeout = (int)(config.Redis.ConnectTimeoutSeconds * 1000);
+        }
+
         var options = new RedisSharedStateOptions
         {
             Ledger = new RedisBudgetLedgerOptions

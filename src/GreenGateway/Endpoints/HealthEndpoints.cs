@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GreenGateway.Configuration;
-using GreenGateway.Redis.Connections;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
@@ -20,7 +20,7 @@ internal static class HealthEndpoints
     public static async Task ReadyAsync(HttpContext context, IProxyStateLookup proxy, IOptions<GatewayConfig> config)
     {
         var ready = true;
-        var redis = context.RequestServices.GetService<IRedisClient>();
+        var redis = context.RequestServices.GetService<IConnectionMultiplexer>();
 
         // Fail-open keeps serving without Redis (charges are journalled), so only fail-closed depends on it.
         if (redis is { IsConnected: false } && config.Value.Redis.FailMode == "fail-closed")

@@ -1,4 +1,5 @@
 using GreenGateway.Deploy.Tests.Support;
+using System.Net;
 using GreenGateway.Redis.Connections;
 using GreenGateway.Redis.Tests.Fixtures;
 using YamlDotNet.RepresentationModel;
@@ -34,7 +35,7 @@ public sealed class ComposeTests(RedisServerFixture redis)
     public void Gateway_ReachesRedisAndTheModelServer_ByServiceName()
     {
         var environment = GatewayEnvironment();
-        var redisUrl = RedisOptions.Parse(environment[Configuration.RedisSettings.UrlVariable]);
+        var redisUrl = Assert.IsType<DnsEndPoint>(Assert.Single(RedisConnectionString.Parse(environment[Configuration.RedisSettings.UrlVariable]).EndPoints));
         var upstream = new Uri(environment[GatewayApp.UpstreamUrlVariable]);
         var modelPort = Stages.Single(s => s.Name == "modelhost").All("EXPOSE").Single().Arguments;
 

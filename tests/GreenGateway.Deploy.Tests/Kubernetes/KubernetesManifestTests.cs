@@ -46,7 +46,7 @@ public sealed class KubernetesManifestTests(RedisServerFixture redis)
         Assert.Contains(GatewayApp.UpstreamUrlVariable, environment.Keys);
         Assert.Contains(Configuration.RedisSettings.UrlVariable, environment.Keys);
         Assert.True(Uri.TryCreate(environment[GatewayApp.UpstreamUrlVariable], UriKind.Absolute, out _));
-        Assert.Equal(6379, RedisOptions.Parse(environment[Configuration.RedisSettings.UrlVariable]).Port);
+        Assert.Equal(6379, Assert.IsType<System.Net.DnsEndPoint>(Assert.Single(RedisConnectionString.Parse(environment[Configuration.RedisSettings.UrlVariable]).EndPoints)).Port);
     }
 
     [Fact]
