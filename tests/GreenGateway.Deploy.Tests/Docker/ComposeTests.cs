@@ -17,9 +17,9 @@ public sealed class ComposeTests(RedisServerFixture redis)
         Service("gateway").Map("environment").Entries().ToDictionary(e => e.Key, e => e.Value.ToString());
 
     [Fact]
-    public void Services_AreTheGatewayRedisAndTheModelServer_BuiltFromTheDockerfilesStages()
+    public void Services_AreTheGatewayRedisTheModelServerAndMonitoring_BuiltFromTheDockerfilesStages()
     {
-        Assert.Equal(["gateway", "model", "redis"], Compose.Map("services").Entries().Select(e => e.Key).Order());
+        Assert.Equal(["gateway", "grafana", "model", "prometheus", "redis"], Compose.Map("services").Entries().Select(e => e.Key).Order());
         foreach (var (service, target) in new[] { ("gateway", "gateway"), ("model", "modelhost") })
         {
             var build = Service(service).Map("build");

@@ -29,13 +29,26 @@ internal sealed class RealGateway : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="environment">The variables the file sets.</param>
     /// <param name="policies">Policy files as the file mounts them (name, text).</param>
     /// <param name="redisUrl">A running Redis in place of the file's GG_REDIS_URL.</param>
     public static async Task<RealGateway> StartAsync(IReadOnlyDictionary<string, string> environment, IEnumerable<(string Name, string Text)> policies, string? redisUrl = null)
     {
         var (upstream, upstreamAddress) = await Loopback.StartAsync(static app =>
-            app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { new { id = "deploy-model", @object = "model" } } })));
+        {
+            app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { new { id = "deploy-model", @object = "model" } } }));
+            app.MapPost("/v1/chat/completions", () => Results.Json(new
+            {
+                id = "chatcmpl-deploy",
+                @object = "chat.completion",
+                created = 0,
+                model = "deploy-model",
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = "Deployed." }, finish_reason = "stop" } },
+                usage = new { prompt_tokens = 9, completion_tokens = 2, total_tokens = 11 },
+            }));
+        });
         var folder = Directory.CreateTempSubdirectory("gg-deploy-").FullName;
         var policyFolder = Directory.CreateDirectory(Path.Combine(folder, "policies")).FullName;
         foreach (var (name, text) in policies)
@@ -75,6 +88,24 @@ internal sealed class RealGateway : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync();
         JsonElement? json = response.Content.Headers.ContentType?.MediaType == "application/json" ? JsonDocument.Parse(body).RootElement.Clone() : null;
         return ((int)response.StatusCode, json);
+    }
+
+    /// <summary>GET with the body as text (for <c>/metrics</c>).</summary>
+    public async Task<(int Status, string Body)> GetTextAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.GetAsync(path);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>POSTs a JSON body with a bearer key; returns the status.</summary>
+    public async Task<int> PostAsync(string path, string json, string key)
+    {
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request);
+        return (int)response.StatusCode;
     }
 
     public async ValueTask DisposeAsync()
