@@ -25,7 +25,11 @@ public static partial class RedisConnectionString
     public const string DefaultClientName = "greengateway";
 
     /// <exception cref="FormatException">The string is neither form, or names no endpoint; the message never holds the password.</exception>
-    public static ConfigurationOptions Parse(string connectionString)
+    public static ConfigurationOptions Parse(string connectionString) => Parse(connectionString, null);
+
+    /// <summary>As <see cref="Parse(string)"/>, with <paramref name="connectTimeout"/> where the string sets none (<c>connect_timeout</c> / <c>connectTimeout</c>).</summary>
+    /// <exception cref="FormatException">The string is neither form, or names no endpoint.</exception>
+    public static ConfigurationOptions Parse(string connectionString, TimeSpan? connectTimeout)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
         var text = connectionString.Trim();
@@ -34,9 +38,14 @@ public static partial class RedisConnectionString
             throw new FormatException("the Redis connection string is empty.");
         }
 
-        var options = text.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase)
-            ? ParseUri(text)
-            : ParseConfiguration(text);
+        var isUri = text.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
+        var options = isUri ? ParseUri(text) : ParseConfiguration(text);
+        var setsConnectTimeout = isUri ? text.Contains("connect_timeout=", StringComparison.Ordinal) : HasKey(text, "connectTimeout");
+        if (connectTimeout is { } timeout && !setsConnectTimeout)
+        {
+            options.ConnectTimeout = (int)timeout.TotalMilliseconds;
+        }
+
         if (options.EndPoints.Count == 0)
         {
             throw new FormatException($"'{Redact(text)}' names no Redis endpoint (host:port).");

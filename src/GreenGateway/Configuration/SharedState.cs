@@ -4,7 +4,6 @@ using GreenGateway.Core.Cache;
 using GreenGateway.Redis;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
-using StackExchange.Redis;
 
 namespace GreenGateway.Configuration;
 
@@ -39,11 +38,7 @@ internal static partial class SharedState
     /// </summary>
     private static RedisSharedState Connect(IServiceProvider services, string url, GatewayConfig config)
     {
-        var redis = RedisConnectionString.Parse(url);
-        if (!url.Contains("connect_timeout=", StringComparison.Ordinal) && !url.Contains("connectTimeout=", StringComparison.OrdinalIgnoreCase))
-        {
-            redis.ConnectTimeout = (int)(config.Redis.ConnectTimeoutSeconds * 1000);
-        }
+        var redis = RedisConnectionString.Parse(url, TimeSpan.FromSeconds(config.Redis.ConnectTimeoutSeconds));
 
         var options = new RedisSharedStateOptions
         {

@@ -52,6 +52,14 @@ public sealed class RedisConnectionStringTests
         Assert.Equal(RedisConnectionString.DefaultClientName, options.ClientName);
     }
 
+    [Theory]
+    [InlineData("redis://localhost", 2500)]
+    [InlineData("redis://localhost?connect_timeout=700", 700)]
+    [InlineData("localhost:6379", 2500)]
+    [InlineData("localhost:6379,connectTimeout=800", 800)]
+    public void ConfiguredConnectTimeout_AppliesWhereTheStringSetsNone(string text, int expected) =>
+        Assert.Equal(expected, RedisConnectionString.Parse(text, TimeSpan.FromMilliseconds(2500)).ConnectTimeout);
+
     [Fact]
     public void ConfigurationString_ReadsSentinelClusterSeedsTlsAndAcl()
     {
