@@ -36,6 +36,11 @@ public static class ModelHostApp
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelSession>(); // load the weights before the first request
+        if (options.ApiKey is { Length: > 0 } apiKey)
+        {
+            app.Use(RequireKey(apiKey));
+        }
+
         app.MapGet("/health", static () => Results.Ok());
         app.MapGet("/v1/models", TokenizeEndpoints.ModelsAsync);
         app.MapPost("/v1/completions", GenerationEndpoint.CompletionsAsync);
@@ -43,5 +48,25 @@ public static class ModelHostApp
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
         app.MapPost("/detokenize", TokenizeEndpoints.DetokenizeAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Generation needs the key (compared in constant time); health and the model list stay open, for health checks.
+    /// </summary>
+    private static Func<HttpContext, RequestDelegate, Task> RequireKey(string key)
+    {
+        var expected = System.Text.Encoding.UTF8.GetBytes("Bearer " + key);
+        return async (context, next) =>
+        {
+            var open = HttpMethods.IsGet(context.Request.Method) && (context.Request.Path == "/health" || context.Request.Path == "/v1/models");
+            var sent = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
+            if (open || System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(sent, expected))
+            {
+                await next(context);
+                return;
+            }
+
+            await new ApiError(401, "This model server needs its key: send 'Authorization: Bearer <key>'.", Code: "invalid_api_key").WriteAsync(context);
+        };
     }
 }

@@ -15,7 +15,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace GreenGateway;
 
 /// <summary>Composes the gateway. Program runs it; functional tests and load tests start it on a free port.</summary>
-public static class GatewayApp
+public static partial class GatewayApp
 {
     /// <summary>The environment variable that sets the default upstream for a quick start (e.g. http://127.0.0.1:8000/v1).</summary>
     public const string UpstreamUrlVariable = "GG_UPSTREAM_URL";
@@ -42,6 +42,13 @@ public static class GatewayApp
         }
 
         var config = builder.Configuration.Get<GatewayConfig>() ?? new GatewayConfig();
+        if (config.StartsModelServer)
+        {
+            // A free loopback port and a fresh key: the model host is reachable only through the gateway.
+            builder.Configuration.AddInMemoryCollection(ModelServerSettings(config));
+            config = builder.Configuration.Get<GatewayConfig>() ?? new GatewayConfig();
+        }
+
         if (config.Validate() is { Count: > 0 } errors)
         {
             throw new InvalidOperationException("The configuration is not valid:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", errors));
@@ -55,6 +62,9 @@ public static class GatewayApp
         var app = builder.Build();
         _ = app.Services.GetRequiredService<PolicyMonitor>(); // policy errors stop the start, all of them listed
         _ = app.Services.GetRequiredService<IBudgetLedger>(); // connects to Redis, when configured, before the first request
+        // Paths are spelled one way before routing matches them: the route YARP matches is the request's classification.
+        app.UseMiddleware<Routing.PathNormalizationMiddleware>();
+        app.UseRouting();
         app.UseMiddleware<TenantAuthenticationMiddleware>();
         GatewayTelemetry.MapEndpoints(app, config.Telemetry);
         app.MapGet("/healthz", HealthEndpoints.Live);
@@ -63,12 +73,47 @@ public static class GatewayApp
         app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
         app.MapReverseProxy(proxy =>
         {
-            proxy.UseMiddleware<GatewayProxyMiddleware>();
+            proxy.UseMiddleware<Pipeline.GatewayPipeline>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
         return app;
+    }
+
+    /// <summary>
+    /// Where the in-process model host listens (the configured port, else a free one) and the per-process key it
+    /// requires, set on every upstream that points at it (and on its upstream's destination when that lists none).
+    /// </summary>
+    private static Dictionary<string, string?> ModelServerSettings(GatewayConfig config)
+    {
+        var settings = new Dictionary<string, string?>();
+        var port = config.ModelServer.Port;
+        var upstreams = config.UpstreamsAtModelServer().ToList();
+        if (port == 0)
+        {
+            port = FreeLoopbackPort();
+            settings["ModelServer:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings[$"Upstreams:{config.ModelServer.Upstream}:Destinations:0"] = $"http://127.0.0.1:{port}/v1";
+            upstreams.Add(config.ModelServer.Upstream);
+        }
+
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        settings["ModelServer:ApiKey"] = key;
+        foreach (var name in upstreams)
+        {
+            settings[$"Upstreams:{name}:ApiKey"] = key;
+            settings[$"Upstreams:{name}:ApiKeyEnvironmentVariable"] = null;
+        }
+
+        return settings;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void AddGateway(IServiceCollection services, GatewayConfig config)
@@ -94,9 +139,13 @@ public static class GatewayApp
         services.AddSingleton(new CarbonCalculator(config.Carbon.Embodied));
         services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));
         services.AddSingleton<EnergyAccountant>();
-        services.AddSingleton<ExchangeSettlement>();
         services.AddSingleton<GreenGateway.Core.Rules.RuleEngine>();
-        services.AddSingleton<GreenGateway.Rules.RulesTier>();
+        services.AddSingleton<Upstreams.ClusterClient>();
+        services.AddSingleton<Pipeline.ModelResolver>();
+        services.AddSingleton<Pipeline.BudgetAdmission>();
+        services.AddSingleton<Pipeline.Settlement>();
+        services.AddSingleton<Answers.AnswerWriter>();
+        services.AddSingleton<UpstreamForwarder>();
         AddCascade(services, config);
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
@@ -119,9 +168,23 @@ public static class GatewayApp
             };
         });
         services.AddSingleton<GreenGateway.Draft.DraftModel>();
+        services.AddSingleton<GreenGateway.Core.Cascade.IVerifier, GreenGateway.Speculative.YarpVerifier>();
+        services.AddSingleton<GreenGateway.Rules.RulesTier>();
+        services.AddSingleton<GreenGateway.Cache.CacheTier>();
         services.AddSingleton<GreenGateway.Draft.DraftTier>();
-        services.AddSingleton<GreenGateway.Speculative.VerifierClient>();
         services.AddSingleton<GreenGateway.Speculative.SpeculativeTier>();
+        services.AddSingleton(sp =>
+        {
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("GreenGateway.Cascade");
+            GreenGateway.Core.Cascade.ITier[] tiers =
+            [
+                sp.GetRequiredService<GreenGateway.Rules.RulesTier>(),
+                sp.GetRequiredService<GreenGateway.Cache.CacheTier>(),
+                sp.GetRequiredService<GreenGateway.Draft.DraftTier>(),
+                sp.GetRequiredService<GreenGateway.Speculative.SpeculativeTier>(),
+            ];
+            return new GreenGateway.Core.Cascade.TierCascade(tiers, (tier, e) => GatewayLog.TierFailed(log, tier.ToString(), e));
+        });
         services.AddSingleton<GreenGateway.Cascade.TierRouter>();
         services.AddSingleton<GreenGateway.Cascade.CascadePlanner>();
         services.AddSingleton<GreenGateway.Cascade.OutcomeLog>();
@@ -150,5 +213,11 @@ public static class GatewayApp
     {
         var cwd = Directory.GetCurrentDirectory();
         return File.Exists(Path.Combine(cwd, "appsettings.json")) ? cwd : AppContext.BaseDirectory;
+    }
+
+    private static partial class GatewayLog
+    {
+        [LoggerMessage(EventId = 1107, Level = LogLevel.Error, Message = "Tier {Tier} failed; the request goes on to the next tier")]
+        public static partial void TierFailed(ILogger logger, string tier, Exception exception);
     }
 }

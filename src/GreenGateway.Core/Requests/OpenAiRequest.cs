@@ -1,139 +1,71 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Core.Energy;
 
 namespace GreenGateway.Core.Requests;
 
 /// <summary>
-/// An OpenAI request body, validated where the gateway relies on it and otherwise kept as sent: fields the
-/// gateway does not know (vLLM's extras, newer OpenAI ones) travel to the upstream untouched.
+/// One OpenAI request, parsed once at the edge and validated strictly (<see cref="TryParse"/>): its messages with
+/// their text, the generation parameters, the limits and the stream options, typed. Nothing after the parser reads
+/// the raw JSON; only the forwarder sends <see cref="UpstreamBody"/> on, so that fields the gateway does not know
+/// (vLLM's extras, newer OpenAI ones) reach the upstream untouched.
 /// </summary>
 public sealed partial class OpenAiRequest
 {
-    private OpenAiRequest(ApiKind kind, JsonObject body, string model)
-    {
-        Kind = kind;
-        Body = body;
-        Model = model;
-    }
-
-    public ApiKind Kind { get; }
-
-    /// <summary>The body as a mutable tree; the gateway rewrites <c>model</c> and <c>stream_options</c> in it.</summary>
-    public JsonObject Body { get; }
+    public required ApiKind Kind { get; init; }
 
     /// <summary>The model the client asked for.</summary>
-    public string Model { get; }
+    public required string Model { get; init; }
 
-    public bool Stream { get; private set; }
+    /// <summary>Chat messages, in order (chat completions and translated Responses requests); empty otherwise.</summary>
+    public IReadOnlyList<ChatMessage> Messages { get; init; } = [];
+
+    /// <summary>The prompt texts of a completions request (one per prompt); empty for token-id prompts and other kinds.</summary>
+    public IReadOnlyList<string> PromptTexts { get; init; } = [];
+
+    /// <summary>The parameters that shape the answer.</summary>
+    public GenerationParameters Parameters { get; init; } = GenerationParameters.Default;
+
+    public bool Stream { get; init; }
 
     /// <summary>Whether the client asked for the usage chunk of a stream (<c>stream_options.include_usage</c>).</summary>
-    public bool ClientWantsStreamUsage { get; private set; }
+    public bool ClientWantsStreamUsage { get; init; }
 
-    /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
-    public int? MaxTokens { get; private set; }
+    /// <summary><c>max_completion_tokens</c> (or <c>max_output_tokens</c>), else <c>max_tokens</c>, when given.</summary>
+    public int? MaxTokens { get; init; }
 
     /// <summary>How many choices are asked for (<c>n</c>, default 1).</summary>
-    public int Choices { get; private set; } = 1;
+    public int Choices { get; init; } = 1;
 
     /// <summary>The prompt's size in tokens, estimated from its text (<see cref="TokenEstimator"/>).</summary>
-    public int PromptTokenEstimate { get; private set; }
+    public int PromptTokenEstimate { get; init; }
 
-    /// <summary>Parses and validates a body. Returns false with an OpenAI-style 400 error when it is not acceptable.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> utf8, ApiKind kind, out OpenAiRequest? request, out RequestError? error)
-    {
-        request = null;
-        JsonNode? root;
-        try
-        {
-            // Duplicate properties are refused here: JsonObject would otherwise throw an ArgumentException
-            // on first access (a 500 instead of a 400).
-            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-        }
-        catch (JsonException e)
-        {
-            error = RequestError.Invalid($"The request body is not valid JSON: {e.Message}", code: "invalid_json");
-            return false;
-        }
+    /// <summary>
+    /// The most prompt tokens an honest upstream can report for this request: every UTF-8 byte of the prompt a token,
+    /// plus the chat format's markers (<see cref="TokensPerMessage"/> and a margin per message). Token counts above it are lies.
+    /// </summary>
+    public long PromptTokenBound { get; init; }
 
-        if (root is not JsonObject body)
-        {
-            error = RequestError.Invalid("The request body must be a JSON object.", code: "invalid_json");
-            return false;
-        }
+    /// <summary>The body as the client sent it, for the upstream. Only the forwarder reads it.</summary>
+    public required JsonObject UpstreamBody { get; init; }
 
-        if (!TryString(body, "model", required: true, out var model, out error))
-        {
-            return false;
-        }
+    /// <summary>
+    /// The text of the last message when the user sent it and it is all text; null otherwise (tool results, assistant
+    /// prefill, images). The one rule by which the rules, the cache and the router read a question.
+    /// </summary>
+    public string? LastUserText => Kind == ApiKind.ChatCompletions && Messages is [.., { Role: ChatRoles.User, Text: { } text }] ? text : null;
 
-        request = new OpenAiRequest(kind, body, model!);
-        if (!request.Validate(out error))
-        {
-            request = null;
-            return false;
-        }
+    /// <summary>
+    /// Whether a tier of the gateway's own (rules, cache, the draft) may answer: one choice, and nothing only the large
+    /// model honours (tools, response formats, stop strings, log-probabilities, logit biases, penalties).
+    /// </summary>
+    public bool LocalTiersMayAnswer => Kind == ApiKind.ChatCompletions && Choices == 1 && !Parameters.NeedsTheUpstream;
 
-        return true;
-    }
+    /// <summary>
+    /// Completion tokens to reserve for: <paramref name="perChoice"/> (the request's <c>max_tokens</c>, or an estimate
+    /// where it gave none) times the choices, in 64-bit arithmetic: <c>int.MaxValue x 128</c> fits, so no product wraps.
+    /// </summary>
+    public long CompletionTokensFor(int perChoice) => Kind == ApiKind.Embeddings ? 0 : checked((long)Math.Max(0, perChoice) * Choices);
 
-    private bool Validate(out RequestError? error)
-    {
-        if (!TryBool(Body, "stream", out var stream, out error))
-        {
-            return false;
-        }
-
-        Stream = stream == true;
-        if (Stream && Kind == ApiKind.Embeddings)
-        {
-            error = RequestError.Invalid("Embeddings cannot be streamed.", "stream");
-            return false;
-        }
-
-        if (Body["stream_options"] is { } options)
-        {
-            if (options.GetValueKind() == JsonValueKind.Null)
-            {
-                // Same as absent.
-            }
-            else if (options is not JsonObject optionsObject)
-            {
-                error = RequestError.Invalid("'stream_options' must be an object.", "stream_options");
-                return false;
-            }
-            else if (!TryBool(optionsObject, "include_usage", out var include, out error))
-            {
-                error = error! with { Param = "stream_options.include_usage" };
-                return false;
-            }
-            else
-            {
-                ClientWantsStreamUsage = include == true;
-            }
-        }
-
-        if (!TryInt(Body, "max_completion_tokens", out var maxCompletion, out error)
-            || !TryInt(Body, "max_tokens", out var maxTokens, out error)
-            || !TryInt(Body, "n", out var n, out error)
-            || !TryNumber(Body, "temperature", out _, out error)
-            || !TryNumber(Body, "top_p", out _, out error))
-        {
-            return false;
-        }
-
-        MaxTokens = maxCompletion ?? maxTokens;
-        if (n is { } choices)
-        {
-            if (choices < 1)
-            {
-                error = RequestError.Invalid("'n' must be at least 1.", "n");
-                return false;
-            }
-
-            Choices = choices;
-        }
-
-        return ValidatePrompt(out error);
-    }
+    /// <summary>Per-message overhead of chat formats (role markers, separators); OpenAI's cookbook counts 3 to 4.</summary>
+    public const int TokensPerMessage = 4;
 }

@@ -10,6 +10,13 @@ public sealed record ModelHostOptions
     /// <summary>Required. A Hugging Face checkpoint folder (config.json + safetensors) or a .gguf file.</summary>
     public string Model { get; init; } = "";
 
+    /// <summary>
+    /// The key clients must send as <c>Authorization: Bearer</c> to generate (everything but <c>GET /health</c> and
+    /// <c>GET /v1/models</c>); also read from the environment variable <c>GG_MODEL_HOST_API_KEY</c>. Default none: open.
+    /// The gateway's in-process model server sets a fresh random one at every start.
+    /// </summary>
+    public string? ApiKey { get; init; } = Environment.GetEnvironmentVariable("GG_MODEL_HOST_API_KEY") is { Length: > 0 } key ? key : null;
+
     /// <summary>The id served in <c>/v1/models</c> and accepted in <c>model</c>. Default: the folder or file name.</summary>
     public string? ServedModelName { get; init; }
 

@@ -1,77 +1,167 @@
+using System.Collections.Concurrent;
+using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Carbon;
+using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Energy;
 using GreenGateway.Core.Requests;
-using GreenGateway.Upstreams;
+using GreenGateway.Telemetry;
 
 namespace GreenGateway.Accounting;
 
-/// <summary>Prices requests in joules and grams: an estimate at admission, the actual figure at completion.</summary>
-internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carbon, ICarbonIntensitySource intensity, Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options)
+/// <summary>
+/// Prices requests in joules and grams: an estimate at admission, the actual figure at completion. Figures an upstream
+/// reports are checked against what the request could have cost before they are charged (<see cref="PriceUpstream"/>).
+/// </summary>
+internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalculator carbon, ICarbonIntensitySource intensity,
+    Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options, GatewayMetrics metrics, ILogger<EnergyAccountant> logger)
 {
-    private readonly Dictionary<string, Configuration.UpstreamOptions> _upstreams = options.Value.Upstreams;
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RollingMedian> _observed = new(StringComparer.Ordinal);
+    private readonly Configuration.GatewayConfig _config = options.Value;
+    private readonly ConcurrentDictionary<string, RollingMedian> _observed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CompletionLengthEstimate> _lengths = new(StringComparer.Ordinal);
 
     public ValueTask<CarbonIntensity> IntensityAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
         intensity.GetAsync(region, at, cancellationToken);
 
-    /// <summary>The reservation for a request: its prompt estimate and its completion limit (or the default).</summary>
-    public RequestFigures Estimate(ModelRoute route, OpenAiRequest request, int defaultCompletionTokens, CarbonIntensity grid)
+    /// <summary>The energy model's PUE (facility over IT energy).</summary>
+    public double Pue => energy.Pue;
+
+    /// <summary>
+    /// The reservation for a request: its prompt estimate and its completion limit (or, where it sets none, a high
+    /// percentile of the model's observed answer lengths) times its choices, in 64-bit and floating-point arithmetic.
+    /// </summary>
+    public RequestFigures Estimate(ModelRoute route, OpenAiRequest request, CarbonIntensity grid)
     {
-        var completion = request.Kind == ApiKind.Embeddings ? 0 : (request.MaxTokens ?? defaultCompletionTokens) * request.Choices;
-        var usage = new TokenUsage(request.PromptTokenEstimate, completion, Counted: true);
-        return Price(route, usage, null, grid, TimeSpan.Zero);
+        var perChoice = request.MaxTokens ?? Lengths(route.Model).Tokens;
+        var completion = request.CompletionTokensFor(perChoice);
+        var it = route.Profile.JoulesPerRequest + (request.PromptTokenEstimate * route.Profile.JoulesPerPromptToken) + (completion * route.Profile.JoulesPerCompletionToken);
+        var facility = it * energy.Pue;
+        var usage = new TokenUsage(request.PromptTokenEstimate, (int)Math.Min(completion, int.MaxValue), Counted: true);
+        return new RequestFigures(new EnergyFigure(facility, EnergyMethod.Modelled), carbon.Grams(facility, grid, TimeSpan.Zero), facility, usage);
     }
 
-    /// <summary>The actual figures once the upstream has answered.</summary>
-    public RequestFigures Price(ModelRoute route, TokenUsage usage, double? reportedJoules, CarbonIntensity grid, TimeSpan duration)
+    /// <summary>
+    /// The actual figures of an upstream answer. Reported token counts are kept only within what the request could
+    /// have used (prompt: <see cref="OpenAiRequest.PromptTokenBound"/>; completion: <c>max_tokens</c>, else
+    /// <c>Gateway.MaxCompletionTokens</c>, times the choices), else the gateway's own count is charged. Reported
+    /// energy is kept only when finite, non-negative and at most <c>Energy.MaxReportedMultiple</c> times the modelled
+    /// energy of the same tokens, else the modelled figure is. Every rejection is logged and counted.
+    /// </summary>
+    /// <param name="reported">Token counts the upstream reported; null when it reported none.</param>
+    /// <param name="counted">Tokens the gateway counted in the answer (used when none were reported, or they were rejected).</param>
+    public RequestFigures PriceUpstream(ModelRoute route, OpenAiRequest request, TokenUsage? reported, TokenUsage counted, double? reportedJoules,
+        CarbonIntensity grid, TimeSpan duration)
     {
+        var completionBound = request.CompletionTokensFor(request.MaxTokens ?? _config.Gateway.MaxCompletionTokens);
+        var usage = counted with { CompletionTokens = (int)Math.Min(counted.CompletionTokens, completionBound) };
+        if (reported is { } r)
+        {
+            if (r.PromptTokens >= 0 && r.CompletionTokens >= 0 && r.PromptTokens <= request.PromptTokenBound && r.CompletionTokens <= completionBound)
+            {
+                usage = r;
+            }
+            else
+            {
+                Reject(route, "usage", $"prompt_tokens {r.PromptTokens} (at most {request.PromptTokenBound}), completion_tokens {r.CompletionTokens} (at most {completionBound})");
+            }
+        }
+
         if (!UsesReportedEnergy(route))
         {
             reportedJoules = null;
         }
 
-        var figure = energy.Compute(route.Profile, usage, reportedJoules);
-        if (reportedJoules is not null && usage.CompletionTokens > 0 && figure.Method == EnergyMethod.UpstreamReported)
+        if (reportedJoules is { } joules && !Plausible(route.Profile, usage, joules))
         {
-            _observed.GetOrAdd(route.Model, static _ => new RollingMedian(ObservedWindow)).Add(figure.Joules / (usage.PromptTokens * PromptTokenWeight + usage.CompletionTokens));
+            Reject(route, "energy", $"{joules} J for {usage.PromptTokens} + {usage.CompletionTokens} tokens");
+            reportedJoules = null;
+        }
+
+        var figure = energy.Compute(route.Profile, usage, reportedJoules);
+        if (figure.Method == EnergyMethod.UpstreamReported && usage.CompletionTokens > 0)
+        {
+            _observed.GetOrAdd(route.Model, static _ => new RollingMedian(ObservedWindow)).Add(figure.Joules / Weighted(usage));
+        }
+
+        if (request.MaxTokens is null && request.Kind != ApiKind.Embeddings && request.Choices == 1)
+        {
+            Lengths(route.Model).Observe(usage.CompletionTokens);
         }
 
         var grams = carbon.Grams(figure.Joules, grid, duration);
 
-        // Tier 'upstream' is the large model itself, so its baseline is its own cost (the cascade tiers
-        // of later work report less energy against the same baseline).
-        return new RequestFigures(figure, grams, figure.Joules, usage);
+        // Tier 'upstream' is the large model itself, so its baseline is its own cost, on the same footing.
+        var method = figure.Method == EnergyMethod.Modelled ? BaselineMethod.Modelled : BaselineMethod.Observed;
+        return new RequestFigures(figure, grams, figure.Joules, usage, method);
     }
 
     /// <summary>
-    /// What the large model alone would have spent on <paramref name="usage"/>: where its upstream reports energy,
-    /// at the rate observed on its recent answers (so that the baseline is on the same scale as the figures it is
-    /// compared with), else by the route's energy profile.
+    /// Whether energy an upstream reported for a verification call is plausible (as <see cref="PriceUpstream"/> judges);
+    /// the caller uses the modelled figure when it is not.
     /// </summary>
-    public double Baseline(ModelRoute route, TokenUsage usage)
+    public bool PlausibleReport(ModelRoute route, TokenUsage usage, double joules)
+    {
+        if (Plausible(route.Profile, usage, joules))
+        {
+            return true;
+        }
+
+        Reject(route, "energy", $"{joules} J for a verification of {usage.PromptTokens} positions");
+        return false;
+    }
+
+    /// <summary>The IT joules the route's profile gives <paramref name="usage"/> (before PUE).</summary>
+    public double ModelledIt(ModelRoute route, TokenUsage usage) =>
+        route.Profile.JoulesPerRequest + (usage.PromptTokens * route.Profile.JoulesPerPromptToken) + (usage.CompletionTokens * route.Profile.JoulesPerCompletionToken);
+
+    /// <summary>Figures of work a tier of the gateway did itself, against the counterfactual it stood in for.</summary>
+    public RequestFigures PriceTier(ModelRoute route, TokenUsage usage, TierWork work, CarbonIntensity grid)
+    {
+        // The gateway's own energy is facility energy too.
+        var facility = new EnergyFigure(work.ItJoules * energy.Pue, work.Method);
+        var (baseline, method) = work.BaselineJoules is { } known ? (known, BaselineMethod.Observed) : Baseline(route, usage);
+        return new RequestFigures(facility, carbon.Grams(facility.Joules, grid, TimeSpan.Zero), baseline, usage, method);
+    }
+
+    /// <summary>
+    /// What the large model alone would have spent on <paramref name="usage"/>: where its upstream reports energy, at the
+    /// rate observed on its recent answers (<c>observed</c>: the same footing as the figures it is compared with), else
+    /// by the route's energy profile (<c>modelled</c>).
+    /// </summary>
+    public (double Joules, BaselineMethod Method) Baseline(ModelRoute route, TokenUsage usage)
     {
         if (_observed.TryGetValue(route.Model, out var rate) && rate.Value is { } joulesPerToken)
         {
-            return joulesPerToken * (usage.PromptTokens * PromptTokenWeight + usage.CompletionTokens);
+            return (joulesPerToken * Weighted(usage), BaselineMethod.Observed);
         }
 
-        return energy.Compute(route.Profile, usage).Joules;
+        return (energy.Compute(route.Profile, usage).Joules, BaselineMethod.Modelled);
     }
 
     /// <summary>Whether the route's upstream has its reported energy charged (<c>UseReportedEnergy</c>).</summary>
-    public bool UsesReportedEnergy(ModelRoute route) => !_upstreams.TryGetValue(route.Upstream, out var upstream) || upstream.UseReportedEnergy;
+    public bool UsesReportedEnergy(ModelRoute route) => !_config.Upstreams.TryGetValue(route.Upstream, out var upstream) || upstream.UseReportedEnergy;
 
-    /// <summary>The energy model's PUE (facility over IT energy).</summary>
-    public double Pue => energy.Pue;
+    private CompletionLengthEstimate Lengths(string model) =>
+        _lengths.GetOrAdd(model, static (_, fallback) => new CompletionLengthEstimate(fallback), _config.Gateway.DefaultCompletionTokens);
 
-    /// <summary>Figures of work the gateway did itself (a cache lookup), against the baseline it stood in for.</summary>
-    public RequestFigures PriceMeasured(EnergyFigure figure, TokenUsage usage, CarbonIntensity grid, double baselineJoules)
+    private bool Plausible(EnergyProfile profile, TokenUsage usage, double joules)
     {
-        // The gateway's own energy is facility energy too.
-        var facility = figure with { Joules = figure.Joules * energy.Pue };
-        return new RequestFigures(facility, carbon.Grams(facility.Joules, grid, TimeSpan.Zero), baselineJoules, usage);
+        if (!double.IsFinite(joules) || joules < 0)
+        {
+            return false;
+        }
+
+        // A floor of one joule keeps a tiny request's honest report from looking absurd next to a near-zero model.
+        var modelled = profile.JoulesPerRequest + (usage.PromptTokens * profile.JoulesPerPromptToken) + (usage.CompletionTokens * profile.JoulesPerCompletionToken);
+        return joules <= _config.Energy.MaxReportedMultiple * Math.Max(modelled, 1.0);
     }
+
+    private void Reject(ModelRoute route, string what, string detail)
+    {
+        metrics.FigureRejected(route.Model, what);
+        Log.FigureRejected(logger, route.Upstream, route.Model, what, detail);
+    }
+
+    private static double Weighted(TokenUsage usage) => (usage.PromptTokens * PromptTokenWeight) + usage.CompletionTokens;
 
     /// <summary>
     /// A prompt token's cost relative to a completion token's when rates are observed: prefill reads the weights once
@@ -81,4 +171,11 @@ internal sealed class EnergyAccountant(EnergyModel energy, CarbonCalculator carb
 
     /// <summary>Observed rates a baseline is the median of (the last 63 answers).</summary>
     private const int ObservedWindow = 63;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
+            Message = "Upstream {Upstream} reported implausible {What} for {Model} ({Detail}); the gateway's own figure is charged instead")]
+        public static partial void FigureRejected(ILogger logger, string upstream, string model, string what, string detail);
+    }
 }

@@ -1,15 +1,17 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Core.Cache;
+using GreenGateway.Upstreams;
 
 namespace GreenGateway.Cache;
 
 /// <summary>
 /// Embeddings from an OpenAI-compatible <c>POST /embeddings</c> (vLLM, TEI, Ollama, OpenAI), the
 /// alternative to the built-in embedder where a real embedding model is available. Vectors are
-/// L2-normalized so that a dot product is their cosine.
+/// L2-normalized so that a dot product is their cosine. Calls ride the upstream's YARP cluster
+/// (<see cref="ClusterClient"/>): health checks, load balancing, retries.
 /// </summary>
-internal sealed class UpstreamEmbedder(HttpClient http, string baseUrl, string? apiKey, string model, int dimensions) : IEmbedder
+internal sealed class UpstreamEmbedder(ClusterClient cluster, string upstream, string? apiKey, string model, int dimensions, TimeSpan timeout) : IEmbedder
 {
     public int Dimensions { get; } = dimensions;
 
@@ -17,16 +19,19 @@ internal sealed class UpstreamEmbedder(HttpClient http, string baseUrl, string? 
 
     public async ValueTask<float[]> EmbedAsync(string text, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl.TrimEnd('/') + "/embeddings")
+        using var response = await cluster.SendAsync(upstream, destination =>
         {
-            Content = JsonContent.Create(new { model, input = text }),
-        };
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            request.Headers.Authorization = new("Bearer", apiKey);
-        }
+            var request = new HttpRequestMessage(HttpMethod.Post, destination.TrimEnd('/') + "/embeddings")
+            {
+                Content = JsonContent.Create(new { model, input = text }),
+            };
+            if (!string.IsNullOrEmpty(apiKey))
+            {
+                request.Headers.Authorization = new("Bearer", apiKey);
+            }
 
-        using var response = await http.SendAsync(request, cancellationToken);
+            return request;
+        }, timeout, cancellationToken) ?? throw new HttpRequestException($"the upstream '{upstream}' has no destination that answered");
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
         var values = body?["data"]?[0]?["embedding"]?.AsArray()

@@ -1,27 +1,28 @@
 using GreenGateway.Accounting;
-using GreenGateway.Configuration;
 using GreenGateway.Core.Cascade;
+using GreenGateway.Core.Carbon;
+using GreenGateway.Core.Policies;
 using GreenGateway.Core.Requests;
 using GreenGateway.Draft;
-using GreenGateway.Proxy;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace GreenGateway.Cascade;
 
 /// <summary>Decides each request's <see cref="CascadePlan"/>.</summary>
-internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel draft, EnergyAccountant accountant, TierRouter router,
+internal sealed class CascadePlanner(Configuration.CascadeSettings settings, DraftModel draft, EnergyAccountant accountant, TierRouter router,
     Speculative.SpeculativeTier speculative)
 {
-    private readonly GatewayConfig _config = options.Value;
-
-    /// <summary>The plan, or an error message when the request's <c>X-GG-Tiers</c> names a tier that does not exist.</summary>
-    public (CascadePlan? Plan, string? Error) Plan(HttpContext context, GatewayExchange exchange)
+    /// <summary>
+    /// The plan, or an error message when the request's <c>X-GG-Tiers</c> (<paramref name="header"/>) names a tier that
+    /// does not exist. <paramref name="budgetDowngrade"/>: a spent budget (on_exhausted: downgrade) restricts the request
+    /// to the tiers below the large model.
+    /// </summary>
+    public (CascadePlan? Plan, string? Error) Plan(StringValues header, OpenAiRequest request, ModelRoute route, TenantPolicy tenant, CarbonIntensity grid, bool budgetDowngrade)
     {
-        var policy = exchange.Tenant.Cascade.At(exchange.Grid.GramsPerKwh);
+        var policy = tenant.Cascade.At(grid.GramsPerKwh);
         var tiers = policy.Tiers;
 
         // A request may narrow, never widen, what its policy allows.
-        var header = context.Request.Headers["X-GG-Tiers"];
         if (header.Count > 0)
         {
             var asked = CascadeTier.None;
@@ -37,22 +38,21 @@ internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel
             tiers &= asked;
         }
 
-        var request = exchange.Request;
-        var drafts = request.Kind == ApiKind.ChatCompletions && draft.Serves(exchange.Route.Model, exchange.Route.UpstreamModel);
+        var drafts = request.LocalTiersMayAnswer && draft.Serves(route.Model, route.UpstreamModel);
         if (!drafts)
         {
             tiers &= ~(CascadeTier.Draft | CascadeTier.Speculative);
         }
 
         string? restricted = null;
-        if (exchange.BudgetDowngrade)
+        if (budgetDowngrade)
         {
             // A spent budget with on_exhausted: downgrade is served below the large model alone.
             tiers &= CascadeTiers.BelowUpstream;
             restricted = "budget";
         }
         else if (policy.MaxJoulesPerRequest is { } cap && drafts
-            && accountant.Estimate(exchange.Route, request, _config.Gateway.DefaultCompletionTokens, exchange.Grid).Energy.Joules > cap)
+            && accountant.Estimate(route, request, grid).Energy.Joules > cap)
         {
             tiers &= CascadeTiers.BelowUpstream;
             restricted = "joule-cap";
@@ -60,16 +60,16 @@ internal sealed class CascadePlanner(IOptions<GatewayConfig> options, DraftModel
 
         // Speculation that has been costing more than the large model alone is skipped (but for probes) while the
         // large model may answer.
-        if ((tiers & CascadeTier.Speculative) != 0 && (tiers & CascadeTier.Upstream) != 0 && !speculative.ShouldSpeculate(exchange.Route.Model))
+        if ((tiers & CascadeTier.Speculative) != 0 && (tiers & CascadeTier.Upstream) != 0 && !speculative.ShouldSpeculate(route.Model))
         {
             tiers &= ~CascadeTier.Speculative;
         }
 
         RouterPrediction? prediction = null;
-        if (router.IsLoaded && (tiers & (CascadeTier.Draft | CascadeTier.Speculative)) != 0 && Cache.CacheTier.LastUserText(request) is { } prompt)
+        if (router.IsLoaded && (tiers & (CascadeTier.Draft | CascadeTier.Speculative)) != 0 && request.LastUserText is { } prompt)
         {
             prediction = router.Predict(prompt);
-            tiers = Apply(tiers, policy, prediction, _config.Cascade.Router.SkipThreshold);
+            tiers = Apply(tiers, policy, prediction, settings.Router.SkipThreshold);
         }
 
         return (new CascadePlan(tiers, policy, restricted, prediction), null);

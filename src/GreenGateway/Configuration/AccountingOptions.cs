@@ -18,6 +18,12 @@ public sealed record EnergyOptions
     /// <summary>Named coefficient sets. Defaults and sources in appsettings.json and docs/energy-model.md.</summary>
     public Dictionary<string, EnergyProfile> Profiles { get; init; } = [];
 
+    /// <summary>
+    /// Energy an upstream reports is charged only up to this multiple of what its profile models for the same tokens
+    /// (at least one joule); above it, or negative or not finite, the modelled figure is charged. Default 20.
+    /// </summary>
+    public double MaxReportedMultiple { get; init; } = 20;
+
     public void Validate(List<string> errors)
     {
         if (!(Pue >= 1.0) || double.IsInfinity(Pue))
@@ -33,6 +39,11 @@ public sealed record EnergyOptions
         foreach (var (name, profile) in Profiles)
         {
             profile.Validate($"Energy.Profiles.{name}", errors);
+        }
+
+        if (!(MaxReportedMultiple >= 1) || double.IsInfinity(MaxReportedMultiple))
+        {
+            errors.Add($"Energy.MaxReportedMultiple must be a finite number >= 1 (got {MaxReportedMultiple}).");
         }
     }
 }

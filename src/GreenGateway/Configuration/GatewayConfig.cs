@@ -32,32 +32,36 @@ public sealed record GatewayConfig
     public GreenGateway.ModelServer.ModelServerOptions ModelServer { get; init; } = new();
 
     /// <summary>
-    /// The model server starts only when it is on and an upstream points at it, so that a gateway aimed
-    /// elsewhere (GG_UPSTREAM_URL, tests, load tests) never starts one by accident.
+    /// The model server starts only when it is on and an upstream points at it (at its port, or by listing no
+    /// destination of its own for <see cref="ModelServerOptions.Upstream"/>), so that a gateway aimed elsewhere
+    /// (GG_UPSTREAM_URL, tests, load tests) never starts one by accident.
     /// </summary>
-    public bool StartsModelServer
-    {
-        get
-        {
-            if (ModelServer.IsOff)
-            {
-                return false;
-            }
+    public bool StartsModelServer => !ModelServer.IsOff && (UpstreamsAtModelServer().Count > 0
+        || (Upstreams.TryGetValue(ModelServer.Upstream, out var served) && served.Destinations.Count == 0));
 
-            var prefix = $"http://127.0.0.1:{ModelServer.Port}/";
-            foreach (var upstream in Upstreams.Values)
+    /// <summary>The upstreams with a destination at the model server's (fixed) port.</summary>
+    public IReadOnlyList<string> UpstreamsAtModelServer()
+    {
+        var names = new List<string>();
+        if (ModelServer.Port == 0)
+        {
+            return names;
+        }
+
+        foreach (var (name, upstream) in Upstreams)
+        {
+            foreach (var destination in upstream.Destinations)
             {
-                foreach (var destination in upstream.Destinations)
+                if (destination.StartsWith($"http://127.0.0.1:{ModelServer.Port}/", StringComparison.Ordinal)
+                    || destination.StartsWith($"http://localhost:{ModelServer.Port}/", StringComparison.Ordinal))
                 {
-                    if (destination.StartsWith(prefix, StringComparison.Ordinal) || destination.StartsWith($"http://localhost:{ModelServer.Port}/", StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
+                    names.Add(name);
+                    break;
                 }
             }
-
-            return false;
         }
+
+        return names;
     }
 
     public string DefaultUpstream =>
@@ -85,7 +89,8 @@ public sealed record GatewayConfig
 
         foreach (var (name, upstream) in Upstreams)
         {
-            upstream.Validate(name, errors);
+            // The model server's upstream may list no destination: the model server's address fills it at start.
+            upstream.Validate(name, errors, destinationsFilled: StartsModelServer && name == ModelServer.Upstream);
             if (upstream.EnergyProfile is { } profile && !Energy.Profiles.ContainsKey(profile))
             {
                 errors.Add($"Upstreams.{name}.EnergyProfile '{profile}' is not one of Energy.Profiles.");

@@ -11,8 +11,20 @@ public sealed record GatewayOptions
     /// <summary>The folder of tenant policy files, relative to the content root. Default <c>policies</c>.</summary>
     public string PoliciesPath { get; init; } = "policies";
 
-    /// <summary>Completion tokens assumed when a request sets no max_tokens, for its budget reservation. Default 256.</summary>
+    /// <summary>
+    /// Completion tokens reserved for a request that sets no max_tokens until its model has answered 20 such requests;
+    /// then the 95th percentile of their lengths is reserved instead. Default 256.
+    /// </summary>
     public int DefaultCompletionTokens { get; init; } = 256;
+
+    /// <summary>
+    /// The most completion tokens per choice an answer to a request without max_tokens is believed to have (a model's
+    /// context); an upstream reporting more is not trusted. Default 131072 (128k, the context of Llama 3.1).
+    /// </summary>
+    public int MaxCompletionTokens { get; init; } = 131_072;
+
+    /// <summary>Retry-After, in seconds, of a 429 refused because requests in flight hold the rest of a budget. Default 2.</summary>
+    public int InFlightRetryAfterSeconds { get; init; } = 2;
 
     /// <summary>Logs prompts and responses at Debug level. Never on in production. Default false.</summary>
     public bool LogPrompts { get; init; }
@@ -20,8 +32,35 @@ public sealed record GatewayOptions
     /// <summary>Largest non-streamed upstream response the gateway reads to add its figures, in bytes. Default 64 MiB.</summary>
     public long MaxResponseBodyBytes { get; init; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Paths outside the accounted endpoints through which a request with a body may pass (each with its accounting
+    /// rule). A body-carrying request to any other /v1 path is refused with 404. Default none.
+    /// </summary>
+    public List<PassThroughPath> PassThroughPaths { get; init; } = [];
+
+    /// <summary>Whether <paramref name="path"/> (normalized) is, or is under, one of <see cref="PassThroughPaths"/>.</summary>
+    public PassThroughPath? PassThroughFor(PathString path)
+    {
+        foreach (var allowed in PassThroughPaths)
+        {
+            if (path.StartsWithSegments(allowed.Path, StringComparison.OrdinalIgnoreCase))
+            {
+                return allowed;
+            }
+        }
+
+        return null;
+    }
+
+    public bool AllowsPassThrough(PathString path) => PassThroughFor(path) is not null;
+
     public void Validate(List<string> errors)
     {
+        for (var i = 0; i < PassThroughPaths.Count; i++)
+        {
+            PassThroughPaths[i].Validate($"Gateway.PassThroughPaths[{i}]", errors);
+        }
+
         if (MaxRequestBodyBytes <= 0)
         {
             errors.Add("Gateway.MaxRequestBodyBytes must be > 0.");
@@ -37,9 +76,42 @@ public sealed record GatewayOptions
             errors.Add("Gateway.DefaultCompletionTokens must be >= 0.");
         }
 
+        if (MaxCompletionTokens < 1)
+        {
+            errors.Add("Gateway.MaxCompletionTokens must be >= 1.");
+        }
+
+        if (InFlightRetryAfterSeconds < 1)
+        {
+            errors.Add("Gateway.InFlightRetryAfterSeconds must be >= 1.");
+        }
+
         if (string.IsNullOrWhiteSpace(PoliciesPath))
         {
             errors.Add("Gateway.PoliciesPath is required.");
+        }
+    }
+}
+
+/// <summary>A path outside the accounted endpoints that may take a request body, and how such requests are accounted.</summary>
+public sealed record PassThroughPath
+{
+    /// <summary>The path (and everything under it), e.g. <c>/v1/files</c>. Required.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary><c>free</c> (metadata-only endpoints; not charged). Default free.</summary>
+    public string Accounting { get; init; } = "free";
+
+    public void Validate(string at, List<string> errors)
+    {
+        if (!Path.StartsWith("/v1/", StringComparison.Ordinal) || Path.Length < 5)
+        {
+            errors.Add($"{at}.Path '{Path}' must be a path under /v1/.");
+        }
+
+        if (Accounting != "free")
+        {
+            errors.Add($"{at}.Accounting '{Accounting}' is not one of: free.");
         }
     }
 }

@@ -17,7 +17,6 @@ internal static partial class SharedState
     {
         services.AddSingleton(sp => CreateEmbedder(sp, config));
         services.AddSingleton(config.Cache);
-        services.AddSingleton<CacheTier>();
         if (config.Redis.ResolveUrl() is not { } url)
         {
             services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
@@ -39,7 +38,6 @@ internal static partial class SharedState
     private static RedisSharedState Connect(IServiceProvider services, string url, GatewayConfig config)
     {
         var redis = RedisConnectionString.Parse(url, TimeSpan.FromSeconds(config.Redis.ConnectTimeoutSeconds));
-
         var options = new RedisSharedStateOptions
         {
             Ledger = new RedisBudgetLedgerOptions
@@ -67,10 +65,11 @@ internal static partial class SharedState
         var alias = config.Models[config.Cache.EmbeddingModel!];
         var upstream = config.Upstreams[alias.Upstream];
         return new UpstreamEmbedder(
-            services.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UpstreamEmbedder)),
-            upstream.Destinations[0],
+            services.GetRequiredService<Upstreams.ClusterClient>(),
+            alias.Upstream,
             upstream.ResolveApiKey(),
             alias.UpstreamModel ?? config.Cache.EmbeddingModel!,
-            config.Cache.EmbeddingDimensions);
+            config.Cache.EmbeddingDimensions,
+            TimeSpan.FromSeconds(upstream.ResponseTimeoutSeconds));
     }
 }

@@ -55,12 +55,13 @@ public sealed record UpstreamOptions
     public string? ResolveApiKey() =>
         !string.IsNullOrEmpty(ApiKeyEnvironmentVariable) ? Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable) : ApiKey;
 
-    public void Validate(string name, List<string> errors)
+    /// <param name="destinationsFilled">The in-process model server provides this upstream's destination.</param>
+    public void Validate(string name, List<string> errors, bool destinationsFilled = false)
     {
         var path = $"Upstreams.{name}";
-        if (Destinations.Count == 0)
+        if (Destinations.Count == 0 && !destinationsFilled)
         {
-            errors.Add($"{path}.Destinations must list at least one URL.");
+            errors.Add($"{path}.Destinations must list at least one URL (or set GG_UPSTREAM_URL).");
         }
 
         for (var i = 0; i < Destinations.Count; i++)

@@ -12,7 +12,7 @@ namespace GreenGateway.Draft;
 /// tier, whose first round verifies those tokens: nothing the draft computed is thrown away unverified.
 /// Every call is synchronous and its thread CPU time is added to <see cref="CpuSeconds"/>. Not thread-safe.
 /// </summary>
-internal sealed class DraftRun : IDisposable
+internal sealed class DraftRun : IDisposable, IAsyncDisposable
 {
     private readonly DraftModel.Loaded _draft;
     private readonly KvCacheLease _lease;
@@ -21,6 +21,7 @@ internal sealed class DraftRun : IDisposable
     private readonly List<float[]> _pendingProbs = [];
     private Inference.Cuda.Energy.EnergyShare? _gpuShare;
     private double? _gpuJoules;
+    private int _disposed;
 
     private DraftRun(DraftModel.Loaded draft, KvCacheLease lease, int[] prompt)
     {
@@ -178,8 +179,20 @@ internal sealed class DraftRun : IDisposable
         return (CpuSeconds * wattsPerCore, false);
     }
 
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Returns the KV cache (once; the cascade and an answer may both hold the run).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_gpuShare is { } share && _gpuJoules is null)
         {
             _draft.Gpu?.End(share);

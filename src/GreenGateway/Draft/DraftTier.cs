@@ -1,25 +1,31 @@
-using GreenGateway.Accounting;
-using GreenGateway.Cascade;
+using GreenGateway.Configuration;
 using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Energy;
-using GreenGateway.Proxy;
+using Microsoft.Extensions.Options;
 
 namespace GreenGateway.Draft;
 
 /// <summary>
 /// Tier 2: the draft model answers alone when its confidence clears the tenant's bar (every token's probability
 /// at least <see cref="DraftBar.MinTokenProbability"/>, mean entropy at most <see cref="DraftBar.MaxMeanEntropy"/>).
-/// It stops as soon as a token falls below the bar and hands its tokens to the speculative tier as the first
-/// draft. Its energy is its measured CPU time times <see cref="Configuration.DraftSettings.WattsPerCore"/>.
+/// It stops as soon as a token falls below the bar and hands its run to the speculative tier, whose first round
+/// verifies those tokens. Its energy is its measured CPU time times <see cref="DraftSettings.WattsPerCore"/> (or NVML).
 /// </summary>
-internal sealed class DraftTier(DraftModel draft, EnergyAccountant accountant)
+internal sealed class DraftTier(DraftModel draft, IOptions<GatewayConfig> options) : ITier
 {
     public const string Name = CascadeTiers.Draft;
 
-    /// <summary>Renders and prefills the request on the draft; null when the draft cannot take it.</summary>
-    public DraftRun? Start(GatewayExchange exchange, int room)
+    private readonly SpeculativeSettings _speculative = options.Value.Cascade.Speculative;
+
+    public CascadeTier Tier => CascadeTier.Draft;
+
+    /// <summary>
+    /// Renders and prefills the request on the draft, with room for <paramref name="room"/> more tokens; null when the
+    /// draft cannot take it.
+    /// </summary>
+    public DraftRun? Start(TierRequest request, int room)
     {
-        if (ChatPrompt.Messages(exchange.Request) is not { } messages || draft.Get() is not { } loaded)
+        if (ChatPrompt.Messages(request.Request) is not { } messages || draft.Get() is not { } loaded)
         {
             return null;
         }
@@ -28,19 +34,28 @@ internal sealed class DraftTier(DraftModel draft, EnergyAccountant accountant)
         return DraftRun.Start(loaded, prompt, room);
     }
 
-    /// <summary>The most tokens the draft generates when answering alone.</summary>
-    public int MaxTokens(GatewayExchange exchange, bool final) =>
-        final ? exchange.Request.MaxTokens ?? draft.Settings.MaxTokens : Math.Min(exchange.Request.MaxTokens ?? int.MaxValue, draft.Settings.MaxTokens);
+    /// <summary>The cache room a run needs: the draft's own answer, or a speculative one where the plan allows it.</summary>
+    public int Room(TierRequest request) => Math.Max(MaxTokens(request), request.Plan.Allows(CascadeTier.Speculative) ? SpeculativeRoom(request, _speculative) : 0);
 
-    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange, DraftRun run, CascadePlan plan)
+    /// <summary>Room for a speculative answer: its most tokens and one round's proposals past them.</summary>
+    public static int SpeculativeRoom(TierRequest request, SpeculativeSettings settings) => (request.Request.MaxTokens ?? settings.DefaultMaxTokens) + settings.MaxK + 1;
+
+    public ValueTask<TierResult> TryAnswerAsync(TierRequest request, CancellationToken cancellationToken)
     {
+        if (Start(request, Room(request)) is not { } run)
+        {
+            return ValueTask.FromResult(TierResult.Declined);
+        }
+
+        var plan = request.Plan;
         var bar = plan.Policy.DraftBar;
         var final = plan.DraftIsFinal;
-        var max = MaxTokens(exchange, final);
+        var max = MaxTokens(request);
         var keep = plan.Policy.Acceptance == AcceptanceMode.Sampling;
         var finished = false;
         while (run.Pending.Count < max && run.Room > 0)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var token = run.ProposeNext(0, null, keep);
             if (run.Draft.IsEos(token))
             {
@@ -50,14 +65,13 @@ internal sealed class DraftTier(DraftModel draft, EnergyAccountant accountant)
 
             if (!final && run.Confidence.MinProbability < bar.MinTokenProbability)
             {
-                return false;
+                return ValueTask.FromResult(TierResult.DeclinedWith(run));
             }
         }
 
-        exchange.DraftConfidence = run.Confidence;
         if (!final && (!finished || !run.Confidence.Clears(bar)))
         {
-            return false;
+            return ValueTask.FromResult(TierResult.DeclinedWith(run));
         }
 
         run.AcceptAll();
@@ -65,11 +79,12 @@ internal sealed class DraftTier(DraftModel draft, EnergyAccountant accountant)
         var text = run.Draft.Tokenizer.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(completion), skipSpecialTokens: true);
         var usage = new TokenUsage(run.Prompt.Length, run.Output.Count, Counted: false);
         var (joules, _) = run.Energy(draft.Settings.WattsPerCore);
-        var figures = accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Measured), usage, exchange.Grid, accountant.Baseline(exchange.Route, usage));
-        exchange.Tier = Name;
-        exchange.LocalAnswer = (text, finished ? "stop" : "length");
-        context.Response.Headers["X-GG-Draft-Confidence"] = RequestFigures.Format(Math.Round(run.Confidence.MinProbability, 4));
-        await LocalAnswerWriter.WriteAsync(context, exchange, exchange.Request.Model, text, finished ? "stop" : "length", figures);
-        return true;
+        var end = new AnswerEnd(finished ? "stop" : "length", usage, new TierWork(joules, EnergyMethod.Measured)) { DraftConfidence = run.Confidence };
+        run.Dispose();
+        return ValueTask.FromResult(TierResult.Answered(TierAnswer.Whole(Name, request.Request.Model, text, end)));
     }
+
+    /// <summary>The most tokens the draft generates when answering alone.</summary>
+    private int MaxTokens(TierRequest request) =>
+        request.Plan.DraftIsFinal ? request.Request.MaxTokens ?? draft.Settings.MaxTokens : Math.Min(request.Request.MaxTokens ?? int.MaxValue, draft.Settings.MaxTokens);
 }

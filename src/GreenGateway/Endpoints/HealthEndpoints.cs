@@ -3,6 +3,7 @@ using GreenGateway.Configuration;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace GreenGateway.Endpoints;
@@ -17,9 +18,11 @@ internal static class HealthEndpoints
 {
     public static IResult Live() => Results.Text("ok");
 
-    public static async Task ReadyAsync(HttpContext context, IProxyStateLookup proxy, IOptions<GatewayConfig> config)
+    public static async Task ReadyAsync(HttpContext context, IProxyStateLookup proxy, IOptions<GatewayConfig> config, IActiveHealthCheckMonitor monitor)
     {
-        var ready = true;
+        // Until the first round of active checks has run, a dead upstream would look healthy ("unknown").
+        var probed = monitor.InitialProbeCompleted;
+        var ready = probed;
         var redis = context.RequestServices.GetService<IConnectionMultiplexer>();
 
         // Fail-open keeps serving without Redis (charges are journalled), so only fail-closed depends on it.
@@ -39,6 +42,10 @@ internal static class HealthEndpoints
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
         json.WriteString("status", ready ? "ready" : "not_ready");
+        if (!probed)
+        {
+            json.WriteString("reason", "the first upstream health checks have not finished");
+        }
         if (redis is not null)
         {
             json.WriteString("redis", redis.IsConnected ? "connected" : "disconnected");

@@ -11,8 +11,21 @@ public sealed record ModelServerOptions
     /// <summary>The model to serve, relative to the content root. Default <c>models/target</c>.</summary>
     public string Model { get; init; } = "models/target";
 
-    /// <summary>Loopback port the model host listens on; the default upstream points there. Default 8000.</summary>
-    public int Port { get; init; } = 8000;
+    /// <summary>
+    /// Loopback port the model host listens on. Default 0: a free port chosen at start, which the upstream named
+    /// <see cref="Upstream"/> is pointed at when it lists no destination of its own.
+    /// </summary>
+    public int Port { get; init; }
+
+    /// <summary>The upstream the model host serves when that upstream lists no destination. Default <c>default</c>.</summary>
+    public string Upstream { get; init; } = "default";
+
+    /// <summary>
+    /// The key the model host requires for generation. Not configured: the gateway makes a fresh random one at every
+    /// start and sends it to the model host and the upstreams that point there, so nothing else on the machine can
+    /// reach the model past the gateway's authentication and budgets.
+    /// </summary>
+    public string? ApiKey { get; init; }
 
     /// <summary>
     /// Child process only: the model host's entry. Default: <c>GreenGateway.ModelHost.dll</c> beside the gateway's
@@ -38,9 +51,9 @@ public sealed record ModelServerOptions
             errors.Add("ModelServer.Model is required when ModelServer.Mode is not 'off'.");
         }
 
-        if (Port is < 1 or > 65535)
+        if (Port is < 0 or > 65535)
         {
-            errors.Add($"ModelServer.Port must be in 1..65535, not {Port}.");
+            errors.Add($"ModelServer.Port must be 0 (a free port) or in 1..65535, not {Port}.");
         }
 
         if (StartTimeoutSeconds < 1)

@@ -78,6 +78,10 @@ public sealed partial class ModelServerService
         [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Model host ({Mode}) serving {Model} at {Address}")]
         public static partial void Started(ILogger logger, string mode, string model, Uri address);
 
+        [LoggerMessage(EventId = 4103, Level = LogLevel.Error,
+            Message = "Model host ({Mode}) for {Model} could not start at {Address}; the gateway runs on, and its upstream stays unhealthy")]
+        public static partial void StartFailed(ILogger logger, string mode, string model, Uri address, Exception exception);
+
         [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "model host: {Line}")]
         public static partial void ChildOutput(ILogger logger, string line);
     }

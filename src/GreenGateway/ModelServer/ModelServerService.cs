@@ -30,6 +30,10 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
 
     public Uri BaseAddress => new($"http://127.0.0.1:{_options.Port.ToString(CultureInfo.InvariantCulture)}");
 
+    /// <summary>
+    /// Starts the model host and waits for its /health. A model host that cannot start is logged and never stops the
+    /// gateway: its upstream is then unhealthy, which /readyz reports, and requests get 502.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.IsOff)
@@ -38,6 +42,19 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
         }
 
         var model = Path.GetFullPath(_options.Model, _contentRoot);
+        try
+        {
+            await StartModelHostAsync(model, cancellationToken);
+            Log.Started(_log, _options.Mode, model, BaseAddress);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.StartFailed(_log, _options.Mode, model, BaseAddress, e);
+        }
+    }
+
+    private async Task StartModelHostAsync(string model, CancellationToken cancellationToken)
+    {
         string[] args = ["--model", model, "--urls", BaseAddress.ToString().TrimEnd('/')];
         if (_options.Mode == "in-process")
         {
@@ -47,12 +64,19 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
                     "(the host registers GreenGateway.ModelHost.ModelHostApp.Build); use 'child-process' or 'off'.");
             }
 
-            _inProcess = _factory(args, null);
+            _inProcess = _factory(args, new Dictionary<string, string?> { ["ModelHost:ApiKey"] = _options.ApiKey });
             await _inProcess.StartAsync(cancellationToken);
         }
         else
         {
-            _child = Process.Start(ChildStartInfo(args)) ?? throw new InvalidOperationException("the model host process did not start.");
+            var info = ChildStartInfo(args);
+            if (_options.ApiKey is { } key)
+            {
+                // In the environment, not the arguments: a process list shows arguments to every user.
+                info.Environment["GG_MODEL_HOST_API_KEY"] = key;
+            }
+
+            _child = Process.Start(info) ?? throw new InvalidOperationException("the model host process did not start.");
             _child.OutputDataReceived += (_, e) => Forward(e.Data);
             _child.ErrorDataReceived += (_, e) => Forward(e.Data);
             _child.BeginOutputReadLine();
@@ -60,14 +84,20 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
         }
 
         await WaitUntilHealthyAsync(cancellationToken);
-        Log.Started(_log, _options.Mode, model, BaseAddress);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_inProcess is not null)
         {
-            await _inProcess.StopAsync(cancellationToken);
+            try
+            {
+                await _inProcess.StopAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+            {
+                // It never started (its port was taken): nothing to stop.
+            }
         }
 
         if (_child is { HasExited: false })

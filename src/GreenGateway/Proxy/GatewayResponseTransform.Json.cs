@@ -2,17 +2,17 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
-using GreenGateway.Cache;
+using GreenGateway.Answers;
 using GreenGateway.Core.Cache;
+using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Energy;
 using GreenGateway.Core.Requests;
-using GreenGateway.Errors;
 
 namespace GreenGateway.Proxy;
 
 internal static partial class GatewayResponseTransform
 {
-    private static async Task RewriteJsonAsync(HttpContext http, GatewayExchange exchange, HttpResponseMessage response, EnergyAccountant accountant, long maxBytes, TimeSpan idle)
+    private static async Task RewriteJsonAsync(HttpContext http, UpstreamCall call, HttpResponseMessage response, EnergyAccountant accountant, long maxBytes, TimeSpan idle)
     {
         byte[] body;
         try
@@ -21,93 +21,101 @@ internal static partial class GatewayResponseTransform
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException || (e is OperationCanceledException && !http.RequestAborted.IsCancellationRequested))
         {
-            exchange.UpstreamStatus = StatusCodes.Status502BadGateway;
-            var why = e is OperationCanceledException ? "stopped sending its response" : e.Message;
-            await OpenAiErrors.WriteAsync(http, StatusCodes.Status502BadGateway, $"The upstream '{exchange.Route.Upstream}' failed mid-response: {why}", "upstream_error", code: "upstream_failed");
+            var why = e is OperationCanceledException ? "it stopped sending its response" : e.Message;
+            await WriteUpstreamFailedAsync(http, call, why);
             return;
         }
 
         var site = LocateUsage(body);
-        if (site.Kind == UsageSiteKind.Rewrite)
+        if (site.Kind == UsageSiteKind.NotAnObject || !site.HasAnswer)
         {
-            await RewriteWholeJsonAsync(http, exchange, response, accountant, body);
+            // A 200 that is not the endpoint's answer (an HTML page, a truncated body, an object without choices) is
+            // not an answer: it is not relayed as one, nor charged.
+            var what = call.Request.Kind == ApiKind.Embeddings ? "a JSON object with 'data'" : "a JSON object with 'choices'";
+            await WriteUpstreamFailedAsync(http, call, $"it answered 200 with a body that is not {what}.");
             return;
         }
 
         // The body is parsed (JsonDocument, pooled) only when its answer is needed: tokens to count, or a cache to fill.
-        var needsDocument = site.Kind != UsageSiteKind.NotAnObject && (site.Reported is null || exchange.CacheQuery is not null);
-        using var document = needsDocument ? JsonDocument.Parse(body) : null;
-        var usage = site.Reported ?? CountUsage(exchange.Request, document?.RootElement);
-        var figures = accountant.Price(exchange.Route, usage, ReportedJoules(response), exchange.Grid, exchange.Elapsed);
-        exchange.Figures = figures;
-        var cacheable = exchange.CacheQuery is not null && document is not null ? Cacheable(document.RootElement, body, figures) : null;
+        using var document = site.Reported is null || call.KeepForCache || site.Kind == UsageSiteKind.Rewrite ? JsonDocument.Parse(body) : null;
+        var reported = site.Kind == UsageSiteKind.Rewrite ? ReadUsage(document!.RootElement) : site.Reported;
+        var counted = CountUsage(call.Request, document?.RootElement);
+        var figures = accountant.PriceUpstream(call.Route, call.Request, reported, counted, ReportedJoules(response), call.Grid, call.Elapsed);
+        call.Status = StatusCodes.Status200OK;
+        call.Figures = figures;
+        call.Cacheable = call.KeepForCache && document is not null ? Cacheable(document.RootElement, body, figures) : null;
 
-        WriteFigureHeaders(http.Response, figures);
-        await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
-        if (site.Kind == UsageSiteKind.NotAnObject)
+        FigureFormat.WriteHeaders(http.Response.Headers, figures);
+        await call.BeforeLastByte(figures);
+        if (site.Kind == UsageSiteKind.Rewrite)
         {
-            http.Response.ContentLength = body.Length;
-            await http.Response.Body.WriteAsync(body, http.RequestAborted);
-        }
-        else
-        {
-            WriteSpliced(http.Response, body, site, figures);
-            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+            var rewritten = Rewrite(document!.RootElement, figures);
+            http.Response.ContentLength = rewritten.Length;
+            await http.Response.Body.WriteAsync(rewritten, http.RequestAborted);
+            return;
         }
 
-        if (cacheable is not null)
-        {
-            http.RequestServices.GetRequiredService<CacheTier>().Remember(exchange.CacheQuery!, cacheable);
-        }
+        WriteSpliced(http.Response, body, site, figures);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
     }
 
     /// <summary>
     /// The general path, for what the splice leaves alone (a body that already carries figures, two usage members):
-    /// parse, set the figures in <c>usage</c>, serialize again.
+    /// the body written again member by member, its usage with the gateway's figures in place of any it had.
     /// </summary>
-    private static async Task RewriteWholeJsonAsync(HttpContext http, GatewayExchange exchange, HttpResponseMessage response, EnergyAccountant accountant, byte[] body)
+    private static byte[] Rewrite(JsonElement root, in RequestFigures figures)
     {
-        JsonObject? root = null;
-        try
+        var output = new ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(output))
         {
-            root = JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            // Not JSON after all: relayed as sent, priced from counted tokens.
-        }
-
-        var reported = ReadUsage(root?["usage"] as JsonObject);
-        using var document = root is not null && (reported is null || exchange.CacheQuery is not null) ? JsonDocument.Parse(body) : null;
-        var usage = reported ?? CountUsage(exchange.Request, document?.RootElement);
-        var figures = accountant.Price(exchange.Route, usage, ReportedJoules(response), exchange.Grid, exchange.Elapsed);
-        exchange.Figures = figures;
-        var cacheable = exchange.CacheQuery is not null && document is not null ? Cacheable(document.RootElement, body, figures) : null;
-        if (root is not null)
-        {
-            if (root["usage"] is not JsonObject usageNode)
+            w.WriteStartObject();
+            var wroteUsage = false;
+            foreach (var member in root.EnumerateObject())
             {
-                usageNode = new JsonObject
+                if (member.NameEquals("usage"u8))
                 {
-                    ["prompt_tokens"] = usage.PromptTokens,
-                    ["completion_tokens"] = usage.CompletionTokens,
-                    ["total_tokens"] = usage.TotalTokens,
-                };
-                root["usage"] = usageNode;
+                    if (wroteUsage)
+                    {
+                        continue;
+                    }
+
+                    wroteUsage = true;
+                    w.WriteStartObject("usage"u8);
+                    var tokens = member.Value.ValueKind != JsonValueKind.Object;
+                    if (!tokens)
+                    {
+                        foreach (var field in member.Value.EnumerateObject())
+                        {
+                            if (!IsFigure(field))
+                            {
+                                field.WriteTo(w);
+                            }
+                        }
+                    }
+
+                    FigureFormat.WriteUsageMembers(w, figures, CascadeTiers.Upstream, withTokens: tokens);
+                    w.WriteEndObject();
+                    continue;
+                }
+
+                member.WriteTo(w);
             }
 
-            AddFigures(usageNode, figures);
-            body = JsonSerializer.SerializeToUtf8Bytes(root);
+            if (!wroteUsage)
+            {
+                w.WriteStartObject("usage"u8);
+                FigureFormat.WriteUsageMembers(w, figures, CascadeTiers.Upstream, withTokens: true);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
         }
 
-        WriteFigureHeaders(http.Response, figures);
-        await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
-        http.Response.ContentLength = body.Length;
-        await http.Response.Body.WriteAsync(body, http.RequestAborted);
-        if (cacheable is not null)
-        {
-            http.RequestServices.GetRequiredService<CacheTier>().Remember(exchange.CacheQuery!, cacheable);
-        }
+        return output.WrittenSpan.ToArray();
+
+        static bool IsFigure(JsonProperty field) =>
+            field.NameEquals("energy_joules"u8) || field.NameEquals("carbon_gco2e"u8) || field.NameEquals("baseline_energy_joules"u8)
+            || field.NameEquals("energy_method"u8) || field.NameEquals("baseline_method"u8) || field.NameEquals("tier"u8) || field.NameEquals("speculative"u8);
     }
 
     /// <summary>What the cache keeps of a chat completion, or null when it should not be kept (no text, tool calls,
@@ -140,34 +148,20 @@ internal static partial class GatewayResponseTransform
             figures.Usage.PromptTokens, figures.Usage.CompletionTokens, figures.Energy.Joules, figures.CarbonGrams);
     }
 
-    private static void AddFigures(JsonObject usage, RequestFigures figures)
+    /// <summary>Token counts as the upstream reported them in its usage object, or null when it reported none.</summary>
+    private static TokenUsage? ReadUsage(JsonElement root)
     {
-        usage["energy_joules"] = figures.Energy.Joules;
-        usage["carbon_gco2e"] = figures.CarbonGrams;
-        usage["baseline_energy_joules"] = figures.BaselineJoules;
-        usage["energy_method"] = figures.MethodName;
-        usage["tier"] = GatewayExchange.UpstreamTier;
-    }
-
-    /// <summary>Token counts as the upstream reported them, or null when it reported none.</summary>
-    private static TokenUsage? ReadUsage(JsonObject? usage)
-    {
-        if (usage is null || !TryInt(usage["prompt_tokens"], out var prompt))
+        if (!root.TryGetProperty("usage"u8, out var usage) || usage.ValueKind != JsonValueKind.Object
+            || !usage.TryGetProperty("prompt_tokens"u8, out var p) || p.ValueKind != JsonValueKind.Number || !p.TryGetInt32(out var prompt))
         {
             return null;
         }
 
-        TryInt(usage["completion_tokens"], out var completion);
+        var completion = usage.TryGetProperty("completion_tokens"u8, out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var n) ? n : 0;
         return new TokenUsage(prompt, completion, Counted: false);
     }
 
-    private static bool TryInt(JsonNode? node, out int value)
-    {
-        value = 0;
-        return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out value);
-    }
-
-    /// <summary>Counts tokens where the upstream gave none: the request's prompt estimate and the answer's text.</summary>
+    /// <summary>Counts tokens as the gateway sees them: the request's prompt estimate and the answer's text.</summary>
     private static TokenUsage CountUsage(OpenAiRequest request, JsonElement? root)
     {
         var completion = 0;

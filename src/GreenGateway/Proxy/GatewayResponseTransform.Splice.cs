@@ -28,7 +28,8 @@ internal static partial class GatewayResponseTransform
 
     /// <summary>Where the figures go: bytes [<paramref name="Start"/>, <paramref name="End"/>) of the body are replaced
     /// (an empty range inserts), with a comma first when the object already has members.</summary>
-    internal readonly record struct UsageSite(UsageSiteKind Kind, int Start = 0, int End = 0, bool Comma = false, TokenUsage? Reported = null);
+    /// <param name="HasAnswer">The object has a top-level <c>choices</c> or <c>data</c> array: an endpoint's answer, not some other JSON.</param>
+    internal readonly record struct UsageSite(UsageSiteKind Kind, int Start = 0, int End = 0, bool Comma = false, TokenUsage? Reported = null, bool HasAnswer = false);
 
     /// <summary>
     /// Finds where the usage figures go with one Utf8JsonReader pass and no allocation, so that the upstream's
@@ -46,21 +47,26 @@ internal static partial class GatewayResponseTransform
             }
 
             var members = 0;
+            var answer = false;
             UsageSite? site = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 members++;
                 var isUsage = reader.ValueTextEquals("usage"u8);
+                var isAnswer = reader.ValueTextEquals("choices"u8) || reader.ValueTextEquals("data"u8);
                 reader.Read();
                 if (!isUsage)
                 {
+                    answer |= isAnswer && reader.TokenType == JsonTokenType.StartArray;
                     reader.Skip();
                     continue;
                 }
 
                 if (site is not null)
                 {
-                    return new UsageSite(UsageSiteKind.Rewrite);
+                    site = new UsageSite(UsageSiteKind.Rewrite);
+                    reader.Skip();
+                    continue;
                 }
 
                 if (reader.TokenType != JsonTokenType.StartObject)
@@ -71,12 +77,7 @@ internal static partial class GatewayResponseTransform
                     continue;
                 }
 
-                if (!TryScanUsage(ref reader, out var usageSite))
-                {
-                    return new UsageSite(UsageSiteKind.Rewrite);
-                }
-
-                site = usageSite;
+                site = TryScanUsage(ref reader, out var usageSite) ? usageSite : new UsageSite(UsageSiteKind.Rewrite);
             }
 
             var end = (int)reader.TokenStartIndex;
@@ -85,7 +86,7 @@ internal static partial class GatewayResponseTransform
                 return new UsageSite(UsageSiteKind.NotAnObject); // a second value after the object
             }
 
-            return site ?? new UsageSite(UsageSiteKind.AppendUsage, end, end, members > 0);
+            return (site ?? new UsageSite(UsageSiteKind.AppendUsage, end, end, members > 0)) with { HasAnswer = answer };
         }
         catch (JsonException)
         {
@@ -105,7 +106,7 @@ internal static partial class GatewayResponseTransform
         {
             members++;
             var field = reader.ValueTextEquals("prompt_tokens"u8) ? 1 : reader.ValueTextEquals("completion_tokens"u8) ? 2 : 0;
-            clean &= !IsFigureName(ref reader);
+            clean &= !Answers.FigureFormat.IsFigureName(ref reader);
             reader.Read();
             if (reader.TokenType == JsonTokenType.Number && field != 0 && reader.TryGetInt32(out var count))
             {
@@ -128,10 +129,6 @@ internal static partial class GatewayResponseTransform
         return clean;
     }
 
-    private static bool IsFigureName(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("energy_joules"u8) || reader.ValueTextEquals("carbon_gco2e"u8) || reader.ValueTextEquals("baseline_energy_joules"u8)
-        || reader.ValueTextEquals("energy_method"u8) || reader.ValueTextEquals("tier"u8);
-
     /// <summary>
     /// Sends the body with the figures spliced in at <paramref name="site"/>: Content-Length first, then the
     /// upstream's bytes around the figures, into the response's pipe (flushed by the caller).
@@ -142,7 +139,18 @@ internal static partial class GatewayResponseTransform
         response.ContentLength = site.Start + prefix.Length + middle.Length + (body.Length - site.End);
 
         // The first write to the pipe sends the headers: everything above must be set by now.
-        var output = response.BodyWriter;
+        Write(response.BodyWriter, body, site, prefix, middle);
+    }
+
+    /// <summary>Writes <paramref name="body"/> with the figures spliced in at <paramref name="site"/> (a stream's usage chunk).</summary>
+    private static void WriteSpliced(IBufferWriter<byte> output, ReadOnlySpan<byte> body, UsageSite site, RequestFigures figures)
+    {
+        var middle = FormatFigures(site, figures, out var prefix);
+        Write(output, body, site, prefix, middle);
+    }
+
+    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> body, UsageSite site, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> middle)
+    {
         output.Write(body[..site.Start]);
         output.Write(prefix);
         output.Write(middle);
@@ -161,28 +169,12 @@ internal static partial class GatewayResponseTransform
         using (var writer = new Utf8JsonWriter(inserted))
         {
             writer.WriteStartObject();
-            if (site.Kind != UsageSiteKind.IntoUsage)
-            {
-                writer.WriteNumber("prompt_tokens"u8, figures.Usage.PromptTokens);
-                writer.WriteNumber("completion_tokens"u8, figures.Usage.CompletionTokens);
-                writer.WriteNumber("total_tokens"u8, figures.Usage.TotalTokens);
-            }
-
-            WriteFigures(writer, figures);
+            Answers.FigureFormat.WriteUsageMembers(writer, figures, Core.Cascade.CascadeTiers.Upstream, withTokens: site.Kind != UsageSiteKind.IntoUsage);
             writer.WriteEndObject();
         }
 
         prefix = site.Kind == UsageSiteKind.AppendUsage ? (site.Comma ? ",\"usage\":"u8 : "\"usage\":"u8) : site.Comma ? ","u8 : [];
         return site.Kind == UsageSiteKind.IntoUsage ? inserted.WrittenSpan[1..^1] : inserted.WrittenSpan;
-    }
-
-    private static void WriteFigures(Utf8JsonWriter writer, RequestFigures figures)
-    {
-        writer.WriteNumber("energy_joules"u8, figures.Energy.Joules);
-        writer.WriteNumber("carbon_gco2e"u8, figures.CarbonGrams);
-        writer.WriteNumber("baseline_energy_joules"u8, figures.BaselineJoules);
-        writer.WriteString("energy_method"u8, figures.MethodName);
-        writer.WriteString("tier"u8, GatewayExchange.UpstreamTier);
     }
 
     /// <summary>Scratch for the figures' bytes, used synchronously within <see cref="WriteSpliced"/>.</summary>

@@ -3,21 +3,23 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
-using GreenGateway.Cache;
+using GreenGateway.Answers;
 using GreenGateway.Core.Cache;
+using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Energy;
 
 namespace GreenGateway.Proxy;
 
 internal static partial class GatewayResponseTransform
 {
-    private static async Task RelayEventStreamAsync(HttpContext http, GatewayExchange exchange, HttpResponseMessage response, EnergyAccountant accountant, TimeSpan idle)
+    private static async Task RelayEventStreamAsync(HttpContext http, UpstreamCall call, HttpResponseMessage response, EnergyAccountant accountant, TimeSpan idle)
     {
         var aborted = http.RequestAborted;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var relay = new SseRelay(exchange, accountant, ReportedJoules(response), http.Response.BodyWriter);
+        var relay = new SseRelay(call, accountant, ReportedJoules(response), http.Response.BodyWriter);
         var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(aborted), new StreamPipeReaderOptions(bufferSize: 4096));
-        var finished = false;
+        string? broken = null;
+        call.Status = StatusCodes.Status200OK;
         try
         {
             await http.Response.StartAsync(aborted);
@@ -32,13 +34,11 @@ internal static partial class GatewayResponseTransform
                     if (relay.HeldDone is { } done)
                     {
                         // Settled before the client sees the end of the stream.
-                        await http.RequestServices.GetRequiredService<ExchangeSettlement>().SettleAsync(exchange, exchange.UpstreamStatus!.Value);
+                        call.Figures = relay.Figures;
+                        call.Cacheable = relay.Cacheable();
+                        await call.BeforeLastByte(relay.Figures!.Value);
                         http.Response.BodyWriter.Write(done);
                         relay.HeldDone = null;
-                        if (relay.Cacheable() is { } answer)
-                        {
-                            http.RequestServices.GetRequiredService<CacheTier>().Remember(exchange.CacheQuery!, answer);
-                        }
                     }
                 }
 
@@ -53,26 +53,42 @@ internal static partial class GatewayResponseTransform
                 var flush = await http.Response.BodyWriter.FlushAsync(aborted);
                 if (flush.IsCanceled || flush.IsCompleted || result.IsCompleted)
                 {
-                    finished = result.IsCompleted;
                     break;
                 }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
         {
-            // The client left (the upstream request is cancelled as the response is disposed), the
-            // upstream broke, or it stalled past the idle timeout.
+            // The client left (the upstream request is cancelled as the response is disposed), the upstream broke, or it
+            // stalled past the idle timeout.
+            broken = e is OperationCanceledException ? "it stopped sending its stream" : $"its stream broke ({e.GetBaseException().Message})";
         }
         finally
         {
             await reader.CompleteAsync();
-            exchange.Figures ??= relay.PriceCounted();
         }
 
-        if (!finished && !aborted.IsCancellationRequested)
+        if (call.Figures is not null)
         {
-            // The client must see a broken stream, never a clean end that hides a truncated answer.
-            http.Abort();
+            return;
+        }
+
+        // Ended without [DONE] (broken, stalled, or closed early): charged what was delivered.
+        var delivered = relay.PriceCounted();
+        call.Figures = delivered;
+        await call.BeforeLastByte(delivered);
+        if (broken is not null && !aborted.IsCancellationRequested)
+        {
+            // The client sees an error event and no [DONE], never a clean end that hides a truncated answer.
+            AnswerWriter.WriteErrorEvent(http.Response.BodyWriter, $"The upstream '{call.Route.Upstream}' failed mid-answer: {broken}.");
+            try
+            {
+                await http.Response.BodyWriter.FlushAsync(aborted);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                // The client left meanwhile.
+            }
         }
     }
 
@@ -95,17 +111,20 @@ internal static partial class GatewayResponseTransform
     }
 
     /// <summary>The state of one relayed stream.</summary>
-    private sealed class SseRelay(GatewayExchange exchange, EnergyAccountant accountant, double? reportedJoules, PipeWriter output)
+    private sealed class SseRelay(UpstreamCall call, EnergyAccountant accountant, double? reportedJoules, PipeWriter output)
     {
         private int _chunks;
         private byte[]? _firstChunk;
 
         // The answer's text, assembled only when it may be cached.
-        private System.Text.StringBuilder? _content = exchange.CacheQuery is null ? null : new();
+        private System.Text.StringBuilder? _content = call.KeepForCache ? new() : null;
         private string? _finishReason;
 
-        /// <summary>The <c>[DONE]</c> event, held back until the exchange is settled.</summary>
+        /// <summary>The <c>[DONE]</c> event, held back until the request is settled.</summary>
         public byte[]? HeldDone { get; set; }
+
+        /// <summary>The stream's figures, once its usage chunk or its end priced it.</summary>
+        public RequestFigures? Figures { get; private set; }
 
         public void Handle(ReadOnlySequence<byte> sseEvent)
         {
@@ -127,12 +146,12 @@ internal static partial class GatewayResponseTransform
             var data = DataOf(sseEvent);
             if (data.SequenceEqual("[DONE]"u8))
             {
-                if (exchange.Figures is null)
+                if (Figures is null)
                 {
-                    exchange.Figures = PriceCounted();
-                    if (exchange.Request.ClientWantsStreamUsage)
+                    Figures = PriceCounted();
+                    if (call.Request.ClientWantsStreamUsage)
                     {
-                        WriteEvent(SynthesizeUsageChunk(exchange.Figures.Value));
+                        WriteSynthesizedUsage(Figures.Value);
                     }
                 }
 
@@ -140,9 +159,8 @@ internal static partial class GatewayResponseTransform
                 return;
             }
 
-            if (!data.IsEmpty && HasUsageObject(data) && JsonNode.Parse(data) is JsonObject chunk && chunk["usage"] is JsonObject usage)
+            if (!data.IsEmpty && HasUsageObject(data) && HandleUsageChunk(data))
             {
-                HandleUsageChunk(chunk, usage);
                 return;
             }
 
@@ -156,46 +174,62 @@ internal static partial class GatewayResponseTransform
             output.Write(sseEvent);
         }
 
-        private void HandleUsageChunk(JsonObject chunk, JsonObject usage)
+        /// <summary>A chunk with a usage object: the final one is priced (figures spliced in, or dropped when not asked for).</summary>
+        private bool HandleUsageChunk(ReadOnlySpan<byte> data)
         {
-            var final = chunk["choices"] is not JsonArray { Count: > 0 };
-            if (!final)
+            var site = LocateUsage(data);
+            if (site.Kind is not (UsageSiteKind.IntoUsage or UsageSiteKind.Rewrite))
             {
-                // Usage on every chunk (vLLM's continuous_usage_stats): a content chunk all the same.
-                _chunks++;
-                if (!exchange.Request.ClientWantsStreamUsage)
+                return false;
+            }
+
+            using var chunk = JsonDocument.Parse(data.ToArray());
+            var root = chunk.RootElement;
+            if (root.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
+            {
+                // Usage on every chunk (vLLM's continuous_usage_stats): a content chunk all the same, relayed as sent.
+                return false;
+            }
+
+            var reported = site.Reported;
+            double? joules = reportedJoules;
+            if (joules is null && root.TryGetProperty("usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object
+                && usage.TryGetProperty("energy_joules"u8, out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var usageJoules))
+            {
+                // A stream's energy is known only at its end: servers that measure it (the project's model host) put it in
+                // the usage chunk, since headers went out with the first byte.
+                joules = usageJoules;
+            }
+
+            var counted = new TokenUsage(call.Request.PromptTokenEstimate, _chunks, Counted: true);
+            Figures = accountant.PriceUpstream(call.Route, call.Request, reported, counted, joules, call.Grid, call.Elapsed);
+            if (call.Request.ClientWantsStreamUsage)
+            {
+                if (site.Kind == UsageSiteKind.Rewrite)
                 {
-                    chunk["usage"] = null;
+                    WriteSynthesizedUsage(Figures.Value);
                 }
-
-                WriteEvent(chunk);
-                return;
+                else
+                {
+                    output.Write("data: "u8);
+                    WriteSpliced(output, data, site, Figures.Value);
+                    output.Write("\n\n"u8);
+                }
             }
 
-            var tokens = ReadUsage(usage) ?? new TokenUsage(exchange.Request.PromptTokenEstimate, _chunks, Counted: true);
-
-            // A stream's energy is known only at its end: servers that measure it (the project's model
-            // host) put it in the usage chunk, since headers went out with the first byte.
-            var reported = reportedJoules ?? (usage["energy_joules"] is JsonValue v && v.TryGetValue<double>(out var joules) && joules >= 0 ? joules : null);
-            var figures = accountant.Price(exchange.Route, tokens, reported, exchange.Grid, exchange.Elapsed);
-            exchange.Figures = figures;
-            if (exchange.Request.ClientWantsStreamUsage)
-            {
-                AddFigures(usage, figures);
-                WriteEvent(chunk);
-            }
+            return true;
         }
 
         /// <summary>What the cache keeps of the streamed answer, or null when it should not be kept.</summary>
         public CachedAnswer? Cacheable()
         {
-            if (_content is not { Length: > 0 } || _finishReason is not ("stop" or "length" or null) || exchange.Figures is not { } figures || _firstChunk is null)
+            if (_content is not { Length: > 0 } || _finishReason is not ("stop" or "length" or null) || Figures is not { } figures || _firstChunk is null)
             {
                 return null;
             }
 
             var first = JsonNode.Parse(_firstChunk) as JsonObject;
-            var model = first?["model"]?.GetValue<string>() ?? exchange.Route.UpstreamModel;
+            var model = first?["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : call.Route.UpstreamModel;
             var content = _content.ToString();
             var body = new JsonObject
             {
@@ -239,50 +273,66 @@ internal static partial class GatewayResponseTransform
                     _finishReason = finish.GetValue<string>();
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
             {
+                // Not a chunk the cache can read (not JSON, a member twice): the answer is not kept.
                 _content = null;
             }
         }
 
-        /// <summary>Prices a stream whose upstream reported no usage: each content chunk is about one token,
-        /// as OpenAI-compatible servers send one chunk per generated token.</summary>
+        /// <summary>Prices what the stream delivered when its upstream reported no usage: each content chunk is about one
+        /// token, as OpenAI-compatible servers send one chunk per generated token.</summary>
         public RequestFigures PriceCounted()
         {
-            var usage = new TokenUsage(exchange.Request.PromptTokenEstimate, _chunks, Counted: true);
-            return accountant.Price(exchange.Route, usage, reportedJoules, exchange.Grid, exchange.Elapsed);
+            var usage = new TokenUsage(call.Request.PromptTokenEstimate, _chunks, Counted: true);
+            return accountant.PriceUpstream(call.Route, call.Request, null, usage, reportedJoules, call.Grid, call.Elapsed);
         }
 
-        private JsonObject SynthesizeUsageChunk(RequestFigures figures)
+        private void WriteSynthesizedUsage(RequestFigures figures)
         {
-            var first = _firstChunk is null ? null : JsonNode.Parse(_firstChunk) as JsonObject;
-            var usage = new JsonObject
+            JsonNode? id = null, created = null, model = null;
+            try
             {
-                ["prompt_tokens"] = figures.Usage.PromptTokens,
-                ["completion_tokens"] = figures.Usage.CompletionTokens,
-                ["total_tokens"] = figures.Usage.TotalTokens,
-            };
-            AddFigures(usage, figures);
-            return new JsonObject
+                if (_firstChunk is not null && JsonNode.Parse(_firstChunk) is JsonObject first)
+                {
+                    (id, created, model) = (first["id"], first["created"], first["model"]);
+                }
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException)
             {
-                ["id"] = first?["id"]?.DeepClone(),
-                ["object"] = first?["object"]?.DeepClone() ?? "chat.completion.chunk",
-                ["created"] = first?["created"]?.DeepClone(),
-                ["model"] = first?["model"]?.DeepClone() ?? exchange.Route.UpstreamModel,
-                ["choices"] = new JsonArray(),
-                ["usage"] = usage,
-            };
-        }
+                // An upstream chunk that was not JSON: the usage chunk is the gateway's own.
+            }
 
-        private void WriteEvent(JsonObject chunk)
-        {
             output.Write("data: "u8);
-            using (var writer = new Utf8JsonWriter(output))
+            using (var w = new Utf8JsonWriter(output))
             {
-                chunk.WriteTo(writer);
+                w.WriteStartObject();
+                WriteCopied(w, "id", id);
+                w.WriteString("object"u8, "chat.completion.chunk"u8);
+                WriteCopied(w, "created", created);
+                WriteCopied(w, "model", model ?? JsonValue.Create(call.Route.UpstreamModel));
+                w.WriteStartArray("choices"u8);
+                w.WriteEndArray();
+                w.WriteStartObject("usage"u8);
+                FigureFormat.WriteUsageMembers(w, figures, CascadeTiers.Upstream, withTokens: true);
+                w.WriteEndObject();
+                w.WriteEndObject();
             }
 
             output.Write("\n\n"u8);
+        }
+
+        private static void WriteCopied(Utf8JsonWriter w, string name, JsonNode? value)
+        {
+            w.WritePropertyName(name);
+            if (value is null)
+            {
+                w.WriteNullValue();
+            }
+            else
+            {
+                value.WriteTo(w);
+            }
         }
 
         /// <summary>The payload of the event's data line(s); for several, the first (OpenAI-compatible servers send one).</summary>

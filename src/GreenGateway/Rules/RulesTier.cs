@@ -1,11 +1,9 @@
 using GreenGateway.Accounting;
-using GreenGateway.Cache;
 using GreenGateway.Configuration;
+using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Energy;
 using GreenGateway.Core.Policies;
 using GreenGateway.Core.Rules;
-using GreenGateway.Proxy;
-using GreenGateway.Tenants;
 
 namespace GreenGateway.Rules;
 
@@ -14,19 +12,17 @@ namespace GreenGateway.Rules;
 /// tenant's policy rules) never reach a model. The answer is charged the energy of running the rules;
 /// its baseline is what the model would have cost to produce the same answer.
 /// </summary>
-internal sealed class RulesTier
+internal sealed class RulesTier : ITier
 {
-    public const string Name = "rules";
+    public const string Name = CascadeTiers.Rules;
 
     private readonly RuleEngine _engine;
-    private readonly EnergyAccountant _accountant;
     private readonly CacheSettings _cache;
     private readonly TimeProvider _time;
 
-    public RulesTier(RuleEngine engine, EnergyAccountant accountant, CacheSettings cache, TimeProvider time)
+    public RulesTier(RuleEngine engine, CacheSettings cache, TimeProvider time)
     {
         _engine = engine;
-        _accountant = accountant;
         _cache = cache;
         _time = time;
 
@@ -34,29 +30,26 @@ internal sealed class RulesTier
         WarmUp(engine, time.GetUtcNow());
     }
 
-    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange)
+    public CascadeTier Tier => CascadeTier.Rules;
+
+    public ValueTask<TierResult> TryAnswerAsync(TierRequest request, CancellationToken cancellationToken)
     {
-        if (exchange.Request.Choices != 1 || CacheTier.LastUserText(exchange.Request) is not { } question)
+        if (!request.Request.LocalTiersMayAnswer || request.Request.LastUserText is not { } question)
         {
-            return false;
+            return ValueTask.FromResult(TierResult.Declined);
         }
 
         // The rules run synchronously on this thread: its CPU time is their work, whatever else the machine does.
         var started = ThreadCpuClock.Now();
-        var policies = context.Features.Get<TenantFeature>()!.Policies;
-        if (_engine.TryAnswer(policies, exchange.Tenant, question, _time.GetUtcNow()) is not { } answer)
+        if (_engine.TryAnswer(request.Policies, request.Tenant, question, _time.GetUtcNow()) is not { } answer)
         {
-            return false;
+            return ValueTask.FromResult(TierResult.Declined);
         }
 
         var joules = (ThreadCpuClock.Now() - started) * _cache.WattsPerCore;
-        var usage = new TokenUsage(exchange.Request.PromptTokenEstimate, TokenEstimator.Estimate(answer.Text), Counted: true);
-        var baseline = _accountant.Baseline(exchange.Route, usage);
-        var figures = _accountant.PriceMeasured(new EnergyFigure(joules, EnergyMethod.Modelled), usage, exchange.Grid, baseline);
-        exchange.Tier = Name;
-        context.Response.Headers["X-GG-Rule"] = answer.Rule;
-        await LocalAnswerWriter.WriteAsync(context, exchange, exchange.Request.Model, answer.Text, "stop", figures);
-        return true;
+        var usage = new TokenUsage(request.Request.PromptTokenEstimate, TokenEstimator.Estimate(answer.Text), Counted: true);
+        var end = new AnswerEnd("stop", usage, new TierWork(joules, EnergyMethod.Modelled));
+        return ValueTask.FromResult(TierResult.Answered(TierAnswer.Whole(Name, request.Request.Model, answer.Text, end, new TierDetails { Rule = answer.Rule })));
     }
 
     /// <summary>

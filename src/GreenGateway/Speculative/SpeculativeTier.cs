@@ -1,30 +1,33 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json.Nodes;
 using GreenGateway.Accounting;
-using GreenGateway.Cascade;
 using GreenGateway.Configuration;
 using GreenGateway.Core.Cascade;
 using GreenGateway.Core.Energy;
 using GreenGateway.Draft;
-using GreenGateway.Proxy;
 using Microsoft.Extensions.Options;
 
 namespace GreenGateway.Speculative;
 
 /// <summary>
-/// Tier 3: the draft proposes k tokens, the large model scores them in one call (<see cref="VerifierClient"/>),
+/// Tier 3: the draft proposes k tokens, the large model scores them in one call (<see cref="IVerifier"/>),
 /// and the tenant's acceptance rule (<see cref="AcceptanceMode"/>) keeps a prefix plus one token of the large
-/// model's own. k adapts to the acceptance rate observed per model (<see cref="AdaptiveSpeculation"/>). A stream
-/// receives each round's tokens as soon as they are accepted.
+/// model's own. k adapts to the acceptance rate observed per model (<see cref="AdaptiveSpeculation"/>). The first
+/// round is verified before the tier answers (a large model that cannot be reached declines, so the request goes on
+/// to it alone); the answer then produces each round's tokens as soon as they are accepted.
 /// </summary>
-internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierClient verifier, EnergyAccountant accountant, DraftModel draft)
+internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, IVerifier verifier, EnergyAccountant accountant, DraftModel draft, DraftTier drafts) : ITier
 {
     public const string Name = CascadeTiers.Speculative;
 
     private readonly SpeculativeSettings _settings = options.Value.Cascade.Speculative;
+    private readonly IVerifier _verifier = verifier;
+    private readonly EnergyAccountant _accountant = accountant;
+    private readonly DraftModel _draft = draft;
     private readonly ConcurrentDictionary<string, AdaptiveSpeculation> _adaptive = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SpeculationValue> _value = new(StringComparer.Ordinal);
+
+    public CascadeTier Tier => CascadeTier.Speculative;
 
     /// <summary>The acceptance statistics of <paramref name="model"/> (created on first use).</summary>
     public AdaptiveSpeculation Adaptive(string model) => _adaptive.GetOrAdd(model, _ =>
@@ -39,46 +42,108 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
     /// </summary>
     public bool ShouldSpeculate(string model) => !_settings.RequireSavings || Value(model).ShouldSpeculate();
 
-    /// <summary>The most tokens of an answer, and the room the draft's cache needs for it.</summary>
-    public int MaxTokens(GatewayExchange exchange) => exchange.Request.MaxTokens ?? _settings.DefaultMaxTokens;
+    public async ValueTask<TierResult> TryAnswerAsync(TierRequest request, CancellationToken cancellationToken)
+    {
+        // The draft's run when it tried to answer alone (its tokens are the first proposal), else a run of our own.
+        var run = request.Handover as DraftRun ?? drafts.Start(request, DraftTier.SpeculativeRoom(request, _settings));
+        if (run is null)
+        {
+            return TierResult.Declined;
+        }
 
-    public int Room(GatewayExchange exchange) => MaxTokens(exchange) + _settings.MaxK + 1;
+        var own = !ReferenceEquals(run, request.Handover);
+        var speculation = new Speculation(this, request, run);
+        if (!await speculation.RoundAsync(cancellationToken))
+        {
+            // The large model could not verify: it answers alone.
+            return own ? TierResult.DeclinedWith(run) : TierResult.Declined;
+        }
+
+        return TierResult.Answered(TierAnswer.Produced(Name, request.Request.Model, speculation.ProduceAsync, own ? run : null));
+    }
 
     /// <summary>
-    /// Answers with speculative decoding; false (nothing written) when the large model could not be reached before
-    /// the first byte, so that the request goes on to the large model alone.
+    /// Greedy and cascade decode at temperature 0 unless the request sets one above 0 (cascade): greedy is the
+    /// large model's greedy output by definition; sampling uses the request's temperature (OpenAI's default 1).
     /// </summary>
-    public async Task<bool> TryAnswerAsync(HttpContext context, GatewayExchange exchange, DraftRun run, CascadePlan plan)
+    private static double Temperature(double? requested, AcceptanceMode mode) => mode switch
     {
-        var request = exchange.Request;
-        var policy = plan.Policy;
-        var temperature = Temperature(request.Body["temperature"], policy.Acceptance);
-        var seed = request.Body["seed"] is JsonValue s && s.TryGetValue<int>(out var seedValue) ? seedValue : (int?)null;
-        var random = seed is { } fixedSeed ? new Random(fixedSeed) : Random.Shared;
-        var topLogprobs = policy.Acceptance == AcceptanceMode.Sampling ? _settings.TopLogprobs : 1;
-        var adaptive = Adaptive(exchange.Route.Model);
-        var max = MaxTokens(exchange);
-        var keep = policy.Acceptance == AcceptanceMode.Sampling;
-        var decoder = run.Draft.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
-        var stream = request.Stream ? new LocalStream(context, exchange, request.Model) : null;
-        var text = new StringBuilder();
-        var stats = new Stats();
-        double verifierJoules = 0;
-        var reported = true;
-        string? finish = null;
-        exchange.Tier = Name;
-        run.ResetConfidence();
+        AcceptanceMode.Greedy => 0,
+        AcceptanceMode.Sampling => requested ?? 1,
+        _ => requested is > 0 ? requested.Value : 0,
+    };
 
-        while (finish is null)
+    /// <summary>One request's speculative decoding: its rounds so far, their tokens, text and energy.</summary>
+    private sealed class Speculation
+    {
+        private readonly SpeculativeTier _tier;
+        private readonly TierRequest _request;
+        private readonly DraftRun _run;
+        private readonly double _temperature;
+        private readonly int? _seed;
+        private readonly Random _random;
+        private readonly int _topLogprobs;
+        private readonly AdaptiveSpeculation _adaptive;
+        private readonly int _max;
+        private readonly bool _keep;
+        private readonly Inference.Tokenization.StreamingDecoder _decoder;
+        private readonly StringBuilder _pending = new();
+        private double _verifierIt;
+        private bool _reported = true;
+        private int _calls;
+        private int _proposed;
+        private int _accepted;
+        private string? _finish;
+
+        public Speculation(SpeculativeTier tier, TierRequest request, DraftRun run)
         {
-            var remaining = max - run.Output.Count;
+            _tier = tier;
+            _request = request;
+            _run = run;
+            var policy = request.Plan.Policy;
+            _temperature = Temperature(request.Request.Parameters.Temperature, policy.Acceptance);
+            _seed = request.Request.Parameters.Seed is { } s ? unchecked((int)s) : null;
+            _random = _seed is { } fixedSeed ? new Random(fixedSeed) : Random.Shared;
+            _topLogprobs = policy.Acceptance == AcceptanceMode.Sampling ? tier._settings.TopLogprobs : 1;
+            _adaptive = tier.Adaptive(request.Route.Model);
+            _max = request.Request.MaxTokens ?? tier._settings.DefaultMaxTokens;
+            _keep = policy.Acceptance == AcceptanceMode.Sampling;
+            _decoder = run.Draft.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+            run.ResetConfidence();
+        }
+
+        /// <summary>Writes the first round's tokens, then runs rounds until the answer ends or the large model stops answering.</summary>
+        public async ValueTask<AnswerEnd> ProduceAsync(IAnswerSink sink, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                await sink.WriteAsync(TakePending(), cancellationToken);
+                if (_finish is not null)
+                {
+                    var tail = _decoder.Flush();
+                    await sink.WriteAsync(tail, cancellationToken);
+                    return End(_finish, null);
+                }
+
+                if (!await RoundAsync(cancellationToken))
+                {
+                    return End(null, "The large model stopped answering verification calls in the middle of this answer.");
+                }
+            }
+        }
+
+        /// <summary>One round: propose (unless the draft's tokens are pending), verify, accept. False when verification failed.</summary>
+        public async ValueTask<bool> RoundAsync(CancellationToken cancellationToken)
+        {
+            var run = _run;
+            var remaining = _max - run.Output.Count;
             var draftBefore = run.CpuSeconds;
             if (run.Pending.Count == 0)
             {
-                var k = Math.Min(Math.Min(adaptive.NextK(), remaining - 1), run.Room - 1);
+                var k = Math.Min(Math.Min(_adaptive.NextK(), remaining - 1), run.Room - 1);
                 for (var i = 0; i < k; i++)
                 {
-                    if (run.Draft.IsEos(run.ProposeNext(temperature, random, keep)))
+                    if (run.Draft.IsEos(run.ProposeNext(_temperature, _random, _keep)))
                     {
                         break;
                     }
@@ -86,32 +151,24 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
             }
 
             var sequence = Concat(run.Prompt, run.Output);
-            var verification = await verifier.VerifyAsync(exchange.Route.Upstream, exchange.Route.UpstreamModel, sequence, run.Pending,
-                temperature, topLogprobs, seed, context.RequestAborted);
+            var verification = await _tier._verifier.VerifyAsync(_request.Route, sequence, run.Pending, _temperature, _topLogprobs, _seed, cancellationToken);
             if (verification is null)
             {
-                if (stream is null || !stream.Started)
-                {
-                    exchange.Tier = GatewayExchange.UpstreamTier;
-                    return false;
-                }
-
-                await stream.FailAsync("The large model stopped answering verification calls in the middle of this answer.");
-                return true;
+                return false;
             }
 
-            stats.Calls++;
-            stats.Proposed += run.Pending.Count;
-            var callJoules = VerifierJoules(exchange, verification, ref reported);
-            verifierJoules += callJoules;
+            _calls++;
+            _proposed += run.Pending.Count;
+            var callIt = VerifierIt(verification);
+            _verifierIt += callIt;
             if (run.Pending.Count > 0 && run.CpuSeconds > draftBefore)
             {
-                adaptive.ObserveCosts((run.CpuSeconds - draftBefore) * draft.Settings.WattsPerCore * accountant.Pue / run.Pending.Count, callJoules);
+                _adaptive.ObserveCosts((run.CpuSeconds - draftBefore) * _tier._draft.Settings.WattsPerCore / run.Pending.Count, callIt);
             }
 
-            var (accepted, next) = Decide(policy, temperature, run, verification, random);
-            stats.Accepted += accepted;
-            adaptive.Observe(run.Pending.Count, accepted);
+            var (accepted, next) = Decide(verification);
+            _accepted += accepted;
+            _adaptive.Observe(run.Pending.Count, accepted);
             var before = run.Output.Count;
             var endsAtAccepted = -1;
             for (var i = 0; i < accepted; i++)
@@ -126,156 +183,91 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, VerifierC
             if (endsAtAccepted >= 0)
             {
                 run.Commit(endsAtAccepted, run.Pending[endsAtAccepted], feed: false);
-                finish = "stop";
+                _finish = "stop";
             }
             else
             {
                 var eos = run.Draft.IsEos(next);
                 run.Commit(accepted, next, feed: !eos);
-                finish = eos ? "stop" : null;
+                _finish = eos ? "stop" : null;
             }
 
-            if (run.Output.Count >= max && finish is null)
+            if (run.Output.Count >= _max && _finish is null)
             {
-                finish = "length";
+                _finish = "length";
             }
 
-            var piece = Emit(run, decoder, before, Math.Min(run.Output.Count, max));
-            text.Append(piece);
-            if (stream is not null)
+            for (var i = before; i < Math.Min(run.Output.Count, _max); i++)
             {
-                if (!stream.Started)
+                if (!run.Draft.IsEos(run.Output[i]))
                 {
-                    await stream.StartAsync();
+                    _pending.Append(_decoder.Append(run.Output[i]));
                 }
-
-                await stream.ContentAsync(piece);
-            }
-        }
-
-        var tail = decoder.Flush();
-        text.Append(tail);
-        var completionTokens = Math.Min(run.Output.Count, max);
-        var usage = new TokenUsage(run.Prompt.Length, completionTokens, Counted: false);
-        var figures = Figures(exchange, run, usage, verifierJoules, reported);
-        Value(exchange.Route.Model).Observe(figures.Energy.Joules, figures.BaselineJoules);
-        stats.DraftJoules = run.Energy(draft.Settings.WattsPerCore).Joules * accountant.Pue;
-        stats.VerifyJoules = verifierJoules;
-        exchange.SpeculativeAcceptance = stats.Rate;
-        exchange.LocalAnswer = (text.ToString(), finish);
-        var extra = stats.ToJson();
-        if (stream is not null)
-        {
-            if (!stream.Started)
-            {
-                await stream.StartAsync();
             }
 
-            await stream.ContentAsync(tail);
-            await stream.FinishAsync(finish, figures, LocalAnswerWriter.Usage(figures, Name, extra));
             return true;
         }
 
-        context.Response.Headers["X-GG-Acceptance-Rate"] = RequestFigures.Format(Math.Round(stats.Rate, 4));
-        await LocalAnswerWriter.WriteAsync(context, exchange, request.Model, text.ToString(), finish, figures, usageExtra: extra);
-        return true;
-    }
-
-    /// <summary>
-    /// Greedy and cascade decode at temperature 0 unless the request sets one above 0 (cascade) — greedy is the
-    /// large model's greedy output by definition; sampling uses the request's temperature (OpenAI's default 1).
-    /// </summary>
-    private static double Temperature(JsonNode? requested, AcceptanceMode mode)
-    {
-        var t = requested is JsonValue v && v.TryGetValue<double>(out var value) ? value : (double?)null;
-        return mode switch
+        private string TakePending()
         {
-            AcceptanceMode.Greedy => 0,
-            AcceptanceMode.Sampling => t ?? 1,
-            _ => t is > 0 ? t.Value : 0,
-        };
-    }
+            var text = _pending.ToString();
+            _pending.Clear();
+            return text;
+        }
 
-    private static (int Accepted, int Next) Decide(CascadePolicy policy, double temperature, DraftRun run, Verification verification, Random random)
-    {
-        for (var i = 0; i < verification.Tokens.Count; i++)
+        private AnswerEnd End(string? finish, string? failure)
         {
-            var verdict = SpeculativeAcceptance.Decide(policy.Acceptance, policy.Lenience, temperature, verification.Tokens[i], run.PendingDistribution(i), random);
-            if (!verdict.Accepted)
+            var usage = new TokenUsage(_run.Prompt.Length, Math.Min(_run.Output.Count, _max), Counted: false);
+            var draftIt = _run.Energy(_tier._draft.Settings.WattsPerCore).Joules;
+            var it = draftIt + _verifierIt;
+            var pue = _tier._accountant.Pue;
+            if (failure is null)
             {
-                return (i, verdict.Replacement);
+                _tier.Value(_request.Route.Model).Observe(it * pue, _tier._accountant.Baseline(_request.Route, usage).Joules);
             }
+
+            var method = _reported ? EnergyMethod.UpstreamReported : EnergyMethod.Modelled;
+            return new AnswerEnd(finish, usage, new TierWork(it, method))
+            {
+                Failure = failure,
+                Speculative = new SpeculativeStats(_proposed, _accepted, _calls, draftIt * pue, _verifierIt * pue),
+            };
         }
 
-        return (verification.Tokens.Count, verification.Next);
-    }
-
-    private static string Emit(DraftRun run, Inference.Tokenization.StreamingDecoder decoder, int from, int to)
-    {
-        var piece = new StringBuilder();
-        for (var i = from; i < to; i++)
+        private (int Accepted, int Next) Decide(Verification verification)
         {
-            if (!run.Draft.IsEos(run.Output[i]))
+            var policy = _request.Plan.Policy;
+            for (var i = 0; i < verification.Tokens.Count; i++)
             {
-                piece.Append(decoder.Append(run.Output[i]));
+                var verdict = SpeculativeAcceptance.Decide(policy.Acceptance, policy.Lenience, _temperature, verification.Tokens[i], _run.PendingDistribution(i), _random);
+                if (!verdict.Accepted)
+                {
+                    return (i, verdict.Replacement);
+                }
             }
+
+            return (verification.Tokens.Count, verification.Next);
         }
 
-        return piece.ToString();
-    }
-
-    private double VerifierJoules(GatewayExchange exchange, Verification verification, ref bool reported)
-    {
-        // What the large model spent on the call: as it reported, else modelled on the positions it computed.
-        if (verification.ReportedJoules is { } joules && accountant.UsesReportedEnergy(exchange.Route))
+        /// <summary>What the large model spent on one call (IT): as it reported when that is plausible, else modelled on the positions it computed.</summary>
+        private double VerifierIt(Verification verification)
         {
-            return joules * accountant.Pue;
-        }
-
-        reported = false;
-        return accountant.Price(exchange.Route, new TokenUsage(verification.UncachedPromptTokens, 1, Counted: false), null, exchange.Grid, TimeSpan.Zero).Energy.Joules;
-    }
-
-    private RequestFigures Figures(GatewayExchange exchange, DraftRun run, TokenUsage usage, double verifierJoules, bool reported)
-    {
-        // The verifier's joules are facility energy already; PriceMeasured applies the PUE once to the IT sum.
-        var it = run.Energy(draft.Settings.WattsPerCore).Joules + verifierJoules / accountant.Pue;
-        var method = reported ? EnergyMethod.UpstreamReported : EnergyMethod.Modelled;
-        return accountant.PriceMeasured(new EnergyFigure(it, method), usage, exchange.Grid, accountant.Baseline(exchange.Route, usage));
-    }
-
-    private static int[] Concat(int[] prompt, List<int> output)
-    {
-        var all = new int[prompt.Length + output.Count];
-        prompt.CopyTo(all, 0);
-        output.CopyTo(all, prompt.Length);
-        return all;
-    }
-
-    /// <summary>A request's speculation figures, as <c>usage.speculative</c> reports them.</summary>
-    private sealed class Stats
-    {
-        public int Calls;
-        public int Proposed;
-        public int Accepted;
-        public double DraftJoules;
-        public double VerifyJoules;
-
-        public double Rate => Proposed == 0 ? 0 : (double)Accepted / Proposed;
-
-        public JsonObject ToJson() => new()
-        {
-            ["speculative"] = new JsonObject
+            var usage = new TokenUsage(verification.UncachedPromptTokens, 1, Counted: false);
+            if (verification.ReportedJoules is { } joules && _tier._accountant.UsesReportedEnergy(_request.Route) && _tier._accountant.PlausibleReport(_request.Route, usage, joules))
             {
-                ["proposed"] = Proposed,
-                ["accepted"] = Accepted,
-                ["verify_calls"] = Calls,
-                ["acceptance_rate"] = Math.Round(Rate, 4),
-                ["k"] = Calls == 0 ? 0 : Math.Round((double)Proposed / Calls, 3),
-                ["tokens_per_call"] = Calls == 0 ? 0 : Math.Round((double)(Accepted + Calls) / Calls, 3),
-                ["draft_joules"] = Math.Round(DraftJoules, 6),
-                ["verify_joules"] = Math.Round(VerifyJoules, 6),
-            },
-        };
+                return joules;
+            }
+
+            _reported = false;
+            return _tier._accountant.ModelledIt(_request.Route, usage);
+        }
+
+        private static int[] Concat(int[] prompt, List<int> output)
+        {
+            var all = new int[prompt.Length + output.Count];
+            prompt.CopyTo(all, 0);
+            output.CopyTo(all, prompt.Length);
+            return all;
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using GreenGateway.Proxy;
+using GreenGateway.Accounting;
 
 namespace GreenGateway.Telemetry;
 
@@ -17,6 +17,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _refused;
     private readonly Counter<long> _downgraded;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _rejected;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -29,29 +30,30 @@ internal sealed class GatewayMetrics
         _refused = meter.CreateCounter<long>("gg.budget.refused", "{request}", "Requests refused because a budget was spent.");
         _downgraded = meter.CreateCounter<long>("gg.budget.downgraded", "{request}", "Requests downgraded because a budget was spent.");
         _duration = meter.CreateHistogram<double>("gg.request.duration", "s", "Time from admission to the last byte.");
+        _rejected = meter.CreateCounter<long>("gg.figures.rejected", "{figure}", "Token counts or energy an upstream reported that were implausible and not charged.");
     }
 
-    public void Completed(GatewayExchange exchange, int status)
+    public void Completed(in CompletedRequest request)
     {
         var tags = new TagList
         {
-            { "tenant", exchange.Tenant.Id },
-            { "model", exchange.Route.Model },
-            { "tier", exchange.Tier },
+            { "tenant", request.Tenant },
+            { "model", request.Model },
+            { "tier", request.Tier },
         };
         if (_duration.Enabled)
         {
-            _duration.Record(exchange.Elapsed.TotalSeconds, tags);
+            _duration.Record(request.Elapsed.TotalSeconds, tags);
         }
 
         if (_requests.Enabled)
         {
             var withStatus = tags;
-            withStatus.Add("status", status);
+            withStatus.Add("status", request.Status);
             _requests.Add(1, withStatus);
         }
 
-        if (exchange.Figures is not { } figures || status is < 200 or >= 300)
+        if (request.Figures is not { } figures)
         {
             return;
         }
@@ -73,4 +75,10 @@ internal sealed class GatewayMetrics
     public void Refused(string tenant, string model) => _refused.Add(1, new TagList { { "tenant", tenant }, { "model", model } });
 
     public void Downgraded(string tenant, string model) => _downgraded.Add(1, new TagList { { "tenant", tenant }, { "model", model } });
+
+    public void FigureRejected(string model, string what) => _rejected.Add(1, new TagList { { "model", model }, { "figure", what } });
 }
+
+/// <summary>One finished request as the meter and the log line see it.</summary>
+/// <param name="Figures">What was charged; null when nothing was (a refusal, an error).</param>
+internal readonly record struct CompletedRequest(string Tenant, string Model, string Tier, int Status, RequestFigures? Figures, TimeSpan Elapsed);

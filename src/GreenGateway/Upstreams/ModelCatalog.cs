@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using GreenGateway.Configuration;
+using GreenGateway.Core.Requests;
 using Microsoft.Extensions.Options;
 
 namespace GreenGateway.Upstreams;

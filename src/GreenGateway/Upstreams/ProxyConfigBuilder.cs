@@ -1,5 +1,6 @@
 using System.Globalization;
 using GreenGateway.Configuration;
+using GreenGateway.Routing;
 using Yarp.ReverseProxy.Configuration;
 
 namespace GreenGateway.Upstreams;
@@ -7,29 +8,44 @@ namespace GreenGateway.Upstreams;
 /// <summary>Translates the gateway's upstreams into YARP routes and clusters.</summary>
 internal static class ProxyConfigBuilder
 {
-    public const string RouteId = "gg-v1";
     public const string ConnectTimeoutKey = "gg.connect-timeout-seconds";
 
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(GatewayConfig config)
     {
-        // One catch-all route: the gateway's middleware reassigns each interpreted request to the
-        // cluster of its model; everything else goes to the pass-through upstream unchanged.
-        var route = new RouteConfig
+        // One route per accounted endpoint, carrying its kind: the gateway's middleware classifies a request by the route
+        // YARP matched (paths are normalized before routing, Routing/PathNormalizer), then reassigns it to the cluster of
+        // its model. Every other /v1 path takes the catch-all route to the pass-through upstream.
+        IReadOnlyList<IReadOnlyDictionary<string, string>> transforms =
+        [
+            // Destinations carry the API prefix (http://host:8000/v1), so /v1/chat/completions
+            // becomes {destination}/chat/completions.
+            new Dictionary<string, string> { ["PathRemovePrefix"] = "/v1" },
+
+            // The tenant's key is the gateway's business, never the upstream's.
+            new Dictionary<string, string> { ["RequestHeaderRemove"] = "Authorization" },
+        ];
+        var routes = new List<RouteConfig>();
+        foreach (var (path, kind) in AccountedEndpoints.All)
         {
-            RouteId = RouteId,
+            routes.Add(new RouteConfig
+            {
+                RouteId = AccountedEndpoints.RouteId(kind),
+                ClusterId = config.DefaultUpstream,
+                Order = 1,
+                Match = new RouteMatch { Path = path },
+                Metadata = new Dictionary<string, string> { [AccountedEndpoints.MetadataKey] = kind.ToString() },
+                Transforms = transforms,
+            });
+        }
+
+        routes.Add(new RouteConfig
+        {
+            RouteId = AccountedEndpoints.PassThroughRouteId,
             ClusterId = config.DefaultUpstream,
             Order = 1000,
             Match = new RouteMatch { Path = "/v1/{**rest}" },
-            Transforms =
-            [
-                // Destinations carry the API prefix (http://host:8000/v1), so /v1/chat/completions
-                // becomes {destination}/chat/completions.
-                new Dictionary<string, string> { ["PathRemovePrefix"] = "/v1" },
-
-                // The tenant's key is the gateway's business, never the upstream's.
-                new Dictionary<string, string> { ["RequestHeaderRemove"] = "Authorization" },
-            ],
-        };
+            Transforms = transforms,
+        });
 
         var clusters = new List<ClusterConfig>();
         foreach (var (name, upstream) in config.Upstreams)
@@ -37,7 +53,7 @@ internal static class ProxyConfigBuilder
             clusters.Add(BuildCluster(name, upstream));
         }
 
-        return ([route], clusters);
+        return (routes, clusters);
     }
 
     private static ClusterConfig BuildCluster(string name, UpstreamOptions upstream)
@@ -78,6 +94,10 @@ internal static class ProxyConfigBuilder
             Metadata = new Dictionary<string, string>
             {
                 [ConnectTimeoutKey] = upstream.ConnectTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+
+                // One failed active check takes a destination out (YARP's default is two), so that /readyz reports an
+                // unreachable upstream within one health-check interval of the gateway's start.
+                ["ConsecutiveFailuresHealthPolicy.Threshold"] = "1",
             },
         };
     }

@@ -62,9 +62,9 @@ public sealed class OpenAiRequestTests
         { ApiKind.ChatCompletions, "[1, 2]", null, "invalid_json" },
         { ApiKind.ChatCompletions, "\"text\"", null, "invalid_json" },
         { ApiKind.ChatCompletions, "null", null, "invalid_json" },
-        { ApiKind.ChatCompletions, "{'messages': [{'role': 'user'}]}", "model", "missing_required_parameter" },
-        { ApiKind.ChatCompletions, "{'model': null, 'messages': [{'role': 'user'}]}", "model", "missing_required_parameter" },
-        { ApiKind.ChatCompletions, "{'model': '', 'messages': [{'role': 'user'}]}", "model", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'messages': [{'role': 'user', 'content': 'x'}]}", "model", "missing_required_parameter" },
+        { ApiKind.ChatCompletions, "{'model': null, 'messages': [{'role': 'user', 'content': 'x'}]}", "model", "missing_required_parameter" },
+        { ApiKind.ChatCompletions, "{'model': '', 'messages': [{'role': 'user', 'content': 'x'}]}", "model", "invalid_type" },
         { ApiKind.Embeddings, "{'model': 42, 'input': 'x'}", "model", "invalid_type" },
         { ApiKind.Completions, "{'model': ['m'], 'prompt': 'x'}", "model", "invalid_type" },
 
@@ -73,9 +73,9 @@ public sealed class OpenAiRequestTests
         { ApiKind.ChatCompletions, "{'model': 'm', 'messages': []}", "messages", "invalid_type" },
         { ApiKind.ChatCompletions, "{'model': 'm', 'messages': {'role': 'user'}}", "messages", "invalid_type" },
         { ApiKind.ChatCompletions, "{'model': 'm', 'messages': 'hello'}", "messages", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'content': 'hi'}]}", "messages[0]", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}, {'role': 7}]}", "messages[1]", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}, 'hi']}", "messages[1]", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'content': 'hi'}]}", "messages[0].role", "missing_required_parameter" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}, {'role': 7}]}", "messages[1].role", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}, 'hi']}", "messages[1]", "invalid_type" },
 
         // Prompt and input.
         { ApiKind.Completions, "{'model': 'm'}", "prompt", "missing_required_parameter" },
@@ -85,23 +85,23 @@ public sealed class OpenAiRequestTests
         { ApiKind.Embeddings, "{'model': 'm', 'input': true}", "input", "invalid_type" },
 
         // Streaming.
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'stream': 'yes'}", "stream", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'stream': 'yes'}", "stream", "invalid_type" },
         { ApiKind.Completions, "{'model': 'm', 'prompt': 'x', 'stream': 1}", "stream", "invalid_type" },
         { ApiKind.Embeddings, "{'model': 'm', 'input': 'x', 'stream': true}", "stream", null },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'stream': true, 'stream_options': true}", "stream_options", null },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'stream': true, 'stream_options': {'include_usage': 'yes'}}", "stream_options.include_usage", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'stream': true, 'stream_options': true}", "stream_options", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'stream': true, 'stream_options': {'include_usage': 'yes'}}", "stream_options.include_usage", "invalid_type" },
 
         // Numbers.
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'max_tokens': -1}", "max_tokens", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'max_tokens': 1.5}", "max_tokens", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'max_tokens': '64'}", "max_tokens", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'max_tokens': -1}", "max_tokens", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'max_tokens': 1.5}", "max_tokens", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'max_tokens': '64'}", "max_tokens", "invalid_type" },
         { ApiKind.Completions, "{'model': 'm', 'prompt': 'x', 'max_tokens': 1e12}", "max_tokens", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'max_completion_tokens': -5}", "max_completion_tokens", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'n': 0}", "n", null },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'n': -1}", "n", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'temperature': 'hot'}", "temperature", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'max_completion_tokens': -5}", "max_completion_tokens", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'n': 0}", "n", "invalid_value" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'n': -1}", "n", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'temperature': 'hot'}", "temperature", "invalid_type" },
         { ApiKind.Completions, "{'model': 'm', 'prompt': 'x', 'temperature': [1]}", "temperature", "invalid_type" },
-        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user'}], 'top_p': true}", "top_p", "invalid_type" },
+        { ApiKind.ChatCompletions, "{'model': 'm', 'messages': [{'role': 'user', 'content': 'x'}], 'top_p': true}", "top_p", "invalid_type" },
     };
 
     [Theory]
@@ -141,7 +141,7 @@ public sealed class OpenAiRequestTests
     public void TryParse_WithNullOptionalFields_TreatsThemAsAbsent()
     {
         var request = Parse(ApiKind.ChatCompletions, """
-            {"model": "m", "messages": [{"role": "user", "content": null}], "stream": null, "stream_options": null,
+            {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": null, "stream_options": null,
              "max_tokens": null, "n": null, "temperature": null}
             """);
 
@@ -154,7 +154,7 @@ public sealed class OpenAiRequestTests
     [Fact]
     public void MaxTokens_WithBothFields_PrefersMaxCompletionTokens()
     {
-        var request = Parse(ApiKind.ChatCompletions, """{"model": "m", "messages": [{"role": "user"}], "max_tokens": 100, "max_completion_tokens": 30}""");
+        var request = Parse(ApiKind.ChatCompletions, """{"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 100, "max_completion_tokens": 30}""");
 
         Assert.Equal(30, request.MaxTokens);
     }
@@ -162,7 +162,7 @@ public sealed class OpenAiRequestTests
     [Fact]
     public void MaxTokens_WithMaxCompletionTokensOnly_UsesIt()
     {
-        var request = Parse(ApiKind.ChatCompletions, """{"model": "m", "messages": [{"role": "user"}], "max_completion_tokens": 0}""");
+        var request = Parse(ApiKind.ChatCompletions, """{"model": "m", "messages": [{"role": "user", "content": "x"}], "max_completion_tokens": 0}""");
 
         Assert.Equal(0, request.MaxTokens);
     }
@@ -174,7 +174,7 @@ public sealed class OpenAiRequestTests
     [InlineData("null", false)]
     public void ClientWantsStreamUsage_FollowsStreamOptionsIncludeUsage(string options, bool wants)
     {
-        var request = Parse(ApiKind.ChatCompletions, $$"""{"model": "m", "messages": [{"role": "user"}], "stream": true, "stream_options": {{options}}}""");
+        var request = Parse(ApiKind.ChatCompletions, $$"""{"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": true, "stream_options": {{options}}}""");
 
         Assert.Equal(wants, request.ClientWantsStreamUsage);
     }
@@ -216,16 +216,16 @@ public sealed class OpenAiRequestTests
     }
 
     [Fact]
-    public void Body_KeepsFieldsTheGatewayDoesNotKnow()
+    public void UpstreamBody_KeepsFieldsTheGatewayDoesNotKnow()
     {
         var request = Parse(ApiKind.ChatCompletions, """
             {"model": "m", "messages": [{"role": "user", "content": "hi"}], "guided_json": {"type": "object"}, "repetition_penalty": 1.1, "user": "u-7"}
             """);
 
-        Assert.Equal("""{"type":"object"}""", request.Body["guided_json"]!.ToJsonString());
-        Assert.Equal(1.1, request.Body["repetition_penalty"]!.GetValue<double>());
-        Assert.Equal("u-7", request.Body["user"]!.GetValue<string>());
-        Assert.Equal("hi", request.Body["messages"]![0]!["content"]!.GetValue<string>());
+        Assert.Equal("""{"type":"object"}""", request.UpstreamBody["guided_json"]!.ToJsonString());
+        Assert.Equal(1.1, request.UpstreamBody["repetition_penalty"]!.GetValue<double>());
+        Assert.Equal("u-7", request.UpstreamBody["user"]!.GetValue<string>());
+        Assert.Equal("hi", request.UpstreamBody["messages"]![0]!["content"]!.GetValue<string>());
     }
 
     private static string Chat(string content) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json.Nodes;
 using GreenGateway.Tests.Support;
 
 namespace GreenGateway.Proxy.Tests;
@@ -96,7 +97,7 @@ public sealed class ResilienceTests
     }
 
     [Fact]
-    public async Task UpstreamBreakingMidStream_BreaksTheClientStreamToo()
+    public async Task UpstreamBreakingMidStream_EndsWithAnErrorEvent_AndIsChargedWhatWasDelivered()
     {
         await using var upstream = await FakeOpenAiUpstream.StartAsync();
         await using var gateway = await GatewayHost.StartAsync([upstream.BaseUrl]);
@@ -104,9 +105,21 @@ public sealed class ResilienceTests
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json.Body(Json.Chat("stream-break", stream: true)) };
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
 
+        // The two chunks that came, then an OpenAI-shaped error and no [DONE]: a truncated answer never looks whole.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, events.Length);
+        var error = JsonNode.Parse(events[^1]["data: ".Length..])!["error"]!;
+        Assert.Equal("upstream_failed", error["code"]!.GetValue<string>());
+        Assert.DoesNotContain("[DONE]", text, StringComparison.Ordinal);
+
+        // Charged the two chunks delivered (about one token each), not nothing and not a whole answer.
+        var charged = await Json.ConsumedJoulesAsync(client);
+        // The llm-8b profile of appsettings.json (0.023 J a prompt token, 0.45 J a completion token) at a PUE of 1.56.
+        var prompt = Core.Requests.OpenAiRequest.TokensPerMessage + Core.Energy.TokenEstimator.Estimate("Say hello to the gateway");
+        Assert.Equal(((prompt * 0.023) + (2 * 0.45)) * 1.56, charged, 6);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

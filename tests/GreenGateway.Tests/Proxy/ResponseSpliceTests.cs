@@ -47,7 +47,7 @@ public sealed class ResponseSpliceTests
 
         Assert.StartsWith("""{"content":"caf\u00e9 é <b>","usage":{"prompt_tokens":12,"completion_tokens":16,"energy_joules":11.6688,""", spliced, StringComparison.Ordinal);
         Assert.EndsWith("""
-            "energy_method":"modelled","tier":"upstream"}}
+            "energy_method":"modelled","baseline_method":"modelled","tier":"upstream"}}
             """, spliced, StringComparison.Ordinal);
     }
 
@@ -114,6 +114,7 @@ public sealed class ResponseSpliceTests
         usage["carbon_gco2e"] = Figures.CarbonGrams;
         usage["baseline_energy_joules"] = Figures.BaselineJoules;
         usage["energy_method"] = Figures.MethodName;
+        usage["baseline_method"] = Figures.BaselineMethodName;
         usage["tier"] = "upstream";
         return JsonNode.Parse(JsonSerializer.Serialize(root))!;
     }

@@ -29,6 +29,11 @@ internal sealed partial class FakeOpenAiUpstream
             context.Response.Headers["X-Energy-Joules"] = "10";
         }
 
+        if (await LieAsync(context, model))
+        {
+            return;
+        }
+
         if (body["stream"]?.GetValue<bool>() == true)
         {
             await StreamAsync(context, body, model, chat);
@@ -48,13 +53,46 @@ internal sealed partial class FakeOpenAiUpstream
         };
         if (model != "no-usage")
         {
-            response["usage"] = Usage(Words.Length);
+            response["usage"] = model switch
+            {
+                "lying-usage" => new JsonObject { ["prompt_tokens"] = PromptTokens, ["completion_tokens"] = 2_000_000, ["total_tokens"] = 2_000_000 + PromptTokens },
+                "negative-usage" => new JsonObject { ["prompt_tokens"] = -5, ["completion_tokens"] = -7, ["total_tokens"] = -12 },
+                _ => Usage(Words.Length),
+            };
         }
 
         await context.Response.WriteAsJsonAsync(response);
     }
 
     private static readonly string[] Words = ["Hello", " from", " the", " upstream"];
+
+    /// <summary>
+    /// The upstreams that lie or break: <c>lying-energy</c> claims 1e300 J, <c>not-json</c> answers 200 with an HTML
+    /// page, <c>no-choices</c> 200 with a JSON object that is no answer, <c>html-error</c> 500 with an HTML page.
+    /// </summary>
+    private static async Task<bool> LieAsync(HttpContext context, string model)
+    {
+        switch (model)
+        {
+            case "lying-energy":
+                context.Response.Headers["X-Energy-Joules"] = "1e300";
+                return false;
+            case "not-json":
+                context.Response.ContentType = "text/html";
+                await context.Response.WriteAsync("<html><body>Welcome to nginx!</body></html>");
+                return true;
+            case "no-choices":
+                await context.Response.WriteAsJsonAsync(new { status = "ok", usage = new { prompt_tokens = 5, completion_tokens = 500 } });
+                return true;
+            case "html-error":
+                context.Response.StatusCode = 500;
+                context.Response.ContentType = "text/html";
+                await context.Response.WriteAsync("<html><body>Internal Server Error</body></html>");
+                return true;
+            default:
+                return false;
+        }
+    }
 
     private async Task StreamAsync(HttpContext context, JsonObject body, string model, bool chat)
     {

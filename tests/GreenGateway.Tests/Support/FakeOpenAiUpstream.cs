@@ -68,7 +68,7 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
-            data = new[] { "echo-model", "no-usage", "reported-energy", "slow", "stream-slow", "stream-break" }
+            data = new[] { "echo-model", "no-usage", "reported-energy", "slow", "stream-slow", "stream-break", "lying-energy", "lying-usage", "negative-usage", "not-json", "no-choices", "html-error" }
                 .Select(id => new { id, @object = "model", created = 0, owned_by = name }),
         }));
         app.MapPost("/v1/chat/completions", upstream.CompleteAsync);

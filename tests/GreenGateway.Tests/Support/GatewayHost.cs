@@ -105,10 +105,60 @@ internal sealed class GatewayHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Tests that leave requests in flight on purpose (a client gone mid-stream) and check the ledger themselves.</summary>
+    public bool SkipReservationCheck { get; set; }
+
+    /// <summary>
+    /// Every test leaves its tenants' reservations at zero: whatever a request did (answered, refused, failed, threw,
+    /// was abandoned), its reservation was settled or released. A request still finishing gets a few seconds.
+    /// </summary>
+    public async Task AssertNothingReservedAsync()
+    {
+        var ledger = _app.Services.GetRequiredService<GreenGateway.Core.Budgets.IBudgetLedger>();
+        var time = _app.Services.GetRequiredService<TimeProvider>();
+        var tenants = _app.Services.GetRequiredService<GreenGateway.Tenants.PolicyMonitor>().Current.Tenants.Keys;
+        var left = new List<string>();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            left.Clear();
+            foreach (var tenant in tenants)
+            {
+                foreach (var window in await ledger.GetUsageAsync(tenant, time.GetUtcNow(), CancellationToken.None))
+                {
+                    // Floating-point sums of reservations and their releases may leave a residue of 1e-12 or so; a
+                    // reservation left behind is at least the energy of one prompt token (about 0.03 J).
+                    if (Math.Abs(window.Reserved.Joules) > 1e-6 || Math.Abs(window.Reserved.GramsCo2e) > 1e-9)
+                    {
+                        left.Add($"{tenant}/{window.Span.Window}: {window.Reserved.Joules} J, {window.Reserved.GramsCo2e} g reserved");
+                    }
+                }
+            }
+
+            if (left.Count == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("Reservations were left behind: " + string.Join("; ", left));
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(PoliciesDirectory, recursive: true);
+        try
+        {
+            if (!SkipReservationCheck)
+            {
+                await AssertNothingReservedAsync();
+            }
+        }
+        finally
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            Directory.Delete(PoliciesDirectory, recursive: true);
+        }
     }
 }

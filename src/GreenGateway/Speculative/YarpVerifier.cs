@@ -3,86 +3,65 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using GreenGateway.Configuration;
 using GreenGateway.Core.Cascade;
+using GreenGateway.Core.Requests;
+using GreenGateway.Upstreams;
 using Microsoft.Extensions.Options;
 
 namespace GreenGateway.Speculative;
-
-/// <summary>What one verification call returned.</summary>
-/// <param name="Tokens">The large model's view of each drafted token, in order.</param>
-/// <param name="Next">The large model's own next token after all of them (its greedy or sampled choice).</param>
-/// <param name="NextLogprob">That token's log-probability.</param>
-/// <param name="ReportedJoules">Energy the upstream reported for the call (usage.energy_joules or X-Energy-Joules), if any.</param>
-/// <param name="UncachedPromptTokens">Prompt positions the upstream computed (not served from its prefix cache).</param>
-internal sealed record Verification(IReadOnlyList<VerifiedToken> Tokens, int Next, float NextLogprob, double? ReportedJoules, int UncachedPromptTokens);
 
 /// <summary>
 /// Scores drafted tokens with the large model in one call, by the protocol vLLM speaks (and the model host):
 /// <c>POST /v1/completions</c> with the prompt as token ids (the conversation so far plus the k drafted
 /// tokens), <c>max_tokens: 1</c>, <c>prompt_logprobs</c> (each prompt token's log-probability and rank, and
 /// the top alternatives) and <c>logprobs</c> with <c>return_tokens_as_token_ids</c> (the next token's id).
+/// Calls ride the upstream's YARP cluster (<see cref="ClusterClient"/>): health checks, load balancing, retries.
 /// </summary>
-internal sealed class VerifierClient(IOptions<GatewayConfig> options) : IDisposable
+internal sealed class YarpVerifier(ClusterClient cluster, IOptions<GatewayConfig> options) : IVerifier
 {
     private readonly GatewayConfig _config = options.Value;
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-    })
-    { Timeout = Timeout.InfiniteTimeSpan };
 
-    /// <summary>
-    /// Verifies <paramref name="drafted"/> after <paramref name="context"/>. Tries the upstream's destinations in
-    /// order; null when none answered usefully (the caller falls back to the large model alone).
-    /// </summary>
-    public async Task<Verification?> VerifyAsync(string upstream, string model, IReadOnlyList<int> context, IReadOnlyList<int> drafted,
+    public async ValueTask<Verification?> VerifyAsync(ModelRoute route, IReadOnlyList<int> context, IReadOnlyList<int> drafted,
         double temperature, int topLogprobs, int? seed, CancellationToken cancellationToken)
     {
-        if (!_config.Upstreams.TryGetValue(upstream, out var settings))
+        if (!_config.Upstreams.TryGetValue(route.Upstream, out var settings))
         {
             return null;
         }
 
-        var body = Body(model, context, drafted, temperature, topLogprobs, seed);
-        foreach (var destination in settings.Destinations)
+        var body = Body(route.UpstreamModel, context, drafted, temperature, topLogprobs, seed);
+        var key = settings.ResolveApiKey();
+        try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, destination.TrimEnd('/') + "/completions")
+            using var response = await cluster.SendAsync(route.Upstream, destination =>
             {
-                Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-            };
-            if (settings.ResolveApiKey() is { } key)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(settings.ResponseTimeoutSeconds));
-            try
-            {
-                using var response = await _http.SendAsync(request, timeout.Token);
-                if (!response.IsSuccessStatusCode)
+                var request = new HttpRequestMessage(HttpMethod.Post, destination.TrimEnd('/') + "/completions")
                 {
-                    continue;
+                    Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+                };
+                if (key is { Length: > 0 })
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
                 }
 
-                var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-                var header = response.Headers.TryGetValues("X-Energy-Joules", out var values)
-                    && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var j) ? j : (double?)null;
-                return Parse(bytes, context.Count, drafted, header);
-            }
-            catch (Exception e) when (e is HttpRequestException or JsonException or FormatException or InvalidOperationException
-                || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                return request;
+            }, TimeSpan.FromSeconds(settings.ResponseTimeoutSeconds), cancellationToken);
+            if (response is null || !response.IsSuccessStatusCode)
             {
-                // The next destination, if any; otherwise the caller goes to the large model alone.
+                return null;
             }
+
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var header = response.Headers.TryGetValues("X-Energy-Joules", out var values)
+                && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var j) ? j : (double?)null;
+            return Parse(bytes, context.Count, drafted, header);
         }
-
-        return null;
+        catch (Exception e) when (e is HttpRequestException or JsonException or FormatException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // An answer that is not a verification: the caller goes on to the large model alone.
+            return null;
+        }
     }
-
-    public void Dispose() => _http.Dispose();
 
     internal static byte[] Body(string model, IReadOnlyList<int> context, IReadOnlyList<int> drafted, double temperature, int topLogprobs, int? seed)
     {

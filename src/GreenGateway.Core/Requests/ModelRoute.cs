@@ -1,6 +1,6 @@
 using GreenGateway.Core.Energy;
 
-namespace GreenGateway.Upstreams;
+namespace GreenGateway.Core.Requests;
 
 /// <summary>Where a requested model goes: the upstream (a YARP cluster), the name sent there, its energy profile.</summary>
 /// <param name="Model">The name the client asked for.</param>
@@ -9,4 +9,4 @@ namespace GreenGateway.Upstreams;
 /// <param name="ProfileName">The energy profile's name, reported in metrics and logs.</param>
 /// <param name="Profile">The coefficients charged for this model.</param>
 /// <param name="Region">The grid region of the upstream, for carbon intensity.</param>
-internal sealed record ModelRoute(string Model, string Upstream, string UpstreamModel, string ProfileName, EnergyProfile Profile, string Region);
+public sealed record ModelRoute(string Model, string Upstream, string UpstreamModel, string ProfileName, EnergyProfile Profile, string Region);

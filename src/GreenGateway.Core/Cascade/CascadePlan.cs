@@ -1,7 +1,6 @@
 using GreenGateway.Core.Cache;
-using GreenGateway.Core.Cascade;
 
-namespace GreenGateway.Cascade;
+namespace GreenGateway.Core.Cascade;
 
 /// <summary>
 /// The tiers one request may use and under which settings, decided once at admission from the tenant's policy
@@ -12,7 +11,7 @@ namespace GreenGateway.Cascade;
 /// <param name="Policy">The tenant's cascade policy as it applies now.</param>
 /// <param name="Restricted">Why the tiers were restricted below the large model (budget, joule cap), if they were.</param>
 /// <param name="Prediction">The router's prediction, when a router is loaded.</param>
-internal sealed record CascadePlan(CascadeTier Tiers, CascadePolicy Policy, string? Restricted, RouterPrediction? Prediction)
+public sealed record CascadePlan(CascadeTier Tiers, CascadePolicy Policy, string? Restricted, RouterPrediction? Prediction)
 {
     public bool Allows(CascadeTier tier) => (Tiers & tier) != 0;
 
@@ -34,4 +33,4 @@ internal sealed record CascadePlan(CascadeTier Tiers, CascadePolicy Policy, stri
 
 /// <summary>The router's view of a prompt: the cheapest tier it predicts will answer well, with its probability.</summary>
 /// <param name="DraftSuffices">Probability that a tier no dearer than the draft answers well enough (rules or draft).</param>
-internal sealed record RouterPrediction(string Label, double Probability, double DraftSuffices);
+public sealed record RouterPrediction(string Label, double Probability, double DraftSuffices);

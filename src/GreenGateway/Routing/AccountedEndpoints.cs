@@ -1,0 +1,40 @@
+using System.Collections.Frozen;
+using GreenGateway.Core.Requests;
+
+namespace GreenGateway.Routing;
+
+/// <summary>
+/// The endpoints the gateway reads, admits and accounts. Each becomes a YARP route of its own carrying its kind in
+/// <see cref="MetadataKey"/>, so that YARP's route match is the gateway's classification: a request the gateway treats
+/// as chat completions is exactly one YARP routed to the chat completions route.
+/// </summary>
+internal static class AccountedEndpoints
+{
+    /// <summary>The route metadata key holding the endpoint's <see cref="ApiKind"/>.</summary>
+    public const string MetadataKey = "gg.api";
+
+    /// <summary>The catch-all route of every other <c>/v1</c> path.</summary>
+    public const string PassThroughRouteId = "gg-v1";
+
+    /// <summary>Canonical path (lower case, no trailing slash) and kind of every accounted endpoint.</summary>
+    public static IReadOnlyList<(string Path, ApiKind Kind)> All { get; } =
+    [
+        ("/v1/chat/completions", ApiKind.ChatCompletions),
+        ("/v1/completions", ApiKind.Completions),
+        ("/v1/embeddings", ApiKind.Embeddings),
+    ];
+
+    private static readonly FrozenDictionary<string, string> Canonical =
+        All.ToFrozenDictionary(static e => e.Path, static e => e.Path, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenDictionary<string, ApiKind> KindsByRoute =
+        All.ToFrozenDictionary(static e => RouteId(e.Kind), static e => e.Kind, StringComparer.Ordinal);
+
+    public static string RouteId(ApiKind kind) => "gg-" + kind.ToString().ToLowerInvariant();
+
+    /// <summary>The kind of the endpoint a matched route stands for; null for the pass-through route.</summary>
+    public static ApiKind? KindOfRoute(string routeId) => KindsByRoute.TryGetValue(routeId, out var kind) ? kind : null;
+
+    /// <summary>The canonical spelling of <paramref name="normalizedPath"/> when it names an accounted endpoint in any case.</summary>
+    public static bool TryCanonical(string normalizedPath, out string canonical) => Canonical.TryGetValue(normalizedPath, out canonical!);
+}
