@@ -54,7 +54,11 @@ public static partial class GatewayApp
             throw new InvalidOperationException("The configuration is not valid:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", errors));
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(config.Gateway.MaxRequestBodyBytes, 30_000_000));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = Math.Max(config.Gateway.MaxRequestBodyBytes, 30_000_000);
+            kestrel.AddServerHeader = false;
+        });
         AddGateway(builder.Services, config);
         GatewayTelemetry.Add(builder.Services, config.Telemetry);
         services?.Invoke(builder.Services);
@@ -124,7 +128,14 @@ public static partial class GatewayApp
             // Registered first, so that it is up before model discovery asks it what it serves.
             services.AddSingleton(config.ModelServer);
             services.AddSingleton<ModelServer.InProcessModelHostFactory>(GreenGateway.ModelHost.ModelHostApp.Build);
-            services.AddHostedService<ModelServer.ModelServerService>();
+            services.AddHostedService(sp => new ModelServer.ModelServerService(
+                sp.GetRequiredService<ModelServer.ModelServerOptions>(),
+                sp.GetRequiredService<IHostEnvironment>(),
+                sp.GetRequiredService<IHttpClientFactory>(),
+                sp.GetRequiredService<ILogger<ModelServer.ModelServerService>>(),
+                sp.GetRequiredService<ModelServer.InProcessModelHostFactory>(),
+                ct => sp.GetRequiredService<Yarp.ReverseProxy.Health.IActiveHealthCheckMonitor>()
+                    .CheckHealthAsync(sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>().GetClusters())));
         }
 
         services.AddSingleton(TimeProvider.System);

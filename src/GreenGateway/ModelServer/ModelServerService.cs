@@ -18,9 +18,14 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
     private WebApplication? _inProcess;
     private Process? _child;
 
+    private readonly Func<CancellationToken, Task>? _onReady;
+
+    /// <param name="onReady">Run once the model host answers (the gateway re-runs its upstream health checks, which may have
+    /// found the port closed while the weights were loading).</param>
     public ModelServerService(ModelServerOptions options, IHostEnvironment environment, IHttpClientFactory http,
-        ILogger<ModelServerService> log, InProcessModelHostFactory? factory = null)
+        ILogger<ModelServerService> log, InProcessModelHostFactory? factory = null, Func<CancellationToken, Task>? onReady = null)
     {
+        _onReady = onReady;
         _options = options;
         _contentRoot = environment.ContentRootPath;
         _factory = factory;
@@ -46,6 +51,10 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
         {
             await StartModelHostAsync(model, cancellationToken);
             Log.Started(_log, _options.Mode, model, BaseAddress);
+            if (_onReady is not null)
+            {
+                await _onReady(cancellationToken);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

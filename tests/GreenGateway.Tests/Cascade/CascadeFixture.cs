@@ -56,7 +56,7 @@ public class CascadeFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var port = Loopback.FreePort();
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         _gateway = await GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], Policies, new Dictionary<string, string?>
         {
             ["ModelServer:Mode"] = "in-process",
@@ -147,16 +147,4 @@ public class CascadeFixture : IAsyncLifetime
 
     public static string Tier(HttpResponseMessage response) => response.Headers.GetValues("X-GG-Tier").Single();
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GreenGateway.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (GreenGateway.sln) was not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -51,6 +51,52 @@ public sealed class QuickStartTests
         }
     }
 
+    /// <summary>
+    /// The README's first answer and its OpenAI SDK snippet, against the shipped defaults (appsettings.json, policies/,
+    /// the demo models, the in-process model server) with the demo key.
+    /// </summary>
+    [Fact]
+    public async Task ReadmeFirstAnswer_AndSdkSnippet_WorkAsWritten()
+    {
+        var root = Repository.Root;
+        var port = Loopback.FreePort();
+        await using var app = GatewayApp.Build([], new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Gateway:PoliciesPath"] = Path.Combine(root, "policies"),
+            ["ModelServer:Model"] = Path.Combine(root, "models", "target"),
+            ["Cascade:Draft:Model"] = Path.Combine(root, "models", "draft"),
+            ["Cascade:Router:Model"] = Path.Combine(root, "models", "router", "router.ggrt"),
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", "gg-demo");
+
+        // README, "First answer": the curl request's body, as written.
+        var response = await client.PostAsync("/v1/chat/completions", Json.Body("""
+            {"model": "target", "temperature": 0, "messages": [{"role": "user", "content": "What does System.String.Trim do?"}]}
+            """), TestContext.Current.CancellationToken);
+        var body = await Json.ReadObjectAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Removes all leading and trailing white-space characters from the current string.", body["choices"]![0]!["message"]!["content"]!.GetValue<string>());
+        foreach (var header in (string[])["X-GG-Tier", "X-GG-Energy-J", "X-GG-Carbon-g", "X-GG-Baseline-Energy-J", "X-GG-Energy-Method", "X-GG-Baseline-Method"])
+        {
+            Assert.True(response.Headers.Contains(header), header);
+        }
+
+        Assert.Equal(body["usage"]!["energy_joules"]!.GetValue<double>(), await Json.ConsumedJoulesAsync(client), 9);
+
+        // README, "With the official OpenAI .NET SDK", as written.
+        var chat = new OpenAI.Chat.ChatClient("target", new System.ClientModel.ApiKeyCredential("gg-demo"),
+            new OpenAI.OpenAIClientOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1") });
+        var answer = await chat.CompleteChatAsync([new OpenAI.Chat.UserChatMessage("What does System.String.Trim do?")], cancellationToken: TestContext.Current.CancellationToken);
+        Assert.False(string.IsNullOrWhiteSpace(answer.Value.Content[0].Text));
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+
     private static async Task WaitUntilListeningAsync(HttpClient client, Process gateway)
     {
         for (var i = 0; i < 300; i++)

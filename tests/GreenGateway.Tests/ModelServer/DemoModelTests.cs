@@ -20,7 +20,7 @@ public sealed class DemoModelTests
         {
             ["ModelServer:Mode"] = "in-process",
             ["ModelServer:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ModelServer:Model"] = Path.Combine(RepositoryRoot(), "models", "target"),
+            ["ModelServer:Model"] = Path.Combine(Repository.Root, "models", "target"),
         });
         var chat = new ChatClient("target", new ApiKeyCredential("key-alpha"), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") });
 
@@ -45,7 +45,7 @@ public sealed class DemoModelTests
         {
             ["ModelServer:Mode"] = "in-process",
             ["ModelServer:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ModelServer:Model"] = Path.Combine(RepositoryRoot(), "models", "target"),
+            ["ModelServer:Model"] = Path.Combine(Repository.Root, "models", "target"),
         });
         using var client = gateway.Client();
         const string body = """{"model":"target","stream":true,"stream_options":{"include_usage":true},"temperature":0,"max_tokens":24,"messages":[{"role":"user","content":"What does System.Guid.NewGuid do?"}]}""";
@@ -59,16 +59,4 @@ public sealed class DemoModelTests
         Assert.Equal(usage["energy_joules"]!.GetValue<double>(), await Json.ConsumedJoulesAsync(client), 9);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GreenGateway.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (GreenGateway.sln) was not found above " + AppContext.BaseDirectory);
-    }
 }

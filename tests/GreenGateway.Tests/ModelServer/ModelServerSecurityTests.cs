@@ -39,10 +39,20 @@ public sealed class ModelServerSecurityTests
     [Fact]
     public async Task ModelServersPortTaken_TheGatewayStartsAnyway_AndIsNotReady()
     {
-        // A bound socket that does not listen: the port is taken, and connections to it are refused at once.
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
+        // Another program holds the port, and closes every connection it accepts.
+        var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
+        var rejecting = Task.Run(
+            async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    using var connection = await squatter.AcceptTcpClientAsync(stop.Token);
+                }
+            },
+            TestContext.Current.CancellationToken);
 
         await using var app = await StartAsync(new Dictionary<string, string?>
         {
@@ -54,7 +64,10 @@ public sealed class ModelServerSecurityTests
         var ready = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz", TestContext.Current.CancellationToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.True(ready.StatusCode == HttpStatusCode.ServiceUnavailable, await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        await stop.CancelAsync();
+        squatter.Stop();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => rejecting.WaitAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -97,7 +110,7 @@ public sealed class ModelServerSecurityTests
               test:
                 keys: ["{{Core.Policies.PolicySet.HashKey("gg-test")}}"]
             """);
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var overrides = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -130,16 +143,6 @@ public sealed class ModelServerSecurityTests
         return client;
     }
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GreenGateway.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir!.FullName;
-    }
 
     private sealed class AppHandle(WebApplication app, string policies) : IAsyncDisposable
     {

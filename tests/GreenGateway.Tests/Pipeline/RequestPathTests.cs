@@ -232,6 +232,37 @@ public sealed class RequestPathTests
     }
 
     [Fact]
+    public async Task ConcurrentRequestsToASlowUpstream_NeverOverspend_ByMoreThanTheLargestReservationInFlight()
+    {
+        const string budget = """
+            tenants:
+              alpha:
+                keys: ["{alpha}"]
+                budgets:
+                  day: { energy_wh: 0.005 }
+            """;
+        await using var upstream = await FakeOpenAiUpstream.StartAsync();
+        upstream.SlowDelay = TimeSpan.FromMilliseconds(300);
+        await using var gateway = await GatewayHost.StartAsync([upstream.BaseUrl], budget);
+        using var client = gateway.Client();
+
+        // Every request is in flight at once, each holding its reservation for 300 ms.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
+            client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("slow", extra: ""","max_tokens":8""")), TestContext.Current.CancellationToken)));
+
+        var admitted = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.TooManyRequests }));
+        Assert.InRange(admitted, 1, 29);
+
+        // The reservation of one request: the llm-8b profile (0.023 J a prompt token, 0.45 J a completion token) at a PUE
+        // of 1.56 for its estimated prompt and its 8 completion tokens.
+        var prompt = Core.Requests.OpenAiRequest.TokensPerMessage + Core.Energy.TokenEstimator.Estimate("Say hello to the gateway");
+        var largest = ((prompt * 0.023) + (8 * 0.45)) * 1.56;
+        var charged = await Json.ConsumedJoulesAsync(client);
+        Assert.True(charged <= 18 + largest, $"charged {charged} J against 18 J + {largest} J for {admitted} requests");
+    }
+
+    [Fact]
     public async Task SpentBudget_RetryAfter_IsRoundedUp_NotDown()
     {
         const string budget = """
