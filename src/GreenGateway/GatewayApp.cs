@@ -102,6 +102,11 @@ public static partial class GatewayApp
             upstreams.Add(config.ModelServer.Upstream);
         }
 
+        if (config.ModelServer.WattsPerCore is null)
+        {
+            settings["ModelServer:WattsPerCore"] = config.Cascade.Draft.WattsPerCore.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         settings["ModelServer:ApiKey"] = key;
         foreach (var name in upstreams)
@@ -149,6 +154,9 @@ public static partial class GatewayApp
         services.AddSingleton(new EnergyModel(config.Energy.Pue));
         services.AddSingleton(new CarbonCalculator(config.Carbon.Embodied));
         services.AddSingleton(sp => CreateCarbonSource(sp, config.Carbon));
+        services.AddSingleton(config.Energy.Baseline);
+        services.AddSingleton(config.Energy.Baseline.ToOptions());
+        services.AddSingleton<Counterfactual>();
         services.AddSingleton<EnergyAccountant>();
         services.AddSingleton<GreenGateway.Core.Rules.RuleEngine>();
         services.AddSingleton<Upstreams.ClusterClient>();
@@ -198,6 +206,7 @@ public static partial class GatewayApp
         });
         services.AddSingleton<GreenGateway.Cascade.TierRouter>();
         services.AddSingleton<GreenGateway.Cascade.CascadePlanner>();
+        services.AddSingleton<GreenGateway.Cascade.CascadeJudge>();
         services.AddSingleton<GreenGateway.Cascade.OutcomeLog>();
     }
 

@@ -13,6 +13,12 @@ namespace GreenGateway.Core.Cascade;
 /// <param name="Prediction">The router's prediction, when a router is loaded.</param>
 public sealed record CascadePlan(CascadeTier Tiers, CascadePolicy Policy, string? Restricted, RouterPrediction? Prediction)
 {
+    /// <summary>
+    /// Why the request goes to the large model alone although its tiers would allow cheaper ones: <c>baseline</c>, a probe
+    /// that keeps the counterfactual fitted on the model's own answers. Null for an ordinary request.
+    /// </summary>
+    public string? Probe { get; init; }
+
     public bool Allows(CascadeTier tier) => (Tiers & tier) != 0;
 
     /// <summary>

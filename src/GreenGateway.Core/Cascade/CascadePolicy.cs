@@ -33,6 +33,12 @@ public sealed record CascadePolicy
     /// </summary>
     public double? MaxJoulesPerRequest { get; init; }
 
+    /// <summary>
+    /// The most milliseconds a tier's p99 latency may exceed the large model's alone (each measured on that model's
+    /// recent answers) before the tier is skipped for this tenant. Default none: latency is reported, not enforced.
+    /// </summary>
+    public double? MaxAddedLatencyMs { get; init; }
+
     /// <summary>What changes while the grid's intensity is above a threshold. Default nothing.</summary>
     public CarbonAwarePolicy? CarbonAware { get; init; }
 

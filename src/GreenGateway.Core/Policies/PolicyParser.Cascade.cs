@@ -5,7 +5,7 @@ namespace GreenGateway.Core.Policies;
 
 public static partial class PolicyParser
 {
-    private static readonly string[] CascadeKeys = ["tiers", "acceptance", "lenience", "draft_confidence", "quality_floor", "max_joules_per_request", "carbon_aware"];
+    private static readonly string[] CascadeKeys = ["tiers", "acceptance", "lenience", "draft_confidence", "quality_floor", "max_joules_per_request", "max_added_latency_ms", "carbon_aware"];
     private static readonly string[] CarbonAwareKeys = ["above_g_per_kwh", "tiers", "acceptance", "lenience", "draft_confidence"];
 
     /// <example>
@@ -16,6 +16,7 @@ public static partial class PolicyParser
     ///   draft_confidence: { min_token_probability: 0.5, max_mean_entropy: 1.0 }
     ///   quality_floor: 0.6
     ///   max_joules_per_request: 200
+    ///   max_added_latency_ms: 50
     ///   carbon_aware: { above_g_per_kwh: 400, acceptance: cascade, lenience: 0.5 }
     /// </example>
     private static CascadePolicy ReadCascade(Reader r, string id, YamlMappingNode tenant)
@@ -45,6 +46,7 @@ public static partial class PolicyParser
             DraftBar = ReadDraftBar(r, id, map, "cascade", policy.DraftBar) ?? policy.DraftBar,
             QualityFloor = ReadFraction(r, id, map, "quality_floor", "cascade") ?? policy.QualityFloor,
             MaxJoulesPerRequest = ReadPositive(r, id, map, "max_joules_per_request", "cascade"),
+            MaxAddedLatencyMs = ReadPositive(r, id, map, "max_added_latency_ms", "cascade"),
         };
 
         if (Child(map, "carbon_aware") is { } carbonNode)

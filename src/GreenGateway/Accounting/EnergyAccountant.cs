@@ -13,10 +13,9 @@ namespace GreenGateway.Accounting;
 /// reports are checked against what the request could have cost before they are charged (<see cref="PriceUpstream"/>).
 /// </summary>
 internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalculator carbon, ICarbonIntensitySource intensity,
-    Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options, GatewayMetrics metrics, ILogger<EnergyAccountant> logger)
+    Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options, Counterfactual counterfactual, GatewayMetrics metrics, ILogger<EnergyAccountant> logger)
 {
     private readonly Configuration.GatewayConfig _config = options.Value;
-    private readonly ConcurrentDictionary<string, RollingMedian> _observed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CompletionLengthEstimate> _lengths = new(StringComparer.Ordinal);
 
     public ValueTask<CarbonIntensity> IntensityAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
@@ -77,9 +76,10 @@ internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalcula
         }
 
         var figure = energy.Compute(route.Profile, usage, reportedJoules);
-        if (figure.Method == EnergyMethod.UpstreamReported && usage.CompletionTokens > 0)
+        if (figure.Method == EnergyMethod.UpstreamReported && !usage.Counted)
         {
-            _observed.GetOrAdd(route.Model, static _ => new RollingMedian(ObservedWindow)).Add(figure.Joules / Weighted(usage));
+            // The large model's own measured answer: what the counterfactual is fitted from.
+            counterfactual.Observe(route.Model, usage.PromptTokens, usage.CompletionTokens, reportedJoules!.Value);
         }
 
         if (request.MaxTokens is null && request.Kind != ApiKind.Embeddings && request.Choices == 1)
@@ -102,6 +102,8 @@ internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalcula
     {
         if (Plausible(route.Profile, usage, joules))
         {
+            // A verification call is the large model's work too: prefill of the new positions, one decoded token.
+            counterfactual.Observe(route.Model, usage.PromptTokens, usage.CompletionTokens, joules);
             return true;
         }
 
@@ -123,19 +125,22 @@ internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalcula
     }
 
     /// <summary>
-    /// What the large model alone would have spent on <paramref name="usage"/>: where its upstream reports energy, at the
-    /// rate observed on its recent answers (<c>observed</c>: the same footing as the figures it is compared with), else
-    /// by the route's energy profile (<c>modelled</c>).
+    /// What the large model alone would have spent on <paramref name="usage"/> (facility joules): predicted from its own
+    /// measured or reported answers where enough recent ones exist (<c>observed</c>: the same footing as the figures it
+    /// is compared with, <see cref="Counterfactual"/>), else by the route's energy profile (<c>modelled</c>).
     /// </summary>
     public (double Joules, BaselineMethod Method) Baseline(ModelRoute route, TokenUsage usage)
     {
-        if (_observed.TryGetValue(route.Model, out var rate) && rate.Value is { } joulesPerToken)
+        if (UsesReportedEnergy(route) && counterfactual.Observed(route.Model) is { } fit)
         {
-            return (joulesPerToken * Weighted(usage), BaselineMethod.Observed);
+            return (fit.Predict(usage) * energy.Pue, BaselineMethod.Observed);
         }
 
         return (energy.Compute(route.Profile, usage).Joules, BaselineMethod.Modelled);
     }
+
+    /// <summary>Whether the counterfactual of <paramref name="model"/> is observed, so that decisions may be taken on it.</summary>
+    public bool BaselineObserved(ModelRoute route) => UsesReportedEnergy(route) && counterfactual.Observed(route.Model) is not null;
 
     /// <summary>Whether the route's upstream has its reported energy charged (<c>UseReportedEnergy</c>).</summary>
     public bool UsesReportedEnergy(ModelRoute route) => !_config.Upstreams.TryGetValue(route.Upstream, out var upstream) || upstream.UseReportedEnergy;
@@ -160,17 +165,6 @@ internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalcula
         metrics.FigureRejected(route.Model, what);
         Log.FigureRejected(logger, route.Upstream, route.Model, what, detail);
     }
-
-    private static double Weighted(TokenUsage usage) => (usage.PromptTokens * PromptTokenWeight) + usage.CompletionTokens;
-
-    /// <summary>
-    /// A prompt token's cost relative to a completion token's when rates are observed: prefill reads the weights once
-    /// for many positions. 0.05 is the ratio of the default profile's coefficients (0.023 / 0.45 J, docs/energy-model.md).
-    /// </summary>
-    private const double PromptTokenWeight = 0.05;
-
-    /// <summary>Observed rates a baseline is the median of (the last 63 answers).</summary>
-    private const int ObservedWindow = 63;
 
     private static partial class Log
     {

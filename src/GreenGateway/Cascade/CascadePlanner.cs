@@ -10,8 +10,14 @@ namespace GreenGateway.Cascade;
 
 /// <summary>Decides each request's <see cref="CascadePlan"/>.</summary>
 internal sealed class CascadePlanner(Configuration.CascadeSettings settings, DraftModel draft, EnergyAccountant accountant, TierRouter router,
-    Speculative.SpeculativeTier speculative)
+    Speculative.SpeculativeTier speculative, CascadeJudge judge, Counterfactual counterfactual, Configuration.BaselineSettings baseline)
 {
+    /// <summary>
+    /// The probe share while a model's counterfactual has fewer whole answers than it needs (a cold start): higher than
+    /// <see cref="Configuration.BaselineSettings.ProbeFraction"/>, so that a few requests make it <c>observed</c>.
+    /// </summary>
+    public const double ColdProbeFraction = 0.25;
+
     /// <summary>
     /// The plan, or an error message when the request's <c>X-GG-Tiers</c> (<paramref name="header"/>) names a tier that
     /// does not exist. <paramref name="budgetDowngrade"/>: a spent budget (on_exhausted: downgrade) restricts the request
@@ -72,7 +78,55 @@ internal sealed class CascadePlanner(Configuration.CascadeSettings settings, Dra
             tiers = Apply(tiers, policy, prediction, settings.Router.SkipThreshold);
         }
 
-        return (new CascadePlan(tiers, policy, restricted, prediction), null);
+        // The draft's attempt to answer alone, judged on the observed counterfactual: skipped (but for probes) while its
+        // attempts cost more than their answers save, or while the router's odds make this one a loss.
+        if ((tiers & CascadeTier.Draft) != 0 && (tiers & (CascadeTier.Speculative | CascadeTier.Upstream)) != 0 && accountant.BaselineObserved(route)
+            && !judge.Draft(route.Model).ShouldAttempt(prediction?.DraftSuffices))
+        {
+            tiers &= ~CascadeTier.Draft;
+        }
+
+        tiers = WithinLatency(tiers, policy, route);
+        var plan = new CascadePlan(tiers, policy, restricted, prediction);
+        return (ProbeBaseline(plan, route, budgetDowngrade), null);
+    }
+
+    /// <summary>Tiers slower than the large model alone by more than the tenant's <c>max_added_latency_ms</c> are skipped while it may answer.</summary>
+    private CascadeTier WithinLatency(CascadeTier tiers, CascadePolicy policy, ModelRoute route)
+    {
+        if (policy.MaxAddedLatencyMs is not { } allowed || (tiers & CascadeTier.Upstream) == 0)
+        {
+            return tiers;
+        }
+
+        var latency = judge.Latency(route.Model);
+        foreach (var tier in (CascadeTier[])[CascadeTier.Rules, CascadeTier.Cache, CascadeTier.Draft, CascadeTier.Speculative])
+        {
+            if ((tiers & tier) != 0 && latency.AddedP99(tier) > allowed)
+            {
+                tiers &= ~tier;
+            }
+        }
+
+        return tiers;
+    }
+
+    /// <summary>
+    /// While the model's counterfactual is not observed (too few whole answers, or too old), a share of the requests the
+    /// cascade could answer goes to the large model alone, so that its fit becomes and stays current. Never for a
+    /// request the large model may not answer, nor for an upstream whose energy is not charged as reported.
+    /// </summary>
+    private CascadePlan ProbeBaseline(CascadePlan plan, ModelRoute route, bool budgetDowngrade)
+    {
+        if (budgetDowngrade || !plan.Allows(CascadeTier.Upstream) || (plan.Tiers & CascadeTiers.BelowUpstream) == 0
+            || !accountant.UsesReportedEnergy(route) || accountant.BaselineObserved(route))
+        {
+            return plan;
+        }
+
+        var cold = (counterfactual.Latest(route.Model)?.FullAnswers ?? 0) < baseline.MinFullAnswers;
+        var share = cold ? Math.Max(ColdProbeFraction, baseline.ProbeFraction) : baseline.ProbeFraction;
+        return Random.Shared.NextDouble() < share ? plan with { Tiers = CascadeTier.Upstream, Probe = "baseline" } : plan;
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public sealed record EnergyOptions
     /// </summary>
     public double MaxReportedMultiple { get; init; } = 20;
 
+    /// <summary>How the counterfactual (the large model alone) is fitted from the large model's own answers.</summary>
+    public BaselineSettings Baseline { get; init; } = new();
+
     public void Validate(List<string> errors)
     {
         if (!(Pue >= 1.0) || double.IsInfinity(Pue))
@@ -45,6 +48,8 @@ public sealed record EnergyOptions
         {
             errors.Add($"Energy.MaxReportedMultiple must be a finite number >= 1 (got {MaxReportedMultiple}).");
         }
+
+        Baseline.Validate(errors);
     }
 }
 
@@ -115,4 +120,51 @@ public sealed record ElectricityMapsOptions
 
     /// <summary>Seconds before a fetch gives up and the last value (or the static default) is used. Default 2.</summary>
     public double TimeoutSeconds { get; init; } = 2;
+}
+
+/// <summary>
+/// The <c>Energy.Baseline</c> section: when the counterfactual fitted from the large model's measured or reported answers
+/// (docs/energy-model.md) stands for it, and how often it is refreshed by sending a request to the large model alone.
+/// </summary>
+public sealed record BaselineSettings
+{
+    /// <summary>Summed observation weight needed before the fit is <c>observed</c>. Default 8.</summary>
+    public double MinObservations { get; init; } = 8;
+
+    /// <summary>Whole answers (more than one completion token) among them. Default 3.</summary>
+    public int MinFullAnswers { get; init; } = 3;
+
+    /// <summary>Seconds after its newest observation that a fit stops being <c>observed</c>. Default 1800.</summary>
+    public double MaxAgeSeconds { get; init; } = 1800;
+
+    /// <summary>Seconds over which an observation's weight halves. Default 600.</summary>
+    public double HalfLifeSeconds { get; init; } = 600;
+
+    /// <summary>
+    /// The share of cascade requests sent to the large model alone while a model's fit is not observed (too few whole
+    /// answers, or too old), so that it becomes and stays current. Reported as <c>X-GG-Probe: baseline</c> and counted in
+    /// <c>gg.baseline.probes</c>. Default 0.05.
+    /// </summary>
+    public double ProbeFraction { get; init; } = 0.05;
+
+    public GreenGateway.Core.Energy.BaselineFitOptions ToOptions() => new()
+    {
+        MinObservations = MinObservations,
+        MinFullAnswers = MinFullAnswers,
+        MaxAge = TimeSpan.FromSeconds(MaxAgeSeconds),
+        HalfLife = TimeSpan.FromSeconds(HalfLifeSeconds),
+    };
+
+    public void Validate(List<string> errors)
+    {
+        if (!(MinObservations > 0) || MinFullAnswers < 0 || !(MaxAgeSeconds > 0) || !(HalfLifeSeconds > 0))
+        {
+            errors.Add("Energy.Baseline: MinObservations, MaxAgeSeconds and HalfLifeSeconds must be > 0, MinFullAnswers >= 0.");
+        }
+
+        if (ProbeFraction is < 0 or > 1 || double.IsNaN(ProbeFraction))
+        {
+            errors.Add($"Energy.Baseline.ProbeFraction must be in [0, 1] (got {ProbeFraction}).");
+        }
+    }
 }

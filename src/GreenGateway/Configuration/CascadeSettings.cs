@@ -9,8 +9,19 @@ public sealed record CascadeSettings
 
     public RouterSettings Router { get; init; } = new();
 
+    /// <summary>
+    /// A tier whose p99 latency is over this many times the large model's alone (both on that model's recent answers) is
+    /// reported in the log. Tenants skip slow tiers with <c>cascade.max_added_latency_ms</c>. Default 2.
+    /// </summary>
+    public double LatencyReportFactor { get; init; } = 2;
+
     public void Validate(List<string> errors)
     {
+        if (!(LatencyReportFactor >= 1))
+        {
+            errors.Add($"Cascade.LatencyReportFactor must be >= 1, not {LatencyReportFactor}.");
+        }
+
         Draft.Validate(errors);
         Speculative.Validate(errors);
         Router.Validate(errors);

@@ -20,6 +20,7 @@ internal static partial class SharedState
         if (config.Redis.ResolveUrl() is not { } url)
         {
             services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
+            services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(new GreenGateway.Core.Energy.InMemoryEnergyObservations());
             services.AddSingleton<ISemanticCache>(sp =>
                 new InMemorySemanticCache(sp.GetRequiredService<IEmbedder>(), config.Cache.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             return;
@@ -29,6 +30,8 @@ internal static partial class SharedState
         services.AddSingleton(sp => sp.GetRequiredService<RedisSharedState>().Multiplexer);
         services.AddSingleton<IBudgetLedger>(sp => sp.GetRequiredService<RedisSharedState>().Ledger);
         services.AddSingleton<ISemanticCache>(sp => sp.GetRequiredService<RedisSharedState>().Cache);
+        services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(sp =>
+            new GreenGateway.Redis.Energy.RedisEnergyObservations(sp.GetRequiredService<RedisSharedState>().Multiplexer));
     }
 
     /// <summary>

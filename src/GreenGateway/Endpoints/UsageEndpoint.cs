@@ -7,7 +7,8 @@ namespace GreenGateway.Endpoints;
 /// <summary><c>GET /v1/usage</c>: the calling tenant's consumption and remaining budget in each window.</summary>
 internal static class UsageEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, IBudgetLedger ledger, TimeProvider time)
+    public static async Task HandleAsync(HttpContext context, IBudgetLedger ledger, TimeProvider time, Accounting.Counterfactual counterfactual,
+        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog)
     {
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         var now = time.GetUtcNow();
@@ -38,7 +39,76 @@ internal static class UsageEndpoint
         }
 
         json.WriteEndArray();
+        WriteBaselines(json, counterfactual, catalog, time.GetUtcNow());
+        WriteLatencies(json, judge);
         json.WriteEndObject();
+    }
+
+    /// <summary>Each large model's counterfactual: observed (fitted from its own answers) or still modelled, and how good the fit is.</summary>
+    private static void WriteBaselines(Utf8JsonWriter json, Accounting.Counterfactual counterfactual, Upstreams.ModelCatalog catalog, DateTimeOffset now)
+    {
+        json.WriteStartArray("baselines");
+        var models = new SortedSet<string>(counterfactual.Models, StringComparer.Ordinal);
+        foreach (var (model, _) in catalog.List())
+        {
+            models.Add(model);
+        }
+
+        foreach (var model in models)
+        {
+            // Reads the shared observations again when the fit is older than its refresh interval.
+            _ = counterfactual.Observed(model);
+            if (counterfactual.Latest(model) is not { } fit)
+            {
+                continue;
+            }
+
+            json.WriteStartObject();
+            json.WriteString("model", model);
+            json.WriteString("baseline_method", fit.IsObserved(counterfactual.Options, now) ? "observed" : "modelled");
+            json.WriteNumber("it_joules_per_request", fit.JoulesPerRequest);
+            json.WriteNumber("it_joules_per_prompt_token", fit.JoulesPerPromptToken);
+            json.WriteNumber("it_joules_per_completion_token", fit.JoulesPerCompletionToken);
+            json.WriteNumber("observations", Math.Round(fit.EffectiveObservations, 3));
+            json.WriteNumber("whole_answers", fit.FullAnswers);
+            json.WriteNumber("relative_error", Math.Round(fit.RelativeError, 4));
+            json.WriteString("newest", fit.Newest);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>Each tier's p50 and p99 latency next to the large model's alone, per model (recent answers).</summary>
+    private static void WriteLatencies(Utf8JsonWriter json, Cascade.CascadeJudge judge)
+    {
+        json.WriteStartArray("latency");
+        foreach (var model in judge.Models.Order(StringComparer.Ordinal))
+        {
+            var latency = judge.Latency(model);
+            foreach (var tier in (Core.Cascade.CascadeTier[])[Core.Cascade.CascadeTier.Rules, Core.Cascade.CascadeTier.Cache, Core.Cascade.CascadeTier.Draft,
+                         Core.Cascade.CascadeTier.Speculative, Core.Cascade.CascadeTier.Upstream])
+            {
+                if (latency.Percentile(tier, 0.5) is not { } p50)
+                {
+                    continue;
+                }
+
+                json.WriteStartObject();
+                json.WriteString("model", model);
+                json.WriteString("tier", Core.Cascade.CascadeTiers.Name(tier));
+                json.WriteNumber("p50_ms", Math.Round(p50, 2));
+                json.WriteNumber("p99_ms", Math.Round(latency.Percentile(tier, 0.99)!.Value, 2));
+                if (latency.AddedP99(tier) is { } added && tier != Core.Cascade.CascadeTier.Upstream)
+                {
+                    json.WriteNumber("added_p99_ms", Math.Round(added, 2));
+                }
+
+                json.WriteEndObject();
+            }
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteLimit(Utf8JsonWriter json, string name, double? limit, double used)

@@ -28,6 +28,12 @@ public sealed record ModelServerOptions
     public string? ApiKey { get; init; }
 
     /// <summary>
+    /// Watts per busy core the model host charges its CPU time at. Not configured: the gateway passes the draft's
+    /// (<c>Cascade.Draft.WattsPerCore</c>), so that the draft and the large model are measured on one footing.
+    /// </summary>
+    public double? WattsPerCore { get; init; }
+
+    /// <summary>
     /// Child process only: the model host's entry. Default: <c>GreenGateway.ModelHost.dll</c> beside the gateway's
     /// binaries when present (run with the current <c>dotnet</c>), else <c>dotnet run</c> of
     /// <c>src/GreenGateway.ModelHost</c> under the content root.

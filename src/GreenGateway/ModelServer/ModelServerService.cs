@@ -64,7 +64,9 @@ public sealed partial class ModelServerService : IHostedService, IAsyncDisposabl
 
     private async Task StartModelHostAsync(string model, CancellationToken cancellationToken)
     {
-        string[] args = ["--model", model, "--urls", BaseAddress.ToString().TrimEnd('/')];
+        string[] args = _options.WattsPerCore is { } watts
+            ? ["--model", model, "--urls", BaseAddress.ToString().TrimEnd('/'), $"--ModelHost:WattsPerCore={watts.ToString(CultureInfo.InvariantCulture)}"]
+            : ["--model", model, "--urls", BaseAddress.ToString().TrimEnd('/')];
         if (_options.Mode == "in-process")
         {
             if (_factory is null)

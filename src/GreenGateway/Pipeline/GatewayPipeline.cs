@@ -33,6 +33,7 @@ internal sealed partial class GatewayPipeline(
     AnswerWriter writer,
     UpstreamForwarder forwarder,
     Settlement settlement,
+    Telemetry.GatewayMetrics metrics,
     ILogger<GatewayPipeline> logger)
 {
     private readonly GatewayConfig _config = options.Value;
@@ -96,12 +97,11 @@ internal sealed partial class GatewayPipeline(
 
         await using (admitted)
         {
-            var query = CacheQueries.For(request!, tenant.Id);
             var result = new RequestResult(CascadeTiers.Upstream, StatusCodes.Status500InternalServerError, null);
             var held = new Held();
             try
             {
-                result = await AnswerAsync(context, request!, tenantFeature, admitted, query, bytes, held);
+                result = await AnswerAsync(context, request!, tenantFeature, admitted, bytes, held);
             }
             catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
@@ -117,7 +117,7 @@ internal sealed partial class GatewayPipeline(
             finally
             {
                 // 7. Settle: what was delivered, or nothing; the metrics, the log line, the cache, the outcome log.
-                await settlement.SettleAsync(admitted, request!, tenant.Id, query, result, Stopwatch.GetElapsedTime(started));
+                await settlement.SettleAsync(admitted, request!, tenant.Id, held.Query, result, Stopwatch.GetElapsedTime(started));
                 if (held.Outcome is { } outcome)
                 {
                     await outcome.DisposeAsync();
@@ -128,7 +128,7 @@ internal sealed partial class GatewayPipeline(
 
     /// <summary>Steps 4 to 6: plan, the cascade's tiers, then the large model alone.</summary>
     private async Task<RequestResult> AnswerAsync(HttpContext context, OpenAiRequest request, TenantFeature tenant, Admission admitted,
-        CacheQuery? query, byte[] bytes, Held held)
+        byte[] bytes, Held held)
     {
         var route = admitted.Route;
         if (admitted.DowngradedFrom is { } from)
@@ -148,6 +148,15 @@ internal sealed partial class GatewayPipeline(
         {
             context.Response.Headers["X-GG-Restricted"] = why;
         }
+
+        if (plan.Probe is { } probe)
+        {
+            context.Response.Headers["X-GG-Probe"] = probe;
+            metrics.BaselineProbe(route.Model);
+        }
+
+        // Only a request that may use the cache reads or fills it (X-GG-Tiers: upstream leaves it alone).
+        var query = held.Query = plan.Allows(CascadeTier.Cache) ? CacheQueries.For(request, tenant.Tenant.Id) : null;
 
         // 5. The cascade: the first tier below the large model that answers.
         var tierRequest = new TierRequest(request, route, tenant.Tenant, tenant.Policies, plan, admitted.Grid, query);
@@ -208,6 +217,9 @@ internal sealed partial class GatewayPipeline(
     private sealed class Held
     {
         public CascadeOutcome? Outcome { get; set; }
+
+        /// <summary>The request's cache query, once the plan allowed the cache.</summary>
+        public CacheQuery? Query { get; set; }
     }
 
     private static partial class Log

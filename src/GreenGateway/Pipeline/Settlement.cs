@@ -27,7 +27,8 @@ internal sealed record RequestResult(string Tier, int Status, RequestFigures? Fi
 /// already settled before its last byte; a release when nothing was delivered), then the metrics, the log line, the
 /// cache write-back and the router's outcome log. The only place an admitted request is accounted.
 /// </summary>
-internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache, OutcomeLog outcomes, ILogger<Settlement> logger)
+internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache, OutcomeLog outcomes, CascadeJudge judge, EnergyAccountant accountant,
+    DraftModel draft, ILogger<Settlement> logger)
 {
     public async ValueTask SettleAsync(Admission admission, OpenAiRequest request, string tenant, CacheQuery? query, RequestResult result, TimeSpan elapsed)
     {
@@ -42,6 +43,7 @@ internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache
         }
 
         WriteBack(query, admission.Route, result, figures);
+        Judge(admission.Route, result, figures, elapsed);
         if (outcomes.Enabled && request.LastUserText is { } prompt)
         {
             var draftConfidence = result.End?.DraftConfidence ?? result.Draft?.Confidence;
@@ -73,6 +75,28 @@ internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache
             case CascadeTiers.Speculative when result.Lossless:
                 cache.RememberLocal(query, route.Model, result.Text ?? "", result.End!.FinishReason!, figures);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// What the planner learns from the answer: its tier's latency, and, against an observed counterfactual only, what
+    /// the draft's attempt saved (it answered) or wasted (it declined and the large model answered alone).
+    /// </summary>
+    private void Judge(ModelRoute route, RequestResult result, RequestFigures figures, TimeSpan elapsed)
+    {
+        CascadeTier? tier = CascadeTiers.TryParse(result.Tier, out var parsed) ? parsed : null;
+        if (tier is { } answered)
+        {
+            judge.Answered(route.Model, answered, elapsed);
+        }
+
+        if (tier == CascadeTier.Draft && figures.BaselineMethod == Core.Energy.BaselineMethod.Observed)
+        {
+            judge.Draft(route.Model).Observe(answered: true, figures.Energy.Joules, figures.BaselineJoules);
+        }
+        else if (tier == CascadeTier.Upstream && result.Draft is { } run && accountant.BaselineObserved(route))
+        {
+            judge.Draft(route.Model).Observe(answered: false, run.Energy(draft.Settings.WattsPerCore).Joules * accountant.Pue, 0);
         }
     }
 

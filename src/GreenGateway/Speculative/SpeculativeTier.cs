@@ -221,9 +221,10 @@ internal sealed class SpeculativeTier(IOptions<GatewayConfig> options, IVerifier
             var draftIt = _run.Energy(_tier._draft.Settings.WattsPerCore).Joules;
             var it = draftIt + _verifierIt;
             var pue = _tier._accountant.Pue;
-            if (failure is null)
+            // Judged only against an observed counterfactual: a modelled one never drives a decision.
+            if (failure is null && _tier._accountant.Baseline(_request.Route, usage) is { Method: BaselineMethod.Observed } baseline)
             {
-                _tier.Value(_request.Route.Model).Observe(it * pue, _tier._accountant.Baseline(_request.Route, usage).Joules);
+                _tier.Value(_request.Route.Model).Observe(it * pue, baseline.Joules);
             }
 
             var method = _reported ? EnergyMethod.UpstreamReported : EnergyMethod.Modelled;

@@ -18,6 +18,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _downgraded;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _probes;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +31,7 @@ internal sealed class GatewayMetrics
         _refused = meter.CreateCounter<long>("gg.budget.refused", "{request}", "Requests refused because a budget was spent.");
         _downgraded = meter.CreateCounter<long>("gg.budget.downgraded", "{request}", "Requests downgraded because a budget was spent.");
         _duration = meter.CreateHistogram<double>("gg.request.duration", "s", "Time from admission to the last byte.");
+        _probes = meter.CreateCounter<long>("gg.baseline.probes", "{request}", "Requests sent to the large model alone to keep its fitted counterfactual current.");
         _rejected = meter.CreateCounter<long>("gg.figures.rejected", "{figure}", "Token counts or energy an upstream reported that were implausible and not charged.");
     }
 
@@ -60,7 +62,9 @@ internal sealed class GatewayMetrics
 
         _energy.Add(figures.Energy.Joules, tags);
         _carbon.Add(figures.CarbonGrams, tags);
-        _baseline.Add(figures.BaselineJoules, tags);
+        var baseline = tags;
+        baseline.Add("baseline_method", figures.BaselineMethodName);
+        _baseline.Add(figures.BaselineJoules, baseline);
         if (_tokens.Enabled)
         {
             var prompt = tags;
@@ -75,6 +79,8 @@ internal sealed class GatewayMetrics
     public void Refused(string tenant, string model) => _refused.Add(1, new TagList { { "tenant", tenant }, { "model", model } });
 
     public void Downgraded(string tenant, string model) => _downgraded.Add(1, new TagList { { "tenant", tenant }, { "model", model } });
+
+    public void BaselineProbe(string model) => _probes.Add(1, new TagList { { "model", model } });
 
     public void FigureRejected(string model, string what) => _rejected.Add(1, new TagList { { "model", model }, { "figure", what } });
 }

@@ -41,6 +41,38 @@ public abstract class SharedStateSuite<TServer> : IAsyncLifetime
     });
 
     [Fact]
+    public async Task TwoReplicas_FitOneCounterfactual_FromEitherOnesObservations()
+    {
+        await using var first = await ReplicaAsync();
+        await using var second = await ReplicaAsync();
+        using var a = first.Client("key-alpha");
+        using var b = second.Client("key-alpha");
+
+        // The upstream measures and reports 10 J an answer: only the first replica sees these answers.
+        for (var i = 0; i < 10; i++)
+        {
+            var answer = await a.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("reported-energy")), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        // The second replica fits the same model from the shared observations (refreshed every 2 s).
+        System.Text.Json.Nodes.JsonNode? baseline = null;
+        for (var i = 0; i < 60 && baseline is null; i++)
+        {
+            var usage = await Json.ReadObjectAsync(await b.GetAsync("/v1/usage", TestContext.Current.CancellationToken));
+            baseline = usage["baselines"]!.AsArray().FirstOrDefault(x => x!["model"]!.GetValue<string>() == "reported-energy"
+                && x["baseline_method"]!.GetValue<string>() == "observed");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.NotNull(baseline);
+        var predicted = baseline!["it_joules_per_request"]!.GetValue<double>()
+            + (FakeOpenAiUpstream.PromptTokens * baseline["it_joules_per_prompt_token"]!.GetValue<double>())
+            + (4 * baseline["it_joules_per_completion_token"]!.GetValue<double>());
+        Assert.Equal(10, predicted, 6);
+    }
+
+    [Fact]
     public async Task TwoReplicas_EnforceOneBudget_WithinOneReservation()
     {
         await using var first = await ReplicaAsync();
