@@ -28,6 +28,14 @@ internal sealed record BenchResponse
 
     public int CompletionTokens { get; init; }
 
+    public int PromptTokens { get; init; }
+
+    /// <summary><c>usage.energy_method</c>: measured, upstream-reported or modelled.</summary>
+    public string? EnergyMethod { get; init; }
+
+    /// <summary><c>usage.baseline_method</c>: observed or modelled.</summary>
+    public string? BaselineMethod { get; init; }
+
     public SpeculativeUsage? Speculative { get; init; }
 
     public double LatencyMs { get; init; }
@@ -105,6 +113,9 @@ internal sealed class BenchClient(HttpClient http, Uri gateway, string key, stri
             CarbonGrams = Double(usage?["carbon_gco2e"]),
             BaselineJoules = Double(usage?["baseline_energy_joules"]),
             CompletionTokens = (int)Long(usage?["completion_tokens"]),
+            PromptTokens = (int)Long(usage?["prompt_tokens"]),
+            EnergyMethod = usage?["energy_method"]?.GetValue<string>(),
+            BaselineMethod = usage?["baseline_method"]?.GetValue<string>(),
             Speculative = speculative,
             LatencyMs = latencyMs,
         };

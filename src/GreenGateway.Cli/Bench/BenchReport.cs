@@ -21,9 +21,12 @@ internal static class BenchReport
         md.AppendLine();
         md.AppendLine(Invariant($"Run {run.Started:yyyy-MM-dd HH:mm} UTC, {run.Duration.TotalSeconds:0} s, against {run.Gateway}: workload `{run.Workload}` ({s.Cascade.Requests} items), model `{run.Model}`, greedy (temperature 0), at most {run.MaxTokens} tokens, one request at a time. {run.Machine}"));
         md.AppendLine();
-        md.AppendLine("Each item is sent twice in the same run, through the full cascade and with `X-GG-Tiers: upstream` (the large model alone), alternating which goes first. Energy and carbon are what the gateway reports in `usage`; correctness is the workload's check against its ground truth (docs/cascade-workload.md). Written by `gg bench cascade` (README, \"Router and cascade benchmark\").");
+        md.AppendLine(s.Order == "blocks"
+            ? "Each item is sent twice in the same run: every item through the full cascade first, then every item with `X-GG-Tiers: upstream` (the large model alone). Energy and carbon are what the gateway reports in `usage`; correctness is the workload's check against its ground truth (docs/cascade-workload.md). Written by `gg bench cascade`."
+            : "Each item is sent twice in the same run, through the full cascade and with `X-GG-Tiers: upstream` (the large model alone), alternating which goes first. Energy and carbon are what the gateway reports in `usage`; correctness is the workload's check against its ground truth (docs/cascade-workload.md). Written by `gg bench cascade`.");
         md.AppendLine();
         Headline(md, s);
+        Footing(md, s);
         Arms(md, s);
         TierMix(md, s);
         Speculative(md, s);
@@ -40,6 +43,41 @@ internal static class BenchReport
         md.AppendLine(Invariant($"| ≥ {EnergyRatioTarget:0}x fewer joules per correct answer than the large model alone | {Ratio(s.EnergyRatio)} ({Num(s.Cascade.JoulesPerCorrect)} J against {Num(s.Upstream.JoulesPerCorrect)} J) | {Met(s.EnergyRatio >= EnergyRatioTarget)} |"));
         md.AppendLine(Invariant($"| answer quality within {QualityTolerancePoints:0} points of the large model alone | {s.Cascade.Accuracy * 100:0.0} % against {s.Upstream.Accuracy * 100:0.0} % ({s.QualityDeltaPoints:+0.0;-0.0;0.0} points) | {Met(s.QualityDeltaPoints >= -QualityTolerancePoints)} |"));
         md.AppendLine(Invariant($"| (for reference) answers identical to the large model's | {s.Agreement * 100:0.0} % | |"));
+        md.AppendLine();
+    }
+
+    /// <summary>
+    /// The claim against the measurement (the gateway's own counterfactual against the large model alone, same run), and
+    /// the same answers re-priced in views that price every model alike. No ratio divides one kind of figure by another.
+    /// </summary>
+    private static void Footing(StringBuilder md, BenchSummary s)
+    {
+        md.AppendLine("## Claimed against measured");
+        md.AppendLine();
+        md.AppendLine("| | value |");
+        md.AppendLine("|---|---:|");
+        md.AppendLine(Invariant($"| cascade's joules over the large model alone's (same requests; at most 1.0 means it costs no more) | {Num(s.Upstream.Joules == 0 ? 0 : s.Cascade.Joules / s.Upstream.Joules)} |"));
+        md.AppendLine(Invariant($"| saving the gateway claimed (Σ `baseline_energy_joules` / Σ `energy_joules`, cascade arm) | {Ratio(s.ClaimedSaving)} |"));
+        md.AppendLine(Invariant($"| saving measured (Σ joules alone / Σ joules cascade) | {Ratio(s.MeasuredSaving)} |"));
+        md.AppendLine(Invariant($"| claimed over measured | {Num(s.MeasuredSaving == 0 ? 0 : s.ClaimedSaving / s.MeasuredSaving)} |"));
+        md.AppendLine(Invariant($"| cascade answers whose baseline was `observed` / `modelled` | {s.BaselineMethods.Observed} / {s.BaselineMethods.Modelled} |"));
+        md.AppendLine();
+        if (s.Views.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## The same answers, re-priced (each view prices every model alike)");
+        md.AppendLine();
+        md.AppendLine("| view | J per correct answer, cascade | large model alone | ratio |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var view in s.Views)
+        {
+            md.AppendLine(Invariant($"| {view.Name} | {Num(view.CascadeCorrect == 0 ? 0 : view.CascadeJoules / view.CascadeCorrect)} | {Num(view.UpstreamCorrect == 0 ? 0 : view.UpstreamJoules / view.UpstreamCorrect)} | {Ratio(view.Ratio)} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("Re-pricing uses each answer's tier, tokens and speculative rounds; rules and cache answers keep their measured figure (microseconds of CPU). Trace-driven views are labelled: they are the recorded decisions priced with per-call costs measured elsewhere, not a measurement of this run.");
         md.AppendLine();
     }
 

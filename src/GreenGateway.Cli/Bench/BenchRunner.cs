@@ -21,7 +21,11 @@ internal sealed class BenchRunner(BenchClient client)
     /// </summary>
     public const string CascadeWarmUpPrompt = "Summarize the benefits of unit testing in one sentence.";
 
-    public async Task<IReadOnlyList<BenchItemResult>> RunAsync(IReadOnlyList<WorkloadItem> items, int warmUps, IProgress<int>? progress, CancellationToken cancellationToken)
+    /// <param name="blocks">All items through the cascade first, then all through the large model alone (as a user who
+    /// switches the gateway in front of their model meets it: the cascade learns nothing from the other arm), instead of
+    /// alternating per item.</param>
+    public async Task<IReadOnlyList<BenchItemResult>> RunAsync(IReadOnlyList<WorkloadItem> items, int warmUps, IProgress<int>? progress, CancellationToken cancellationToken,
+        bool blocks = false)
     {
         var warmUp = new WorkloadItem { Id = "warm-up", Messages = [new ChatTurn("user", WarmUpPrompt)] };
         var cascadeWarmUp = new WorkloadItem { Id = "warm-up-cascade", Messages = [new ChatTurn("user", CascadeWarmUpPrompt)] };
@@ -33,6 +37,24 @@ internal sealed class BenchRunner(BenchClient client)
         }
 
         var results = new List<BenchItemResult>(items.Count);
+        if (blocks)
+        {
+            var cascades = new List<BenchResponse>(items.Count);
+            foreach (var item in items)
+            {
+                cascades.Add(await client.SendAsync(item, upstreamOnly: false, cancellationToken));
+                progress?.Report(cascades.Count);
+            }
+
+            for (var i = 0; i < items.Count; i++)
+            {
+                results.Add(new BenchItemResult(items[i], cascades[i], await client.SendAsync(items[i], upstreamOnly: true, cancellationToken), CascadeFirst: true));
+                progress?.Report(items.Count + i + 1);
+            }
+
+            return results;
+        }
+
         for (var i = 0; i < items.Count; i++)
         {
             var cascadeFirst = i % 2 == 0;

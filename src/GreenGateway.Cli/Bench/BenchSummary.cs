@@ -69,6 +69,21 @@ internal sealed record BenchSummary(ArmStats Cascade, ArmStats Upstream, double 
     /// <summary>Answers of the large-model-alone arm that did not come from the upstream tier: the narrowing header did not hold.</summary>
     public int UpstreamArmOtherTiers { get; init; }
 
+    /// <summary>The same answers re-priced, each view every model alike (modelled, trace-driven).</summary>
+    public IReadOnlyList<ViewStats> Views { get; init; } = [];
+
+    /// <summary>How the arms were interleaved: <c>alternate</c> or <c>blocks</c>.</summary>
+    public string Order { get; init; } = "alternate";
+
+    /// <summary>Cascade answers whose counterfactual was observed (fitted from the large model's own answers) and modelled.</summary>
+    public (int Observed, int Modelled) BaselineMethods { get; init; }
+
+    /// <summary>What the gateway claimed the cascade saved: its reported counterfactual over what it charged.</summary>
+    public double ClaimedSaving => Cascade.Joules == 0 ? 0 : Cascade.BaselineJoules / Cascade.Joules;
+
+    /// <summary>What the cascade saved, measured: the large model alone's joules over the cascade's, same requests, same run.</summary>
+    public double MeasuredSaving => Cascade.Joules == 0 ? 0 : Upstream.Joules / Cascade.Joules;
+
     /// <summary>How many times fewer joules per correct answer the cascade spent than the large model alone.</summary>
     public double EnergyRatio => Cascade.JoulesPerCorrect == 0 ? double.PositiveInfinity : Upstream.JoulesPerCorrect / Cascade.JoulesPerCorrect;
 
@@ -96,6 +111,7 @@ internal sealed record BenchSummary(ArmStats Cascade, ArmStats Upstream, double 
             new SpeculativeStats(speculative.Count, speculative.Sum(s => s.Proposed), speculative.Sum(s => s.Accepted), calls, meanK))
         {
             UpstreamArmOtherTiers = results.Count(r => r.Upstream.Ok && r.Upstream.Tier != "upstream"),
+            BaselineMethods = (results.Count(r => r.Cascade.BaselineMethod == "observed"), results.Count(r => r.Cascade.BaselineMethod == "modelled")),
         };
     }
 

@@ -19,9 +19,20 @@ internal static class BenchCommands
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of every request", DefaultValueFactory = _ => 64 };
         var limit = new Option<int?>("--limit") { Description = "Only the first N items" };
         var warmUps = new Option<int>("--warm-up") { Description = "Requests to the large model alone before measuring", DefaultValueFactory = _ => 3 };
+        var order = new Option<string>("--order")
+        {
+            Description = "alternate (per item, which arm goes first) or blocks (every item through the cascade, then every item alone)",
+            DefaultValueFactory = _ => "alternate",
+        };
+        var settings = new Option<string>("--settings") { Description = "The appsettings.json whose profiles price the modelled view", DefaultValueFactory = _ => "appsettings.json" };
+        var draftProfile = new Option<string>("--draft-profile") { Description = "The profile the draft stands for in the modelled view", DefaultValueFactory = _ => "llm-1b" };
+        var targetProfile = new Option<string>("--target-profile") { Description = "The profile the large model stands for in the modelled view", DefaultValueFactory = _ => "llm-8b" };
+        var gpuProfile = new Option<string?>("--gpu-profile") { Description = "Per-call costs measured on a GPU (models/profiles/h200.json) for the trace-driven view" };
+        var gpuDraft = new Option<string>("--gpu-draft") { Description = "The GPU profile's model the draft stands for", DefaultValueFactory = _ => "llama-3.2-1b-shape" };
+        var gpuTarget = new Option<string>("--gpu-target") { Description = "The GPU profile's model the large model stands for", DefaultValueFactory = _ => "llama-3.1-8b-shape" };
         var cascade = new Command("cascade", "Run a workload through the full cascade and through the large model alone, and write the report")
         {
-            gateway, key, workload, output, raw, model, maxTokens, limit, warmUps,
+            gateway, key, workload, output, raw, model, maxTokens, limit, warmUps, order, settings, draftProfile, targetProfile, gpuProfile, gpuDraft, gpuTarget,
         };
         cascade.SetAction(async (parse, ct) =>
         {
@@ -42,8 +53,15 @@ internal static class BenchCommands
                     Console.Error.WriteLine($"  {done} / {items.Count} ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)");
                 }
             });
-            var results = await new BenchRunner(client).RunAsync(items, parse.GetValue(warmUps), progress, ct);
-            var summary = BenchSummary.From(results);
+            var results = await new BenchRunner(client).RunAsync(items, parse.GetValue(warmUps), progress, ct, blocks: parse.GetValue(order) == "blocks");
+            var modelled = ProfilePricing.FromSettings(parse.GetValue(settings)!, parse.GetValue(draftProfile)!, parse.GetValue(targetProfile)!);
+            List<ViewStats> views = [ViewStats.Price(modelled, results)];
+            if (parse.GetValue(gpuProfile) is { } gpu)
+            {
+                views.Add(ViewStats.Price(MeasuredCallPricing.FromProfile(gpu, parse.GetValue(gpuDraft)!, parse.GetValue(gpuTarget)!, modelled.Pue), results));
+            }
+
+            var summary = BenchSummary.From(results) with { Views = views, Order = parse.GetValue(order)! };
             var machine = $"Client and gateway on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}.";
             var run = new BenchRunInfo(started, DateTimeOffset.UtcNow - started, baseUrl, parse.GetValue(workload)!, parse.GetValue(model)!, parse.GetValue(maxTokens), machine);
             var path = parse.GetValue(output)!;
