@@ -75,6 +75,7 @@ public static partial class GatewayApp
         app.MapGet("/readyz", HealthEndpoints.ReadyAsync);
         app.MapGet("/v1/usage", UsageEndpoint.HandleAsync);
         app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
+        ResponsesEndpoint.Map(app);
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<Pipeline.GatewayPipeline>();
@@ -163,6 +164,8 @@ public static partial class GatewayApp
         services.AddSingleton<Pipeline.ModelResolver>();
         services.AddSingleton<Pipeline.BudgetAdmission>();
         services.AddSingleton<Pipeline.Settlement>();
+        services.AddSingleton<Pipeline.ResponseConversations>();
+        services.AddSingleton<Pipeline.PassThrough>();
         services.AddSingleton<Answers.AnswerWriter>();
         services.AddSingleton<UpstreamForwarder>();
         AddCascade(services, config);

@@ -6,12 +6,13 @@ namespace GreenGateway.Core.Cache;
 public static class CacheQueries
 {
     /// <summary>
-    /// The cache query of <paramref name="request"/>, or null when it cannot be cached: not a chat completion, several
-    /// choices, log-probabilities asked for, or a last turn that is not the user's text.
+    /// The cache query of <paramref name="request"/>, or null when it cannot be cached: not a chat completion or a response, several
+    /// choices, log-probabilities asked for, or a last turn that is not the user's text. A Responses API request reads as
+    /// the chat completion it translates to, so it shares the answers of the same conversation.
     /// </summary>
     public static CacheQuery? For(OpenAiRequest request, string tenantId)
     {
-        if (request.Kind != ApiKind.ChatCompletions || request.Choices != 1 || request.Parameters.LogProbs || request.LastUserText is not { Length: > 0 } prompt)
+        if (request.Kind is not (ApiKind.ChatCompletions or ApiKind.Responses) || request.Choices != 1 || request.Parameters.LogProbs || request.LastUserText is not { Length: > 0 } prompt)
         {
             return null;
         }

@@ -14,6 +14,9 @@ public sealed partial class OpenAiRequest
     /// <summary>Prompt tokens allowed per non-text content part (an image, audio) when bounding reported counts.</summary>
     private const int TokensPerMediaPart = 16_384;
 
+    /// <summary>Prompt tokens allowed per tool definition (or output schema) for the template's markers around it, as <c>bound += 16</c> per message.</summary>
+    private const int TokensPerDefinition = 16;
+
     /// <summary>
     /// Parses and validates a body. Returns false with an OpenAI-style 400 error naming the field when it is not
     /// acceptable; never throws for any input.
@@ -32,6 +35,7 @@ public sealed partial class OpenAiRequest
             ApiKind.ChatCompletions => ParseChat(fields),
             ApiKind.Completions => ParseCompletions(fields),
             ApiKind.Embeddings => ParseEmbeddings(fields),
+            ApiKind.Responses => ParseResponses(fields),
             _ => null,
         };
 
@@ -45,6 +49,9 @@ public sealed partial class OpenAiRequest
 
         return true;
     }
+
+    /// <summary>The body as a JSON object when it is one (with <see cref="TryReadObject"/>'s checks); never throws.</summary>
+    public static bool TryReadJsonObject(ReadOnlySpan<byte> utf8, out JsonObject? body) => TryReadObject(utf8, out body, out _);
 
     /// <summary>
     /// The body as a JSON object, after the checks <c>JsonNode</c> leaves to its first read (which would throw, a 500):
@@ -133,6 +140,7 @@ public sealed partial class OpenAiRequest
             return null;
         }
 
+        bound += DefinitionsBound(f.Body["tools"], f.Body["functions"], f.Body["tool_choice"], f.Body["function_call"], f.Body["response_format"]);
         return new OpenAiRequest
         {
             Kind = ApiKind.ChatCompletions,
@@ -213,6 +221,30 @@ public sealed partial class OpenAiRequest
             PromptTokenBound = bound,
             UpstreamBody = f.Body,
         };
+    }
+
+    /// <summary>
+    /// Prompt tokens the model reads besides the messages' text: the chat template renders tool (or function) definitions,
+    /// a named tool choice, the output schema and an assistant's earlier tool calls into the prompt, so an honest
+    /// <c>prompt_tokens</c> (or <c>input_tokens</c>) counts them. Each adds
+    /// the UTF-8 bytes of its JSON (a byte-level BPE token holds at least one byte, as for the messages) and each
+    /// definition <see cref="TokensPerDefinition"/> for the template's markers around it. Absent or null members add nothing.
+    /// </summary>
+    internal static long DefinitionsBound(params ReadOnlySpan<JsonNode?> definitions)
+    {
+        var bound = 0L;
+        foreach (var node in definitions)
+        {
+            if (node is null || node.GetValueKind() == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            bound += Encoding.UTF8.GetByteCount(node.ToJsonString());
+            bound += node is JsonArray items ? (long)TokensPerDefinition * items.Count : TokensPerDefinition;
+        }
+
+        return bound;
     }
 
     private static (bool Stream, bool IncludeUsage) ReadStream(FieldReader f)
@@ -388,7 +420,9 @@ public sealed partial class OpenAiRequest
         }
 
         estimate += TokensPerMessage + TokenEstimator.Estimate(textParts);
-        bound += 16;
+
+        // An assistant's earlier tool calls are read again, names and arguments, as a Responses function_call item is.
+        bound += 16 + DefinitionsBound(toolCalls, functionCall);
         return new ChatMessage(role!, text, calls, message.ToJsonString());
     }
 
@@ -427,15 +461,10 @@ public sealed partial class OpenAiRequest
                     var type = part["type"]!.GetValue<string>();
                     if (type == "text")
                     {
-                        if (part["text"]?.GetValueKind() != JsonValueKind.String)
+                        if (ReadTextPart(f, part, partPath, ref bound, joined) is null)
                         {
-                            f.Fail(RequestError.Invalid($"'{partPath}.text' must be a string.", $"{partPath}.text", "invalid_type"));
                             return null;
                         }
-
-                        var piece = part["text"]!.GetValue<string>();
-                        bound += Encoding.UTF8.GetByteCount(piece);
-                        joined.Append(piece);
                     }
                     else if (type.Length == 0)
                     {
@@ -456,6 +485,21 @@ public sealed partial class OpenAiRequest
                 f.Fail(RequestError.Invalid($"'{path}' must be a string or an array of content parts.", path, "invalid_type"));
                 return null;
         }
+    }
+
+    /// <summary>A text part's <c>text</c>, counted into <paramref name="bound"/> and appended to <paramref name="joined"/>; null (with the error kept) when it is not a string.</summary>
+    private static string? ReadTextPart(FieldReader f, JsonObject part, string partPath, ref long bound, StringBuilder joined)
+    {
+        if (part["text"]?.GetValueKind() != JsonValueKind.String)
+        {
+            f.Fail(RequestError.Invalid($"'{partPath}.text' must be a string.", $"{partPath}.text", "invalid_type"));
+            return null;
+        }
+
+        var text = part["text"]!.GetValue<string>();
+        bound += Encoding.UTF8.GetByteCount(text);
+        joined.Append(text);
+        return text;
     }
 
     /// <summary>A completions prompt or an embeddings input: a string, strings, token ids, or arrays of token ids.</summary>

@@ -21,6 +21,9 @@ internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalcula
     public ValueTask<CarbonIntensity> IntensityAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
         intensity.GetAsync(region, at, cancellationToken);
 
+    /// <summary>Completion tokens reserved for a request without max_tokens whose answers are not learned (<c>Gateway.DefaultCompletionTokens</c>).</summary>
+    public int DefaultCompletionTokens => _config.Gateway.DefaultCompletionTokens;
+
     /// <summary>The energy model's PUE (facility over IT energy).</summary>
     public double Pue => energy.Pue;
 
@@ -82,7 +85,7 @@ internal sealed partial class EnergyAccountant(EnergyModel energy, CarbonCalcula
             counterfactual.Observe(route.Model, usage.PromptTokens, usage.CompletionTokens, reportedJoules!.Value);
         }
 
-        if (request.MaxTokens is null && request.Kind != ApiKind.Embeddings && request.Choices == 1)
+        if (request.MaxTokens is null && request.Kind is not (ApiKind.Embeddings or ApiKind.PassThrough) && request.Choices == 1)
         {
             Lengths(route.Model).Observe(usage.CompletionTokens);
         }

@@ -10,8 +10,9 @@ using GreenGateway.Core.Requests;
 
 namespace GreenGateway.Answers;
 
-/// <summary>Who an answer is written for: the request, where its large model is, the grid now, and the request's id.</summary>
-internal sealed record AnswerTarget(OpenAiRequest Request, ModelRoute Route, CarbonIntensity Grid, string RequestId);
+/// <summary>Who an answer is written for: the request, where its large model is, the grid now, the request's id, and the
+/// shape the client's API gives the answer.</summary>
+internal sealed record AnswerTarget(OpenAiRequest Request, ModelRoute Route, CarbonIntensity Grid, string RequestId, AnswerFormat Format);
 
 /// <summary>What writing an answer did.</summary>
 /// <param name="Written">Whether any byte reached the client (a failure before it lets the large model answer instead).</param>
@@ -21,19 +22,18 @@ internal sealed record AnswerTarget(OpenAiRequest Request, ModelRoute Route, Car
 internal readonly record struct WrittenAnswer(bool Written, AnswerEnd? End, RequestFigures? Figures, string Text);
 
 /// <summary>
-/// Writes any answer of the gateway's own tiers the way the client asked for it: one <c>chat.completion</c> body, or a
-/// <c>chat.completion.chunk</c> stream (a chunk per piece as it becomes final, the finish chunk, the usage chunk when
-/// asked for, <c>[DONE]</c>). The figures are priced from the answer's end, and <c>beforeLastByte</c> (the request's
+/// Writes any answer of the gateway's own tiers the way the client asked for it, in its API's shape
+/// (<see cref="AnswerFormat"/>): one body, or a stream with a piece per event as it becomes final, then the end (finish,
+/// usage) and the last event. The figures are priced from the answer's end, and <c>beforeLastByte</c> (the request's
 /// settlement) runs before the last byte goes out, so a client that reads <c>/v1/usage</c> next sees the answer counted.
-/// A stream that fails part-way ends with an error event and no <c>[DONE]</c>, charged what it delivered.
+/// A stream that fails part-way ends with an error event, charged what it delivered.
 /// </summary>
-internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider time)
+internal sealed class AnswerWriter(EnergyAccountant accountant)
 {
     public async Task<WrittenAnswer> WriteAsync(HttpContext http, AnswerTarget target, TierAnswer answer, Func<RequestFigures, ValueTask> beforeLastByte)
     {
         var aborted = http.RequestAborted;
-        var id = "chatcmpl-gg-" + target.RequestId;
-        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var format = target.Format;
         if (!target.Request.Stream)
         {
             var buffer = new BufferSink();
@@ -44,7 +44,8 @@ internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider tim
             }
 
             var figures = accountant.PriceTier(target.Route, whole.Usage, whole.Work, target.Grid);
-            var body = JsonBody(answer, whole, buffer.Text, figures, id, created);
+            var content = AnswerContent.OfText(answer.Model, buffer.Text, whole.FinishReason ?? "stop", answer.Details.Cache?.ResponseJson);
+            var body = format.Body(content, figures, answer.Tier, whole.Speculative);
             var headers = http.Response.Headers;
             FigureFormat.WriteTierHeaders(headers, answer.Tier, answer.Details);
             FigureFormat.WriteEndHeaders(headers, whole, answer.Tier);
@@ -56,7 +57,7 @@ internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider tim
             return new WrittenAnswer(true, whole, figures, buffer.Text);
         }
 
-        var sink = new SseSink(http, answer, id, created);
+        var sink = new SseSink(http, answer, format);
         var end = await answer.WriteToAsync(sink, aborted);
         if (end.Failure is not null && !sink.Started)
         {
@@ -68,167 +69,30 @@ internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider tim
         var output = http.Response.BodyWriter;
         if (!sink.Started)
         {
-            // An empty answer still opens with the assistant's role.
+            // An empty answer still opens with the assistant's role (its message).
             await sink.StartAsync(aborted);
-            WriteEvent(output, w => WriteChunkStart(w, id, created, answer.Model, (true, ""), null));
+            format.WriteDelta(output, answer.Model, "");
         }
 
+        var delivered = AnswerContent.OfText(answer.Model, sink.Text, end.FinishReason ?? "stop");
         if (end.Failure is not null)
         {
             await beforeLastByte(charged);
-            WriteErrorEvent(output, end.Failure);
+            format.WriteError(output, end.Failure, "upstream_error", "upstream_failed", delivered, charged);
             await output.FlushAsync(aborted);
             return new WrittenAnswer(true, end, charged, sink.Text);
         }
 
-        WriteEvent(output, w => WriteChunkStart(w, id, created, answer.Model, null, end.FinishReason ?? "stop"));
-        if (target.Request.ClientWantsStreamUsage)
-        {
-            WriteEvent(output, w =>
-            {
-                WriteChunkHead(w, id, created, answer.Model);
-                w.WriteStartArray("choices"u8);
-                w.WriteEndArray();
-                w.WriteStartObject("usage"u8);
-                FigureFormat.WriteUsageMembers(w, charged, answer.Tier, withTokens: true, end.Speculative);
-                w.WriteEndObject();
-            });
-        }
-
+        format.WriteEnd(output, delivered, charged, answer.Tier, end.Speculative);
         await beforeLastByte(charged);
-        output.Write("data: [DONE]\n\n"u8);
+        format.WriteLast(output);
         await output.FlushAsync(aborted);
         return new WrittenAnswer(true, end, charged, sink.Text);
     }
 
-    /// <summary>Ends a stream that broke after its first byte: an OpenAI-shaped error event, and no <c>[DONE]</c>.</summary>
+    /// <summary>Ends a chat completions stream that broke after its first byte: an OpenAI-shaped error event, and no <c>[DONE]</c>.</summary>
     public static void WriteErrorEvent(PipeWriter output, string message, string type = "upstream_error", string code = "upstream_failed") =>
-        WriteEvent(output, w =>
-        {
-            w.WriteStartObject("error"u8);
-            w.WriteString("message"u8, message);
-            w.WriteString("type"u8, type);
-            w.WriteNull("param"u8);
-            w.WriteString("code"u8, code);
-            w.WriteEndObject();
-        });
-
-    private static byte[] JsonBody(TierAnswer answer, AnswerEnd end, string text, in RequestFigures figures, string id, long created)
-    {
-        // A cached upstream answer is replayed in its own shape (system_fingerprint and the like), with the gateway's id and figures.
-        if (answer.Details.Cache?.ResponseJson is { Length: > 0 } template && JsonNode.Parse(template) is JsonObject replay)
-        {
-            replay["id"] = id;
-            replay["created"] = created;
-            replay.Remove("usage");
-            var buffer = new ArrayBufferWriter<byte>(template.Length + 256);
-            using (var w = new Utf8JsonWriter(buffer))
-            {
-                w.WriteStartObject();
-                foreach (var (name, value) in replay)
-                {
-                    w.WritePropertyName(name);
-                    if (value is null)
-                    {
-                        w.WriteNullValue();
-                    }
-                    else
-                    {
-                        value.WriteTo(w);
-                    }
-                }
-
-                WriteUsage(w, figures, answer.Tier, end.Speculative);
-                w.WriteEndObject();
-            }
-
-            return buffer.WrittenSpan.ToArray();
-        }
-
-        var output = new ArrayBufferWriter<byte>(text.Length + 512);
-        using (var w = new Utf8JsonWriter(output))
-        {
-            w.WriteStartObject();
-            w.WriteString("id"u8, id);
-            w.WriteString("object"u8, "chat.completion"u8);
-            w.WriteNumber("created"u8, created);
-            w.WriteString("model"u8, answer.Model);
-            w.WriteStartArray("choices"u8);
-            w.WriteStartObject();
-            w.WriteNumber("index"u8, 0);
-            w.WriteStartObject("message"u8);
-            w.WriteString("role"u8, "assistant"u8);
-            w.WriteString("content"u8, text);
-            w.WriteEndObject();
-            w.WriteString("finish_reason"u8, end.FinishReason ?? "stop");
-            w.WriteEndObject();
-            w.WriteEndArray();
-            WriteUsage(w, figures, answer.Tier, end.Speculative);
-            w.WriteEndObject();
-        }
-
-        return output.WrittenSpan.ToArray();
-    }
-
-    private static void WriteUsage(Utf8JsonWriter w, in RequestFigures figures, string tier, SpeculativeStats? speculative)
-    {
-        w.WriteStartObject("usage"u8);
-        FigureFormat.WriteUsageMembers(w, figures, tier, withTokens: true, speculative);
-        w.WriteEndObject();
-    }
-
-    private static void WriteChunkHead(Utf8JsonWriter w, string id, long created, string model)
-    {
-        w.WriteString("id"u8, id);
-        w.WriteString("object"u8, "chat.completion.chunk"u8);
-        w.WriteNumber("created"u8, created);
-        w.WriteString("model"u8, model);
-    }
-
-    /// <summary>A chunk with one choice: a delta (role and/or content) or, with <paramref name="finishReason"/>, the finish.</summary>
-    private static void WriteChunkStart(Utf8JsonWriter w, string id, long created, string model, (bool Role, string Content)? delta, string? finishReason)
-    {
-        WriteChunkHead(w, id, created, model);
-        w.WriteStartArray("choices"u8);
-        w.WriteStartObject();
-        w.WriteNumber("index"u8, 0);
-        w.WriteStartObject("delta"u8);
-        if (delta is { } d)
-        {
-            if (d.Role)
-            {
-                w.WriteString("role"u8, "assistant"u8);
-            }
-
-            w.WriteString("content"u8, d.Content);
-        }
-
-        w.WriteEndObject();
-        if (finishReason is null)
-        {
-            w.WriteNull("finish_reason"u8);
-        }
-        else
-        {
-            w.WriteString("finish_reason"u8, finishReason);
-        }
-
-        w.WriteEndObject();
-        w.WriteEndArray();
-    }
-
-    private static void WriteEvent(PipeWriter output, Action<Utf8JsonWriter> members)
-    {
-        output.Write("data: "u8);
-        using (var w = new Utf8JsonWriter(output))
-        {
-            w.WriteStartObject();
-            members(w);
-            w.WriteEndObject();
-        }
-
-        output.Write("\n\n"u8);
-    }
+        ChatFormat.WriteErrorEvent(output, message, type, code);
 
     /// <summary>Collects the whole text, for a client that does not stream.</summary>
     private sealed class BufferSink : IAnswerSink
@@ -244,8 +108,8 @@ internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider tim
         }
     }
 
-    /// <summary>Writes each piece as a chunk as it comes; the headers and the role go out with the first.</summary>
-    private sealed class SseSink(HttpContext http, TierAnswer answer, string id, long created) : IAnswerSink
+    /// <summary>Writes each piece as an event as it comes; the headers and the stream's opening go out with the first.</summary>
+    private sealed class SseSink(HttpContext http, TierAnswer answer, AnswerFormat format) : IAnswerSink
     {
         private readonly StringBuilder _text = new();
 
@@ -260,14 +124,13 @@ internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider tim
                 return;
             }
 
-            var first = !Started;
             await StartAsync(cancellationToken);
             _text.Append(text);
-            WriteEvent(http.Response.BodyWriter, w => WriteChunkStart(w, id, created, answer.Model, (first, text), null));
+            format.WriteDelta(http.Response.BodyWriter, answer.Model, text);
             await http.Response.BodyWriter.FlushAsync(cancellationToken);
         }
 
-        /// <summary>Sends the headers (once); the figures travel in the usage chunk, since headers go before them.</summary>
+        /// <summary>Sends the headers (once) and the stream's opening; the figures travel in the usage event, since headers go before them.</summary>
         public ValueTask StartAsync(CancellationToken cancellationToken)
         {
             if (Started)
@@ -280,6 +143,7 @@ internal sealed class AnswerWriter(EnergyAccountant accountant, TimeProvider tim
             FigureFormat.WriteTierHeaders(response.Headers, answer.Tier, answer.Details);
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
+            format.WriteStart(response.BodyWriter, answer.Model);
             return ValueTask.CompletedTask;
         }
     }

@@ -88,6 +88,29 @@ internal static class FigureFormat
         }
     }
 
+    /// <summary>
+    /// A Responses API <c>usage</c> object's members (inside an object the caller opened): <c>input_tokens</c>,
+    /// <c>output_tokens</c> and <c>total_tokens</c> with their details when <paramref name="withTokens"/>, then the same
+    /// figures as chat completions carry.
+    /// </summary>
+    public static void WriteResponsesUsageMembers(Utf8JsonWriter writer, in RequestFigures figures, string tier, bool withTokens, SpeculativeStats? speculative = null)
+    {
+        if (withTokens)
+        {
+            writer.WriteNumber("input_tokens"u8, figures.Usage.PromptTokens);
+            writer.WriteStartObject("input_tokens_details"u8);
+            writer.WriteNumber("cached_tokens"u8, 0);
+            writer.WriteEndObject();
+            writer.WriteNumber("output_tokens"u8, figures.Usage.CompletionTokens);
+            writer.WriteStartObject("output_tokens_details"u8);
+            writer.WriteNumber("reasoning_tokens"u8, 0);
+            writer.WriteEndObject();
+            writer.WriteNumber("total_tokens"u8, (long)figures.Usage.PromptTokens + figures.Usage.CompletionTokens);
+        }
+
+        WriteUsageMembers(writer, figures, tier, withTokens: false, speculative);
+    }
+
     /// <summary>Whether a usage member is one the gateway writes (an upstream that already has them is rewritten, not spliced).</summary>
     public static bool IsFigureName(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("energy_joules"u8) || reader.ValueTextEquals("carbon_gco2e"u8) || reader.ValueTextEquals("baseline_energy_joules"u8)

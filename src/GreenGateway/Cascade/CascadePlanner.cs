@@ -14,7 +14,8 @@ internal sealed class CascadePlanner(Configuration.CascadeSettings settings, Dra
 {
     /// <summary>
     /// The probe share while a model's counterfactual has fewer whole answers than it needs (a cold start): higher than
-    /// <see cref="Configuration.BaselineSettings.ProbeFraction"/>, so that a few requests make it <c>observed</c>.
+    /// <see cref="Configuration.BaselineSettings.ProbeFraction"/>, so that a few requests make it <c>observed</c> (none
+    /// when probes are off).
     /// </summary>
     public const double ColdProbeFraction = 0.25;
 
@@ -113,20 +114,23 @@ internal sealed class CascadePlanner(Configuration.CascadeSettings settings, Dra
 
     /// <summary>
     /// While the model's counterfactual is not observed (too few whole answers, or too old), a share of the requests the
-    /// cascade could answer goes to the large model alone, so that its fit becomes and stays current. Never for a
-    /// request the large model may not answer, nor for an upstream whose energy is not charged as reported.
+    /// cascade would send to a model tier (draft or speculative) skips those tiers, so that the large model answers and
+    /// its fit becomes and stays current. The free tiers (rules, cache) still answer first: a probe wastes nothing where
+    /// no model would run. Never for a request the large model may not answer, nor for an upstream whose energy is not
+    /// charged as reported.
     /// </summary>
     private CascadePlan ProbeBaseline(CascadePlan plan, ModelRoute route, bool budgetDowngrade)
     {
-        if (budgetDowngrade || !plan.Allows(CascadeTier.Upstream) || (plan.Tiers & CascadeTiers.BelowUpstream) == 0
+        const CascadeTier models = CascadeTier.Draft | CascadeTier.Speculative;
+        if (budgetDowngrade || !plan.Allows(CascadeTier.Upstream) || (plan.Tiers & models) == 0
             || !accountant.UsesReportedEnergy(route) || accountant.BaselineObserved(route))
         {
             return plan;
         }
 
         var cold = (counterfactual.Latest(route.Model)?.FullAnswers ?? 0) < baseline.MinFullAnswers;
-        var share = cold ? Math.Max(ColdProbeFraction, baseline.ProbeFraction) : baseline.ProbeFraction;
-        return Random.Shared.NextDouble() < share ? plan with { Tiers = CascadeTier.Upstream, Probe = "baseline" } : plan;
+        var share = cold && baseline.ProbeFraction > 0 ? Math.Max(ColdProbeFraction, baseline.ProbeFraction) : baseline.ProbeFraction;
+        return Random.Shared.NextDouble() < share ? plan with { Tiers = plan.Tiers & ~models, Probe = "baseline" } : plan;
     }
 
     /// <summary>

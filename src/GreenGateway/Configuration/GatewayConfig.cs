@@ -29,6 +29,8 @@ public sealed record GatewayConfig
 
     public CascadeSettings Cascade { get; init; } = new();
 
+    public ResponsesSettings Responses { get; init; } = new();
+
     public GreenGateway.ModelServer.ModelServerOptions ModelServer { get; init; } = new();
 
     /// <summary>
@@ -77,6 +79,7 @@ public sealed record GatewayConfig
         Telemetry.Prometheus.Validate(errors);
         Cache.Validate(errors);
         Cascade.Validate(errors);
+        Responses.Validate(errors);
         ModelServer.Validate(errors);
         if (Cache.Embedder == "upstream" && Cache.EmbeddingModel is { } embedding && !Models.ContainsKey(embedding))
         {
@@ -107,6 +110,14 @@ public sealed record GatewayConfig
             if (alias.EnergyProfile is { } profile && !Energy.Profiles.ContainsKey(profile))
             {
                 errors.Add($"Models.{model}.EnergyProfile '{profile}' is not one of Energy.Profiles.");
+            }
+        }
+
+        foreach (var path in Gateway.PassThroughPaths)
+        {
+            if (path.EnergyProfile is { } profile && !Energy.Profiles.ContainsKey(profile))
+            {
+                errors.Add($"Gateway.PassThroughPaths '{path.Path}': EnergyProfile '{profile}' is not one of Energy.Profiles.");
             }
         }
 

@@ -96,11 +96,29 @@ public sealed record GatewayOptions
 /// <summary>A path outside the accounted endpoints that may take a request body, and how such requests are accounted.</summary>
 public sealed record PassThroughPath
 {
+    public const string Free = "free";
+    public const string Fixed = "fixed";
+    public const string Tokens = "tokens";
+
     /// <summary>The path (and everything under it), e.g. <c>/v1/files</c>. Required.</summary>
     public string Path { get; init; } = "";
 
-    /// <summary><c>free</c> (metadata-only endpoints; not charged). Default free.</summary>
-    public string Accounting { get; init; } = "free";
+    /// <summary>
+    /// How its requests are charged: <c>free</c> (metadata-only endpoints: not admitted, not charged), <c>fixed</c>
+    /// (<see cref="JoulesPerRequest"/> per answered request), or <c>tokens</c> (the <c>usage</c> of a JSON answer, at
+    /// <see cref="EnergyProfile"/>'s coefficients, as chat completions are). A <c>fixed</c> or <c>tokens</c> request is
+    /// admitted against the tenant's budget first. Default free.
+    /// </summary>
+    public string Accounting { get; init; } = Free;
+
+    /// <summary>IT joules (before PUE, as energy profiles are) charged per answered request, for <c>fixed</c>. Required for it.</summary>
+    public double? JoulesPerRequest { get; init; }
+
+    /// <summary>The energy profile <c>tokens</c> prices with. Default: the pass-through upstream's, else <c>Energy.DefaultProfile</c>.</summary>
+    public string? EnergyProfile { get; init; }
+
+    /// <summary>Whether requests to this path are admitted and charged (<c>fixed</c> or <c>tokens</c>).</summary>
+    public bool IsAccounted => Accounting != Free;
 
     public void Validate(string at, List<string> errors)
     {
@@ -109,9 +127,30 @@ public sealed record PassThroughPath
             errors.Add($"{at}.Path '{Path}' must be a path under /v1/.");
         }
 
-        if (Accounting != "free")
+        if (Routing.AccountedEndpoints.IsAccountedPath(Path))
         {
-            errors.Add($"{at}.Accounting '{Accounting}' is not one of: free.");
+            errors.Add($"{at}.Path '{Path}' is an accounted endpoint of the gateway; it cannot be passed through.");
+        }
+
+        switch (Accounting)
+        {
+            case Free or Tokens:
+                if (JoulesPerRequest is not null)
+                {
+                    errors.Add($"{at}.JoulesPerRequest is for Accounting 'fixed' only.");
+                }
+
+                break;
+            case Fixed:
+                if (JoulesPerRequest is not { } joules || !double.IsFinite(joules) || joules <= 0)
+                {
+                    errors.Add($"{at}.JoulesPerRequest must be a number > 0 for Accounting 'fixed'.");
+                }
+
+                break;
+            default:
+                errors.Add($"{at}.Accounting '{Accounting}' is not one of: free, fixed, tokens.");
+                break;
         }
     }
 }

@@ -1,14 +1,16 @@
 using GreenGateway.Cache;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Cache;
+using GreenGateway.Core.Responses;
 using GreenGateway.Redis;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
+using GreenGateway.Redis.Responses;
 
 namespace GreenGateway.Configuration;
 
 /// <summary>
-/// Where shared state lives: budgets and the semantic cache in process, or in Redis (one
+/// Where shared state lives: budgets, the semantic cache and stored responses in process, or in Redis (one
 /// <see cref="RedisSharedState"/> from <c>GG_REDIS_URL</c> / <c>Redis.Url</c>) so that replicas share them.
 /// </summary>
 internal static partial class SharedState
@@ -21,6 +23,7 @@ internal static partial class SharedState
         {
             services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
             services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(new GreenGateway.Core.Energy.InMemoryEnergyObservations());
+            services.AddSingleton<IResponseStore>(sp => new InMemoryResponseStore(config.Responses.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<ISemanticCache>(sp =>
                 new InMemorySemanticCache(sp.GetRequiredService<IEmbedder>(), config.Cache.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             return;
@@ -32,6 +35,7 @@ internal static partial class SharedState
         services.AddSingleton<ISemanticCache>(sp => sp.GetRequiredService<RedisSharedState>().Cache);
         services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(sp =>
             new GreenGateway.Redis.Energy.RedisEnergyObservations(sp.GetRequiredService<RedisSharedState>().Multiplexer));
+        services.AddSingleton<IResponseStore>(sp => new RedisResponseStore(sp.GetRequiredService<RedisSharedState>().Multiplexer, config.Responses.ToOptions()));
     }
 
     /// <summary>

@@ -25,6 +25,13 @@ public sealed record UpstreamOptions
     /// </summary>
     public bool UseReportedEnergy { get; init; } = true;
 
+    /// <summary>
+    /// Whether this upstream serves OpenAI's Responses API (<c>{destination}/responses</c>) itself: Responses requests are
+    /// then forwarded there and priced from its <c>usage</c> (input_tokens, output_tokens). Otherwise they are translated
+    /// to chat completions and back. Default false.
+    /// </summary>
+    public bool ServesResponses { get; init; }
+
     /// <summary>Asks <c>GET {destination}/models</c> for the models served, so that they need no alias. Default true.</summary>
     public bool DiscoverModels { get; init; } = true;
 

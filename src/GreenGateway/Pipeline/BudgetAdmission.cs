@@ -13,7 +13,18 @@ using Microsoft.Extensions.Options;
 namespace GreenGateway.Pipeline;
 
 /// <summary>A refusal: the error, and the Retry-After header's seconds where the client may try again.</summary>
-internal sealed record Refusal(RequestError Error, int? RetryAfterSeconds = null);
+internal sealed record Refusal(RequestError Error, int? RetryAfterSeconds = null)
+{
+    public Task WriteAsync(HttpContext context)
+    {
+        if (RetryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Errors.OpenAiErrors.WriteAsync(context, Error);
+    }
+}
 
 /// <summary>
 /// Step 3: reserves the request's estimated cost in every budget window of its tenant. A spent budget refuses (429)
@@ -51,7 +62,8 @@ internal sealed partial class BudgetAdmission(IBudgetLedger ledger, EnergyAccoun
                 return (new Admission(ledger, below.Reservation!, route, grid, logger) { BelowUpstreamOnly = true }, null);
             }
 
-            if (tenant.OnExhausted == ExhaustedAction.Downgrade && tenant.DowngradeTo is { } cheaper
+            // A pass-through path has no cheaper model: a spent budget refuses it.
+            if (tenant.OnExhausted == ExhaustedAction.Downgrade && request.Kind != ApiKind.PassThrough && tenant.DowngradeTo is { } cheaper
                 && cheaper != route.Model && catalog.TryResolve(cheaper, out var cheaperRoute))
             {
                 // The budget is spent: the request is served by the cheaper model and still charged, so that usage

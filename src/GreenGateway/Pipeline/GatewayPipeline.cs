@@ -20,12 +20,13 @@ namespace GreenGateway.Pipeline;
 /// <summary>
 /// The gateway's step in YARP's proxy pipeline, as docs/architecture.md numbers it: an accounted endpoint's request is
 /// parsed, resolved, admitted, planned, tried on the cascade's tiers, forwarded to the large model when none answered,
-/// and settled, in one <c>try/finally</c> that owns its reservation. Every other <c>/v1</c> path is passed through,
-/// except that nothing that carries a body reaches an upstream unaccounted.
+/// and settled, in one <c>try/finally</c> that owns its reservation. Every other <c>/v1</c> path goes to
+/// <see cref="PassThrough"/>, through which nothing that carries a body reaches an upstream unaccounted.
 /// </summary>
 internal sealed partial class GatewayPipeline(
     RequestDelegate next,
     IOptions<GatewayConfig> options,
+    ResponseConversations conversations,
     ModelResolver resolver,
     BudgetAdmission admission,
     CascadePlanner planner,
@@ -33,7 +34,10 @@ internal sealed partial class GatewayPipeline(
     AnswerWriter writer,
     UpstreamForwarder forwarder,
     Settlement settlement,
+    Cache.CacheTier cache,
     Telemetry.GatewayMetrics metrics,
+    PassThrough passThrough,
+    TimeProvider time,
     ILogger<GatewayPipeline> logger)
 {
     private readonly GatewayConfig _config = options.Value;
@@ -42,7 +46,7 @@ internal sealed partial class GatewayPipeline(
     {
         if (AccountedEndpoints.KindOfRoute(context.GetReverseProxyFeature().Route.Config.RouteId) is not { } kind)
         {
-            await PassThroughAsync(context);
+            await passThrough.InvokeAsync(context, next);
             return;
         }
 
@@ -72,6 +76,17 @@ internal sealed partial class GatewayPipeline(
             return;
         }
 
+        // 1b. Continue: a Responses API request's previous_response_id brings the tenant's stored conversation before its input.
+        if (request!.Responses?.PreviousResponseId is not null)
+        {
+            (request, invalid) = await conversations.ContinueAsync(request!, tenant.Id, context.RequestAborted);
+            if (request is null)
+            {
+                await OpenAiErrors.WriteAsync(context, invalid!);
+                return;
+            }
+        }
+
         // 2. Resolve: the model's upstream, and the tenant's right to it.
         var (route, unknown) = await resolver.ResolveAsync(request!, tenant, context.RequestAborted);
         if (route is null)
@@ -86,12 +101,7 @@ internal sealed partial class GatewayPipeline(
         var (admitted, refused) = await admission.AdmitAsync(request!, route, tenant, requestId, context.RequestAborted);
         if (admitted is null)
         {
-            if (refused!.RetryAfterSeconds is { } seconds)
-            {
-                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            }
-
-            await OpenAiErrors.WriteAsync(context, refused.Error);
+            await refused!.WriteAsync(context);
             return;
         }
 
@@ -101,7 +111,10 @@ internal sealed partial class GatewayPipeline(
             var held = new Held();
             try
             {
-                result = await AnswerAsync(context, request!, tenantFeature, admitted, bytes, held);
+                // The answer's shape for the client's API; a response is stored (where asked) as its request settles.
+                var format = AnswerFormat.For(request!, requestId, time.GetUtcNow().ToUnixTimeSeconds());
+                var beforeLastByte = format is ResponsesFormat responses ? conversations.BeforeLastByte(admitted, request!, tenant.Id, responses) : admitted.SettleFigures;
+                result = await AnswerAsync(context, request!, tenantFeature, admitted, bytes, format, beforeLastByte, held);
             }
             catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
@@ -128,7 +141,7 @@ internal sealed partial class GatewayPipeline(
 
     /// <summary>Steps 4 to 6: plan, the cascade's tiers, then the large model alone.</summary>
     private async Task<RequestResult> AnswerAsync(HttpContext context, OpenAiRequest request, TenantFeature tenant, Admission admitted,
-        byte[] bytes, Held held)
+        byte[] bytes, AnswerFormat format, Func<Accounting.RequestFigures, ValueTask> beforeLastByte, Held held)
     {
         var route = admitted.Route;
         if (admitted.DowngradedFrom is { } from)
@@ -163,7 +176,7 @@ internal sealed partial class GatewayPipeline(
         var outcome = held.Outcome = await cascade.RunAsync(tierRequest, context.RequestAborted);
         if (outcome.Answer is { } answer)
         {
-            var written = await writer.WriteAsync(context, new AnswerTarget(request, route, admitted.Grid, admitted.RequestId), answer, admitted.SettleFigures);
+            var written = await writer.WriteAsync(context, new AnswerTarget(request, route, admitted.Grid, admitted.RequestId, format), answer, beforeLastByte);
             if (written.Written || !plan.Allows(CascadeTier.Upstream))
             {
                 var status = written.Written ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway;
@@ -187,30 +200,19 @@ internal sealed partial class GatewayPipeline(
         }
 
         // 6. The large model alone, through YARP.
-        var call = new UpstreamCall(request, route, admitted.Grid, query is not null, admitted.SettleFigures);
-        var forwarded = await forwarder.ForwardAsync(context, next, call, bytes);
-        return new RequestResult(CascadeTiers.Upstream, forwarded, call.Figures, Upstream: call.Cacheable, Draft: outcome.Handover as DraftRun);
-    }
-
-    /// <summary>
-    /// Paths the gateway does not account. Metadata requests (GET, HEAD, DELETE without a body) go through unchanged.
-    /// Anything that carries a body could generate, so it is refused unless the operator listed its path
-    /// (<c>Gateway.PassThroughPaths</c>).
-    /// </summary>
-    private async Task PassThroughAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var carriesBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0
-            || HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method);
-        if (carriesBody && !_config.Gateway.AllowsPassThrough(request.Path))
+        // The answer is settled and written to the cache before its last byte, so that the client's next request (the
+        // same question asked again) finds it.
+        UpstreamCall? call = null;
+        call = new UpstreamCall(request, route, admitted.Grid, query is not null, async figures =>
         {
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
-                $"The gateway does not serve {request.Method} {request.Path}: only accounted endpoints and the paths its operator lists take a request body.",
-                "invalid_request_error", code: "unknown_endpoint");
-            return;
-        }
-
-        await UpstreamForwarder.PassThroughAsync(context, next);
+            await beforeLastByte(figures);
+            if (query is not null && call!.Cacheable is { } answer)
+            {
+                cache.Remember(query, answer);
+            }
+        }, format);
+        var forwarded = await forwarder.ForwardAsync(context, next, call, bytes);
+        return new RequestResult(CascadeTiers.Upstream, forwarded, call.Figures, Draft: outcome.Handover as DraftRun);
     }
 
     /// <summary>The cascade's outcome, held for the <c>finally</c> that disposes it after the answer is written.</summary>

@@ -16,11 +16,10 @@ namespace GreenGateway.Pipeline;
 /// <param name="Figures">What the answer cost; null when nothing was delivered.</param>
 /// <param name="End">How a local tier's answer ended (the draft's confidence, speculation's rounds).</param>
 /// <param name="Text">The text a local tier delivered, for the cache.</param>
-/// <param name="Upstream">An upstream answer the cache may keep.</param>
 /// <param name="Draft">The draft's run when it tried and declined (its confidence labels the outcome).</param>
 /// <param name="Lossless">A speculative answer under the greedy rule: the large model's own, which the cache may keep.</param>
 internal sealed record RequestResult(string Tier, int Status, RequestFigures? Figures, AnswerEnd? End = null, string? Text = null,
-    CachedAnswer? Upstream = null, DraftRun? Draft = null, bool Lossless = false);
+    DraftRun? Draft = null, bool Lossless = false);
 
 /// <summary>
 /// Step 7, in the request's <c>finally</c>: settles the reservation at what was delivered (a no-op when the answer
@@ -54,7 +53,8 @@ internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache
     }
 
     /// <summary>
-    /// What the cache keeps: the large model's answers (from the upstream, or a lossless speculative one), and the
+    /// What the cache keeps of the gateway's own answers (the upstream's are written before their last byte): a lossless
+    /// speculative answer (the large model's own), and the
     /// draft's own with its confidence, served again only where a cascade would take it (<see cref="CascadePlan.Serves"/>).
     /// </summary>
     private void WriteBack(CacheQuery? query, ModelRoute route, RequestResult result, RequestFigures figures)
@@ -66,9 +66,6 @@ internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache
 
         switch (result.Tier)
         {
-            case CascadeTiers.Upstream when result.Upstream is { } answer:
-                cache.Remember(query, answer);
-                break;
             case CascadeTiers.Draft when result.End?.DraftConfidence is { } confidence:
                 cache.RememberLocal(query, route.Model, result.Text ?? "", result.End.FinishReason!, figures, new DraftProvenance(confidence.MinProbability, confidence.MeanEntropy));
                 break;

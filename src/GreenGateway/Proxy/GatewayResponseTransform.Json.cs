@@ -14,15 +14,10 @@ internal static partial class GatewayResponseTransform
 {
     private static async Task RewriteJsonAsync(HttpContext http, UpstreamCall call, HttpResponseMessage response, EnergyAccountant accountant, long maxBytes, TimeSpan idle)
     {
-        byte[] body;
-        try
+        var (body, why) = await ReadAnswerAsync(http, response, maxBytes, idle);
+        if (body is null)
         {
-            body = await ReadBoundedAsync(response.Content, maxBytes, idle, http.RequestAborted);
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException || (e is OperationCanceledException && !http.RequestAborted.IsCancellationRequested))
-        {
-            var why = e is OperationCanceledException ? "it stopped sending its response" : e.Message;
-            await WriteUpstreamFailedAsync(http, call, why);
+            await WriteUpstreamFailedAsync(http, call, why!);
             return;
         }
 
@@ -60,10 +55,11 @@ internal static partial class GatewayResponseTransform
     }
 
     /// <summary>
-    /// The general path, for what the splice leaves alone (a body that already carries figures, two usage members):
-    /// the body written again member by member, its usage with the gateway's figures in place of any it had.
+    /// The general path, for what the splice leaves alone (a body that already carries figures, two usage members) and
+    /// for Responses API objects (<paramref name="responses"/>: input_tokens and output_tokens where the gateway writes
+    /// the tokens): the body written again member by member, its usage with the gateway's figures in place of any it had.
     /// </summary>
-    private static byte[] Rewrite(JsonElement root, in RequestFigures figures)
+    private static byte[] Rewrite(JsonElement root, in RequestFigures figures, bool responses = false)
     {
         var output = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(output))
@@ -93,7 +89,7 @@ internal static partial class GatewayResponseTransform
                         }
                     }
 
-                    FigureFormat.WriteUsageMembers(w, figures, CascadeTiers.Upstream, withTokens: tokens);
+                    WriteUsageMembers(w, figures, tokens, responses);
                     w.WriteEndObject();
                     continue;
                 }
@@ -104,7 +100,7 @@ internal static partial class GatewayResponseTransform
             if (!wroteUsage)
             {
                 w.WriteStartObject("usage"u8);
-                FigureFormat.WriteUsageMembers(w, figures, CascadeTiers.Upstream, withTokens: true);
+                WriteUsageMembers(w, figures, withTokens: true, responses);
                 w.WriteEndObject();
             }
 
@@ -112,6 +108,18 @@ internal static partial class GatewayResponseTransform
         }
 
         return output.WrittenSpan.ToArray();
+
+        static void WriteUsageMembers(Utf8JsonWriter w, in RequestFigures figures, bool withTokens, bool responses)
+        {
+            if (responses)
+            {
+                FigureFormat.WriteResponsesUsageMembers(w, figures, CascadeTiers.Upstream, withTokens);
+            }
+            else
+            {
+                FigureFormat.WriteUsageMembers(w, figures, CascadeTiers.Upstream, withTokens);
+            }
+        }
 
         static bool IsFigure(JsonProperty field) =>
             field.NameEquals("energy_joules"u8) || field.NameEquals("carbon_gco2e"u8) || field.NameEquals("baseline_energy_joules"u8)
@@ -189,6 +197,19 @@ internal static partial class GatewayResponseTransform
         return new TokenUsage(request.PromptTokenEstimate, completion, Counted: true);
 
         static int Count(JsonElement value) => value.ValueKind == JsonValueKind.String ? TokenEstimator.Estimate(value.GetString()!) : 0;
+    }
+
+    /// <summary>The upstream's whole answer (up to <paramref name="maxBytes"/>), or why it could not be read.</summary>
+    private static async Task<(byte[]? Body, string? Why)> ReadAnswerAsync(HttpContext http, HttpResponseMessage response, long maxBytes, TimeSpan idle)
+    {
+        try
+        {
+            return (await ReadBoundedAsync(response.Content, maxBytes, idle, http.RequestAborted), null);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException || (e is OperationCanceledException && !http.RequestAborted.IsCancellationRequested))
+        {
+            return (null, e is OperationCanceledException ? "it stopped sending its response" : e.Message);
+        }
     }
 
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long maxBytes, TimeSpan idle, CancellationToken aborted)

@@ -12,17 +12,26 @@ namespace GreenGateway.Proxy;
 
 internal static partial class GatewayResponseTransform
 {
-    private static async Task RelayEventStreamAsync(HttpContext http, UpstreamCall call, HttpResponseMessage response, EnergyAccountant accountant, TimeSpan idle)
+    private static Task RelayEventStreamAsync(HttpContext http, UpstreamCall call, HttpResponseMessage response, EnergyAccountant accountant, TimeSpan idle) =>
+        RelayAsync(http, call, response, new SseRelay(call, accountant, ReportedJoules(response), http.Response.BodyWriter), idle);
+
+    /// <summary>
+    /// Relays an upstream's event stream as it arrives, event by event, through <paramref name="relay"/> (which passes,
+    /// splices or translates each); the stream's last event is held until the request is settled. A stream that ends
+    /// without it (broken, stalled, closed early) is charged what it delivered and, when the client is still there,
+    /// ends with the format's error event, never a clean end that hides a truncated answer.
+    /// </summary>
+    private static async Task RelayAsync(HttpContext http, UpstreamCall call, HttpResponseMessage response, StreamRelay relay, TimeSpan idle)
     {
         var aborted = http.RequestAborted;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var relay = new SseRelay(call, accountant, ReportedJoules(response), http.Response.BodyWriter);
         var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(aborted), new StreamPipeReaderOptions(bufferSize: 4096));
         string? broken = null;
         call.Status = StatusCodes.Status200OK;
         try
         {
             await http.Response.StartAsync(aborted);
+            relay.Start();
             while (true)
             {
                 timeout.CancelAfter(idle);
@@ -31,15 +40,7 @@ internal static partial class GatewayResponseTransform
                 while (TryReadEvent(ref buffer, out var sseEvent))
                 {
                     relay.Handle(sseEvent);
-                    if (relay.HeldDone is { } done)
-                    {
-                        // Settled before the client sees the end of the stream.
-                        call.Figures = relay.Figures;
-                        call.Cacheable = relay.Cacheable();
-                        await call.BeforeLastByte(relay.Figures!.Value);
-                        http.Response.BodyWriter.Write(done);
-                        relay.HeldDone = null;
-                    }
+                    await SettleHeldEndAsync(call, relay);
                 }
 
                 if (result.IsCompleted && !buffer.IsEmpty)
@@ -47,6 +48,7 @@ internal static partial class GatewayResponseTransform
                     // A last event without its blank line: relayed as it is.
                     relay.Handle(buffer);
                     buffer = buffer.Slice(buffer.End);
+                    await SettleHeldEndAsync(call, relay);
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
@@ -73,14 +75,13 @@ internal static partial class GatewayResponseTransform
             return;
         }
 
-        // Ended without [DONE] (broken, stalled, or closed early): charged what was delivered.
+        // Ended without its last event (broken, stalled, or closed early): charged what was delivered.
         var delivered = relay.PriceCounted();
         call.Figures = delivered;
         await call.BeforeLastByte(delivered);
         if (broken is not null && !aborted.IsCancellationRequested)
         {
-            // The client sees an error event and no [DONE], never a clean end that hides a truncated answer.
-            AnswerWriter.WriteErrorEvent(http.Response.BodyWriter, $"The upstream '{call.Route.Upstream}' failed mid-answer: {broken}.");
+            relay.WriteBroken($"The upstream '{call.Route.Upstream}' failed mid-answer: {broken}.", delivered);
             try
             {
                 await http.Response.BodyWriter.FlushAsync(aborted);
@@ -90,6 +91,93 @@ internal static partial class GatewayResponseTransform
                 // The client left meanwhile.
             }
         }
+    }
+
+    /// <summary>Once the relay holds the stream's last event, the request is settled, then the event goes out.</summary>
+    private static async ValueTask SettleHeldEndAsync(UpstreamCall call, StreamRelay relay)
+    {
+        if (!relay.HoldsEnd)
+        {
+            return;
+        }
+
+        call.Figures = relay.Figures;
+        call.Cacheable = relay.Cacheable();
+        await call.BeforeLastByte(relay.Figures!.Value);
+        relay.WriteHeldEnd();
+    }
+
+    /// <summary>One relayed stream's state: what it passes on of each event, and its figures.</summary>
+    private abstract class StreamRelay
+    {
+        /// <summary>The stream's figures, once its usage or its end priced it.</summary>
+        public RequestFigures? Figures { get; protected set; }
+
+        /// <summary>Whether the stream's last event arrived and is held until the request is settled.</summary>
+        public abstract bool HoldsEnd { get; }
+
+        /// <summary>Called once the response's headers are out.</summary>
+        public virtual void Start()
+        {
+        }
+
+        public void Handle(ReadOnlySequence<byte> sseEvent)
+        {
+            var rented = ArrayPool<byte>.Shared.Rent((int)sseEvent.Length);
+            try
+            {
+                var span = rented.AsSpan(0, (int)sseEvent.Length);
+                sseEvent.CopyTo(span);
+                Handle(span);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>Writes the held last event (once).</summary>
+        public abstract void WriteHeldEnd();
+
+        /// <summary>What the cache keeps of the streamed answer, or null when it should not be kept.</summary>
+        public virtual CachedAnswer? Cacheable() => null;
+
+        /// <summary>Prices what the stream delivered when it ended without its usage.</summary>
+        public abstract RequestFigures PriceCounted();
+
+        /// <summary>Ends a stream that broke after its first byte with the client's format's error event.</summary>
+        public abstract void WriteBroken(string message, RequestFigures charged);
+
+        protected abstract void Handle(ReadOnlySpan<byte> sseEvent);
+    }
+
+    /// <summary>
+    /// What the cache keeps of a streamed chat answer: a chat.completion body assembled from the stream's first chunk (id,
+    /// created, model) and its text; null when it should not be kept (filtered, cut by a tool call).
+    /// </summary>
+    private static CachedAnswer? CachedFromStream(UpstreamCall call, byte[] firstChunk, string content, string? finishReason, RequestFigures figures)
+    {
+        if (content.Length == 0 || finishReason is not ("stop" or "length" or null))
+        {
+            return null;
+        }
+
+        var first = JsonNode.Parse(firstChunk) as JsonObject;
+        var model = first?["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : call.Route.UpstreamModel;
+        var body = new JsonObject
+        {
+            ["id"] = first?["id"]?.DeepClone(),
+            ["object"] = "chat.completion",
+            ["created"] = first?["created"]?.DeepClone(),
+            ["model"] = model,
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
+                ["finish_reason"] = finishReason,
+            }),
+        };
+        return new CachedAnswer(model, content, finishReason, body.ToJsonString(), figures.Usage.PromptTokens, figures.Usage.CompletionTokens, figures.Energy.Joules, figures.CarbonGrams);
     }
 
     /// <summary>Splits off one server-sent event, up to and including its blank line (LF LF or CRLF CRLF).</summary>
@@ -110,9 +198,10 @@ internal static partial class GatewayResponseTransform
         return false;
     }
 
-    /// <summary>The state of one relayed stream.</summary>
-    private sealed class SseRelay(UpstreamCall call, EnergyAccountant accountant, double? reportedJoules, PipeWriter output)
+    /// <summary>A chat completions or completions stream, relayed as sent but for the figures spliced into its usage chunk.</summary>
+    private sealed class SseRelay(UpstreamCall call, EnergyAccountant accountant, double? reportedJoules, PipeWriter output) : StreamRelay
     {
+        private byte[]? _heldDone;
         private int _chunks;
         private byte[]? _firstChunk;
 
@@ -120,28 +209,18 @@ internal static partial class GatewayResponseTransform
         private System.Text.StringBuilder? _content = call.KeepForCache ? new() : null;
         private string? _finishReason;
 
-        /// <summary>The <c>[DONE]</c> event, held back until the request is settled.</summary>
-        public byte[]? HeldDone { get; set; }
+        /// <summary>The <c>[DONE]</c> event is held back until the request is settled.</summary>
+        public override bool HoldsEnd => _heldDone is not null;
 
-        /// <summary>The stream's figures, once its usage chunk or its end priced it.</summary>
-        public RequestFigures? Figures { get; private set; }
-
-        public void Handle(ReadOnlySequence<byte> sseEvent)
+        public override void WriteHeldEnd()
         {
-            var rented = ArrayPool<byte>.Shared.Rent((int)sseEvent.Length);
-            try
-            {
-                var span = rented.AsSpan(0, (int)sseEvent.Length);
-                sseEvent.CopyTo(span);
-                Handle(span);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            output.Write(_heldDone);
+            _heldDone = null;
         }
 
-        private void Handle(ReadOnlySpan<byte> sseEvent)
+        public override void WriteBroken(string message, RequestFigures charged) => AnswerWriter.WriteErrorEvent(output, message);
+
+        protected override void Handle(ReadOnlySpan<byte> sseEvent)
         {
             var data = DataOf(sseEvent);
             if (data.SequenceEqual("[DONE]"u8))
@@ -155,7 +234,7 @@ internal static partial class GatewayResponseTransform
                     }
                 }
 
-                HeldDone = sseEvent.ToArray();
+                _heldDone = sseEvent.ToArray();
                 return;
             }
 
@@ -221,31 +300,8 @@ internal static partial class GatewayResponseTransform
         }
 
         /// <summary>What the cache keeps of the streamed answer, or null when it should not be kept.</summary>
-        public CachedAnswer? Cacheable()
-        {
-            if (_content is not { Length: > 0 } || _finishReason is not ("stop" or "length" or null) || Figures is not { } figures || _firstChunk is null)
-            {
-                return null;
-            }
-
-            var first = JsonNode.Parse(_firstChunk) as JsonObject;
-            var model = first?["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : call.Route.UpstreamModel;
-            var content = _content.ToString();
-            var body = new JsonObject
-            {
-                ["id"] = first?["id"]?.DeepClone(),
-                ["object"] = "chat.completion",
-                ["created"] = first?["created"]?.DeepClone(),
-                ["model"] = model,
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
-                    ["finish_reason"] = _finishReason,
-                }),
-            };
-            return new CachedAnswer(model, content, _finishReason, body.ToJsonString(), figures.Usage.PromptTokens, figures.Usage.CompletionTokens, figures.Energy.Joules, figures.CarbonGrams);
-        }
+        public override CachedAnswer? Cacheable() =>
+            _content is not { Length: > 0 } || Figures is not { } figures || _firstChunk is null ? null : CachedFromStream(call, _firstChunk, _content.ToString(), _finishReason, figures);
 
         private void Collect(ReadOnlySpan<byte> data)
         {
@@ -282,7 +338,7 @@ internal static partial class GatewayResponseTransform
 
         /// <summary>Prices what the stream delivered when its upstream reported no usage: each content chunk is about one
         /// token, as OpenAI-compatible servers send one chunk per generated token.</summary>
-        public RequestFigures PriceCounted()
+        public override RequestFigures PriceCounted()
         {
             var usage = new TokenUsage(call.Request.PromptTokenEstimate, _chunks, Counted: true);
             return accountant.PriceUpstream(call.Route, call.Request, null, usage, reportedJoules, call.Grid, call.Elapsed);
@@ -336,7 +392,7 @@ internal static partial class GatewayResponseTransform
         }
 
         /// <summary>The payload of the event's data line(s); for several, the first (OpenAI-compatible servers send one).</summary>
-        private static ReadOnlySpan<byte> DataOf(ReadOnlySpan<byte> sseEvent)
+        internal static ReadOnlySpan<byte> DataOf(ReadOnlySpan<byte> sseEvent)
         {
             while (!sseEvent.IsEmpty)
             {

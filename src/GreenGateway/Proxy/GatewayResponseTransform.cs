@@ -28,6 +28,12 @@ internal static partial class GatewayResponseTransform
     {
         var call = context.HttpContext.Features.Get<UpstreamCall>();
         var response = context.ProxyResponse;
+        if (response is not null && call is null && context.HttpContext.Features.Get<PassThroughCall>() is { } passThrough)
+        {
+            await ApplyPassThroughAsync(context, passThrough, response);
+            return;
+        }
+
         if (call is null || response is null)
         {
             return;
@@ -58,6 +64,20 @@ internal static partial class GatewayResponseTransform
 
         headers["X-GG-Tier"] = CascadeTiers.Upstream;
         var accountant = services.GetRequiredService<EnergyAccountant>();
+        if (call.Request.Kind == Core.Requests.ApiKind.Responses)
+        {
+            if (IsEventStream(response))
+            {
+                await RelayResponsesStreamAsync(context.HttpContext, call, response, accountant, idle);
+            }
+            else
+            {
+                await RewriteResponsesJsonAsync(context.HttpContext, call, response, accountant, config.Gateway.MaxResponseBodyBytes, idle);
+            }
+
+            return;
+        }
+
         if (IsEventStream(response))
         {
             await RelayEventStreamAsync(context.HttpContext, call, response, accountant, idle);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GreenGateway.Accounting;
+using GreenGateway.Answers;
 using GreenGateway.Core.Cache;
 using GreenGateway.Core.Carbon;
 using GreenGateway.Core.Requests;
@@ -11,13 +12,21 @@ namespace GreenGateway.Proxy;
 /// answer (YARP hands the upstream's response only to transforms, so this travels in <c>HttpContext.Features</c> for
 /// the forward's duration), and what it found. Nothing else reads it.
 /// </summary>
-internal sealed class UpstreamCall(OpenAiRequest request, ModelRoute route, CarbonIntensity grid, bool keepForCache, Func<RequestFigures, ValueTask> beforeLastByte)
+internal sealed class UpstreamCall(OpenAiRequest request, ModelRoute route, CarbonIntensity grid, bool keepForCache, Func<RequestFigures, ValueTask> beforeLastByte,
+    AnswerFormat format)
 {
     public OpenAiRequest Request { get; } = request;
 
     public ModelRoute Route { get; } = route;
 
     public CarbonIntensity Grid { get; } = grid;
+
+    /// <summary>The shape the client's API gives the answer (what a translated answer is written in).</summary>
+    public AnswerFormat Format { get; } = format;
+
+    /// <summary>Set by the forwarder: a Responses API request sent to an upstream that serves only chat completions, whose
+    /// answer is translated back (<see cref="ResponsesTranslation"/>).</summary>
+    public bool TranslatesResponses { get; set; }
 
     /// <summary>Whether the answer may be kept by the cache (the request has a cache query).</summary>
     public bool KeepForCache { get; } = keepForCache;

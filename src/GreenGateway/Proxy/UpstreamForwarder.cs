@@ -30,7 +30,12 @@ internal sealed partial class UpstreamForwarder(IProxyStateLookup proxyState, IO
             return StatusCodes.Status502BadGateway;
         }
 
-        SetBody(context, call, body);
+        if (!SetBody(context, call, body, out var untranslatable))
+        {
+            await OpenAiErrors.WriteAsync(context, untranslatable!);
+            return untranslatable!.Status;
+        }
+
         context.ReassignProxyRequest(cluster);
         var proxy = context.GetReverseProxyFeature();
         var attempts = _config.Upstreams[call.Route.Upstream].MaxAttempts;
@@ -86,13 +91,40 @@ internal sealed partial class UpstreamForwarder(IProxyStateLookup proxyState, IO
 
     /// <summary>
     /// The body that goes upstream: the client's bytes as sent, unless the model name of an alias or the usage request
-    /// of a stream must change.
+    /// of a stream must change, or a Responses API request goes to an upstream without it (translated to chat completions,
+    /// or false with the 400 that says why it cannot be).
     /// </summary>
-    private void SetBody(HttpContext context, UpstreamCall call, byte[] original)
+    private bool SetBody(HttpContext context, UpstreamCall call, byte[] original, out RequestError? untranslatable)
     {
         var request = call.Request;
         var bytes = original;
-        if (request.Stream || !string.Equals(call.Route.UpstreamModel, request.Model, StringComparison.Ordinal))
+        untranslatable = null;
+        if (request.Kind == ApiKind.Responses)
+        {
+            if (!_config.Upstreams[call.Route.Upstream].ServesResponses)
+            {
+                if (!ResponsesTranslation.TryChatBody(request, call.Route.UpstreamModel, out var chat, out untranslatable))
+                {
+                    return false;
+                }
+
+                call.TranslatesResponses = true;
+                context.Request.Path = "/v1/chat/completions";
+                bytes = JsonSerializer.SerializeToUtf8Bytes(chat);
+            }
+            else
+            {
+                // The gateway keeps the conversation (the request carries it whole, previous_response_id expanded) and the
+                // stored response: the upstream keeps neither.
+                var body = request.UpstreamBody;
+                body["model"] = call.Route.UpstreamModel;
+                body["store"] = false;
+                bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+            }
+
+            context.Request.Headers.Remove("Content-Encoding");
+        }
+        else if (request.Stream || !string.Equals(call.Route.UpstreamModel, request.Model, StringComparison.Ordinal))
         {
             var body = request.UpstreamBody;
             body["model"] = call.Route.UpstreamModel;
@@ -115,6 +147,8 @@ internal sealed partial class UpstreamForwarder(IProxyStateLookup proxyState, IO
         {
             Log.Prompt(logger, call.Route.Model, System.Text.Encoding.UTF8.GetString(bytes));
         }
+
+        return true;
     }
 
     private static IReadOnlyList<DestinationState> Remaining(ClusterState cluster, List<DestinationState> tried)

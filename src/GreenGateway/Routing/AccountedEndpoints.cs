@@ -22,7 +22,11 @@ internal static class AccountedEndpoints
         ("/v1/chat/completions", ApiKind.ChatCompletions),
         ("/v1/completions", ApiKind.Completions),
         ("/v1/embeddings", ApiKind.Embeddings),
+        ("/v1/responses", ApiKind.Responses),
     ];
+
+    /// <summary>Stored responses (<c>GET</c> and <c>DELETE /v1/responses/{id}</c>): the gateway's own, never an upstream's.</summary>
+    public const string StoredResponsesPrefix = "/v1/responses/";
 
     private static readonly FrozenDictionary<string, string> Canonical =
         All.ToFrozenDictionary(static e => e.Path, static e => e.Path, StringComparer.OrdinalIgnoreCase);
@@ -34,6 +38,20 @@ internal static class AccountedEndpoints
 
     /// <summary>The kind of the endpoint a matched route stands for; null for the pass-through route.</summary>
     public static ApiKind? KindOfRoute(string routeId) => KindsByRoute.TryGetValue(routeId, out var kind) ? kind : null;
+
+    /// <summary>Whether <paramref name="path"/> is, or is under, an accounted endpoint (which no pass-through path may be).</summary>
+    public static bool IsAccountedPath(string path)
+    {
+        foreach (var (accounted, _) in All)
+        {
+            if (new PathString(path).StartsWithSegments(accounted, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The canonical spelling of <paramref name="normalizedPath"/> when it names an accounted endpoint in any case.</summary>
     public static bool TryCanonical(string normalizedPath, out string canonical) => Canonical.TryGetValue(normalizedPath, out canonical!);

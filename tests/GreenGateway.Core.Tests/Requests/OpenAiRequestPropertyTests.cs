@@ -56,6 +56,74 @@ public sealed class OpenAiRequestPropertyTests
         }));
     }
 
+    /// <summary>A function's JSON schema of 1 to 400 properties (up to tens of kilobytes), with non-ASCII descriptions.</summary>
+    private static readonly Gen<JsonObject> Function =
+        from name in Gen.Elements("get_weather", "search", "créer_facture")
+        from properties in Gen.Choose(1, 400)
+        from description in Text
+        select new JsonObject
+        {
+            ["name"] = name,
+            ["description"] = description,
+            ["parameters"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["properties"] = new JsonObject(Enumerable.Range(0, properties).Select(i =>
+                    KeyValuePair.Create($"field_{i}", (JsonNode?)new JsonObject { ["type"] = "string", ["description"] = $"{description} n°{i}" }))),
+            },
+        };
+
+    /// <summary>What a chat body may carry besides its messages that the model reads too.</summary>
+    private static readonly Gen<(JsonNode? Tools, JsonNode? Functions, JsonNode? Choice, JsonNode? Format, JsonNode? Calls)> Definitions =
+        from tools in Gen.OneOf(Gen.Constant((JsonNode?)null), Between(Function, 1, 4).Select(l => (JsonNode?)new JsonArray([.. l.Select(fn => (JsonNode)new JsonObject { ["type"] = "function", ["function"] = fn })])))
+        from functions in Gen.OneOf(Gen.Constant((JsonNode?)null), Between(Function, 1, 2).Select(l => (JsonNode?)new JsonArray([.. l])))
+        from choice in Gen.Elements<JsonNode?>(null, "auto", "required", new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = "search" } })
+        from format in Gen.OneOf(Gen.Constant((JsonNode?)null), Function.Select(fn => (JsonNode?)new JsonObject
+        {
+            ["type"] = "json_schema",
+            ["json_schema"] = new JsonObject { ["name"] = "answer", ["schema"] = fn["parameters"]!.DeepClone() },
+        }))
+        from calls in Gen.OneOf(Gen.Constant((JsonNode?)null), Text.Select(t => (JsonNode?)new JsonArray(new JsonObject
+        {
+            ["id"] = "call_1",
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = "search", ["arguments"] = new JsonObject { ["q"] = t }.ToJsonString() },
+        })))
+        select (tools, functions, choice, format, calls);
+
+    /// <summary>
+    /// The chat template renders tool definitions, a named tool choice, the output schema and an assistant's earlier tool
+    /// calls into the prompt, so an honest prompt_tokens counts them: each raises the bound by at least its UTF-8 bytes
+    /// (a byte-level BPE token holds at least one byte), however large the schema.
+    /// </summary>
+    [Fact]
+    public void PromptTokenBound_CountsToolDefinitions_TheOutputSchema_AndEarlierToolCalls()
+    {
+        Check.One(Config.WithMaxTest(200), Prop.ForAll(Arb.From(ValidChat), Arb.From(Definitions), (body, d) =>
+        {
+            Assert.True(OpenAiRequest.TryParse(Encoding.UTF8.GetBytes(body.ToJsonString()), ApiKind.ChatCompletions, out var plain, out var error), error?.Message);
+            var carrying = body.DeepClone().AsObject();
+            var added = 0L;
+            foreach (var (name, node) in new[] { ("tools", d.Tools), ("functions", d.Functions), ("tool_choice", d.Choice), ("response_format", d.Format) })
+            {
+                if (node is not null)
+                {
+                    carrying[name] = node.DeepClone();
+                    added += Encoding.UTF8.GetByteCount(node.ToJsonString());
+                }
+            }
+
+            if (d.Calls is not null)
+            {
+                carrying["messages"]!.AsArray().Insert(0, new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = d.Calls.DeepClone() });
+                added += Encoding.UTF8.GetByteCount(d.Calls.ToJsonString());
+            }
+
+            Assert.True(OpenAiRequest.TryParse(Encoding.UTF8.GetBytes(carrying.ToJsonString()), ApiKind.ChatCompletions, out var request, out error), error?.Message);
+            Assert.True(request!.PromptTokenBound - plain!.PromptTokenBound >= added, $"bound grew {request.PromptTokenBound - plain.PromptTokenBound}, definitions hold {added} bytes");
+        }));
+    }
+
     /// <summary>A field and the values it must refuse: wrong types, and values out of range.</summary>
     private static readonly (string Field, JsonNode? Value)[] WrongValues =
     [
@@ -112,7 +180,7 @@ public sealed class OpenAiRequestPropertyTests
     public void AnyBytes_GiveAResultOrA400_NeverAnException()
     {
         var mutated = from body in ValidChat
-                      from kind in Gen.Elements(ApiKind.ChatCompletions, ApiKind.Completions, ApiKind.Embeddings)
+                      from kind in Gen.Elements(ApiKind.ChatCompletions, ApiKind.Completions, ApiKind.Embeddings, ApiKind.Responses)
                       from cut in Gen.Choose(0, 400)
                       from at in Gen.Choose(0, 400)
                       from b in Gen.Choose(0, 255)

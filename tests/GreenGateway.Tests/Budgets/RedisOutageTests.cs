@@ -78,4 +78,33 @@ public sealed class RedisOutageTests : IAsyncLifetime
 
         Assert.Equal(4 * perRequest, charged, 6);
     }
+
+    [Fact]
+    public async Task RedisGoingAway_StoredResponsesAnswer503_ANewResponseStillGoesOut_AndTheyAreBackWhenItReturns()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var gateway = await ReplicaAsync("fail-open");
+        using var client = gateway.Client();
+        var stored = await Json.ReadObjectAsync(await client.PostAsync("/v1/responses", Json.Body("""{"model":"echo-model","input":"My name is Ada."}"""), token));
+        var id = stored["id"]!.GetValue<string>();
+
+        await _redis.StopAsync();
+        var continued = await client.PostAsync("/v1/responses", Json.Body($$"""{"model":"echo-model","input":"What is my name?","previous_response_id":"{{id}}"}"""), token);
+        var fetched = await client.GetAsync($"/v1/responses/{id}", token);
+        var fresh = await client.PostAsync("/v1/responses", Json.Body("""{"model":"echo-model","input":"Say hello"}"""), token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, continued.StatusCode);
+        Assert.Equal("response_store_unavailable", (await Json.ReadObjectAsync(continued))["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, fetched.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+
+        await _redis.StartAsync();
+        var after = HttpStatusCode.ServiceUnavailable;
+        for (var i = 0; i < 100 && after != HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(200, token);
+            after = (await client.GetAsync($"/v1/responses/{id}", token)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, after);
+    }
 }

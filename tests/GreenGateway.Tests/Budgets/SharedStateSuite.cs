@@ -4,7 +4,7 @@ using GreenGateway.Tests.Support;
 
 namespace GreenGateway.Budgets.Tests;
 
-/// <summary>GG_REDIS_URL / Redis.Url: replicas share one budget and one cache, on redis-server and on garnet-server alike.</summary>
+/// <summary>GG_REDIS_URL / Redis.Url: replicas share one budget, one cache and the stored responses, on redis-server and on garnet-server alike.</summary>
 public abstract class SharedStateSuite<TServer> : IAsyncLifetime
     where TServer : IRespServerFixture, IAsyncLifetime, new()
 {
@@ -17,6 +17,8 @@ public abstract class SharedStateSuite<TServer> : IAsyncLifetime
               day: { energy_wh: 0.01 }
           alpha:
             keys: ["{alpha}"]
+          beta:
+            keys: ["{beta}"]
         """;
 
     private readonly TServer _redis = new();
@@ -124,6 +126,40 @@ public abstract class SharedStateSuite<TServer> : IAsyncLifetime
         Assert.Equal("upstream", stored.Headers.GetValues("X-GG-Tier").Single());
         Assert.Equal("cache", tier);
     }
+
+    [Fact]
+    public async Task AResponseStoredByOneReplica_IsContinuedAndFetchedByAnother_ForItsTenantOnly()
+    {
+        await using var first = await ReplicaAsync();
+        await using var second = await ReplicaAsync();
+        var a = Sdk(first, "key-alpha");
+        var b = Sdk(second, "key-alpha");
+
+        var stored = (await a.CreateResponseAsync("echo-model", "My name is Ada.", null, TestContext.Current.CancellationToken)).Value;
+        var continued = (await b.CreateResponseAsync("echo-model", "What is my name?", stored.Id, TestContext.Current.CancellationToken)).Value;
+        var fetched = (await b.GetResponseAsync(stored.Id, TestContext.Current.CancellationToken)).Value;
+        var stranger = await Assert.ThrowsAsync<System.ClientModel.ClientResultException>(
+            () => Sdk(second, "key-beta").GetResponseAsync(stored.Id, TestContext.Current.CancellationToken));
+
+        Assert.Equal(stored.Id, continued.PreviousResponseId);
+        var messages = _upstream.Requests.Last().Body!["messages"]!.AsArray();
+        Assert.Equal(["user", "assistant", "user"], messages.Select(m => m!["role"]!.GetValue<string>()));
+        Assert.Contains("My name is Ada.", messages[0]!["content"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(FakeOpenAiUpstream.Answer, fetched.GetOutputText());
+        Assert.Equal(404, stranger.Status);
+
+        // Deleted on the second replica, gone from the first.
+        Assert.True((await b.DeleteResponseAsync(stored.Id, TestContext.Current.CancellationToken)).Value.Deleted);
+        var gone = await Assert.ThrowsAsync<System.ClientModel.ClientResultException>(() => a.GetResponseAsync(stored.Id, TestContext.Current.CancellationToken));
+        Assert.Equal(404, gone.Status);
+    }
+
+    private static OpenAI.Responses.ResponsesClient Sdk(GatewayHost gateway, string key) =>
+        new(new System.ClientModel.ApiKeyCredential(key), new OpenAI.Responses.ResponsesClientOptions
+        {
+            Endpoint = new Uri(gateway.BaseAddress, "/v1"),
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+        });
 }
 
 public sealed class SharedStateOnRedisTests : SharedStateSuite<RedisServerFixture>;

@@ -68,6 +68,9 @@ public class CascadeFixture : IAsyncLifetime
             // On these 2 CPU cores verifying k tokens costs about k decoded ones, so speculation rarely saves energy
             // and RequireSavings would send most requests to the large model; these tests are about the tiers themselves.
             ["Cascade:Speculative:RequireSavings"] = "false",
+
+            // No request is sent to the large model alone to fit its counterfactual: these tests pick the tier they expect.
+            ["Energy:Baseline:ProbeFraction"] = "0",
             ["Cascade:Router:OutcomeLog"] = OutcomeLog,
             ["Cache:Enabled"] = CacheEnabled ? "true" : "false",
         });

@@ -7,7 +7,9 @@ namespace GreenGateway.Cascade.Tests;
 /// <summary>
 /// The counterfactual on the same footing as the answer, with the real model host: modelled until the large model's own
 /// measured answers are enough, then observed, and then close to what the large model alone costs for the same request.
+/// The in-process model host measures the process's CPU time, so this test runs alone, after the parallel ones.
 /// </summary>
+[Collection(nameof(CounterfactualTests))]
 public sealed class CounterfactualTests
 {
     private static readonly string[] Questions =
@@ -67,3 +69,7 @@ public sealed class CounterfactualTests
     private static double Figure(HttpResponseMessage response, string header) =>
         double.Parse(response.Headers.GetValues(header).Single(), CultureInfo.InvariantCulture);
 }
+
+/// <summary>Runs <see cref="CounterfactualTests"/> with no other test beside it.</summary>
+[CollectionDefinition(nameof(CounterfactualTests), DisableParallelization = true)]
+public sealed class CounterfactualCollection;

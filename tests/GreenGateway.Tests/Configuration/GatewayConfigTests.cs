@@ -35,6 +35,38 @@ public sealed class GatewayConfigTests
     }
 
     [Fact]
+    public void PassThroughPaths_EachNeedAValidRule_AndNoneMayBeAnAccountedEndpoint()
+    {
+        var config = new GatewayConfig
+        {
+            Gateway = new GatewayOptions
+            {
+                PassThroughPaths =
+                [
+                    new() { Path = "/v1/Responses/x", Accounting = "free" },
+                    new() { Path = "/v1/audio/speech", Accounting = "fixed" },
+                    new() { Path = "/v1/custom", Accounting = "tokens", JoulesPerRequest = 3 },
+                    new() { Path = "/v1/x", Accounting = "maybe" },
+                    new() { Path = "/v1/y", Accounting = "tokens", EnergyProfile = "nope" },
+                    new() { Path = "/v1/ok", Accounting = "fixed", JoulesPerRequest = 5 },
+                    new() { Path = "/v1/files" },
+                ],
+            },
+            Responses = new ResponsesSettings { StoreTtlHours = 0 },
+        };
+
+        var errors = config.Validate();
+
+        Assert.Equal(5, errors.Count(e => e.StartsWith("Gateway.PassThroughPaths", StringComparison.Ordinal)));
+        Assert.Contains(errors, e => e.Contains("'/v1/Responses/x' is an accounted endpoint", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Gateway.PassThroughPaths[1].JoulesPerRequest", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Gateway.PassThroughPaths[2].JoulesPerRequest", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'maybe' is not one of: free, fixed, tokens", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("EnergyProfile 'nope'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Responses.StoreTtlHours", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Build_WithInvalidConfiguration_RefusesToStart_ListingTheErrors()
     {
         var error = Assert.Throws<InvalidOperationException>(() => GatewayApp.Build([], new Dictionary<string, string?>

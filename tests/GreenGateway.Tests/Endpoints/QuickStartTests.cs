@@ -93,6 +93,14 @@ public sealed class QuickStartTests
             new OpenAI.OpenAIClientOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1") });
         var answer = await chat.CompleteChatAsync([new OpenAI.Chat.UserChatMessage("What does System.String.Trim do?")], cancellationToken: TestContext.Current.CancellationToken);
         Assert.False(string.IsNullOrWhiteSpace(answer.Value.Content[0].Text));
+
+        // README, the Responses API with the SDK, as written: the same cascade and figures, in the Responses API's shape.
+        var responses = new OpenAI.Responses.ResponsesClient(new System.ClientModel.ApiKeyCredential("gg-demo"),
+            new OpenAI.Responses.ResponsesClientOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1") });
+        var created = await responses.CreateResponseAsync("target", "What does System.String.Trim do?", null, TestContext.Current.CancellationToken);
+        Assert.False(string.IsNullOrWhiteSpace(created.Value.GetOutputText()));
+        Assert.True(created.Value.Usage.Patch.GetDouble("$.energy_joules"u8) > 0);
+        Assert.True(created.GetRawResponse().Headers.TryGetValue("X-GG-Tier", out _));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 

@@ -81,7 +81,7 @@ public sealed class RequestPathTests
     }
 
     [Theory]
-    [InlineData("/v1/responses")]
+    [InlineData("/v1/responses/resp_1/cancel")]
     [InlineData("/v1/chat/completions/extra")]
     [InlineData("/v1/chat/completions;x=1")]
     [InlineData("/v1/images/generations")]
@@ -309,6 +309,29 @@ public sealed class RequestPathTests
         Assert.InRange(joules, 0.1, 2 * honestJoules);
         Assert.Equal(honestJoules + joules, await Json.ConsumedJoulesAsync(client), 6);
         Assert.Equal(HttpStatusCode.OK, honest.StatusCode);
+    }
+
+    [Fact]
+    public async Task HonestPromptTokens_ThatCountLargeToolSchemas_AreKept()
+    {
+        await using var upstream = await FakeOpenAiUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync([upstream.BaseUrl], Policies);
+        using var client = gateway.Client();
+        var properties = new JsonObject(Enumerable.Range(0, 300).Select(i =>
+            KeyValuePair.Create($"field_{i}", (JsonNode?)new JsonObject { ["type"] = "string", ["description"] = $"The customer's field number {i}." })));
+        var tools = new JsonArray(new JsonObject
+        {
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = "file_claim", ["parameters"] = new JsonObject { ["type"] = "object", ["properties"] = properties } },
+        });
+        var reported = FakeOpenAiUpstream.PromptTokens + (Encoding.UTF8.GetByteCount(tools.ToJsonString()) / 2);
+
+        var response = await client.PostAsync("/v1/chat/completions",
+            Json.Body(Json.Chat("counts-definitions", extra: $$""","max_tokens":16,"tools":{{tools.ToJsonString()}}""")), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(reported > 5_000, $"the schema is large: {reported} tokens");
+        Assert.Equal(reported, (await Json.ReadObjectAsync(response))["usage"]!["prompt_tokens"]!.GetValue<int>());
     }
 
     [Theory]

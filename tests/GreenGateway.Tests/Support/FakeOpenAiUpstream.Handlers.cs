@@ -34,13 +34,21 @@ internal sealed partial class FakeOpenAiUpstream
             return;
         }
 
+        var toolCall = ToolCallFor(body, model);
         if (body["stream"]?.GetValue<bool>() == true)
         {
-            await StreamAsync(context, body, model, chat);
+            await StreamAsync(context, body, model, chat, toolCall);
             return;
         }
 
-        var choice = chat
+        var choice = toolCall is { } called && chat
+            ? new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(ChatToolCall(called)) },
+                ["finish_reason"] = "tool_calls",
+            }
+            : chat
             ? (JsonNode)new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = Answer }, ["finish_reason"] = "stop" }
             : new JsonObject { ["index"] = 0, ["text"] = Answer, ["finish_reason"] = "stop" };
         var response = new JsonObject
@@ -57,6 +65,7 @@ internal sealed partial class FakeOpenAiUpstream
             {
                 "lying-usage" => new JsonObject { ["prompt_tokens"] = PromptTokens, ["completion_tokens"] = 2_000_000, ["total_tokens"] = 2_000_000 + PromptTokens },
                 "negative-usage" => new JsonObject { ["prompt_tokens"] = -5, ["completion_tokens"] = -7, ["total_tokens"] = -12 },
+                "counts-definitions" => DefinitionsUsage(body),
                 _ => Usage(Words.Length),
             };
         }
@@ -94,13 +103,51 @@ internal sealed partial class FakeOpenAiUpstream
         }
     }
 
-    private async Task StreamAsync(HttpContext context, JsonObject body, string model, bool chat)
+    /// <summary>The call <c>tool-caller</c> makes: the request's first function tool, named in chat's or the Responses API's shape.</summary>
+    private static (string Name, string Arguments)? ToolCallFor(JsonObject body, string model)
+    {
+        if (model != "tool-caller" || body["tools"] is not JsonArray { Count: > 0 } tools)
+        {
+            return null;
+        }
+
+        var name = (tools[0]!["function"]?["name"] ?? tools[0]!["name"])!.GetValue<string>();
+        return (name, "{\"city\":\"Paris\"}");
+    }
+
+    private static JsonObject ChatToolCall((string Name, string Arguments) call) => new()
+    {
+        ["id"] = "call_1",
+        ["type"] = "function",
+        ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+    };
+
+    private async Task StreamAsync(HttpContext context, JsonObject body, string model, bool chat, (string Name, string Arguments)? toolCall)
     {
         context.Response.ContentType = "text/event-stream";
         var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() == true && model != "no-usage";
         var pieces = model == "stream-slow" ? Enumerable.Repeat(" tick", 100).ToArray() : Words;
         try
         {
+            if (toolCall is { } call)
+            {
+                // The call's id and name first, its arguments in two pieces, as OpenAI streams tool calls.
+                var half = call.Arguments.Length / 2;
+                foreach (var delta in new[]
+                {
+                    new JsonObject { ["index"] = 0, ["id"] = "call_1", ["type"] = "function", ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = "" } },
+                    new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = call.Arguments[..half] } },
+                    new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = call.Arguments[half..] } },
+                })
+                {
+                    var choice = new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["tool_calls"] = new JsonArray(delta) }, ["finish_reason"] = null };
+                    await WriteChunkAsync(context, Chunk(model, chat, new JsonArray(choice), null));
+                }
+
+                pieces = [];
+                await WriteChunkAsync(context, Chunk(model, chat, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = "tool_calls" }), null));
+            }
+
             for (var i = 0; i < pieces.Length; i++)
             {
                 var delta = chat ? (JsonNode)new JsonObject { ["content"] = pieces[i] } : null;
@@ -156,6 +203,19 @@ internal sealed partial class FakeOpenAiUpstream
     {
         await context.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// An honest upstream whose template renders the tool definitions and the output schema into the prompt: its
+    /// prompt_tokens counts them, at one token per 2 bytes of their JSON (fewer tokens than bytes, as any byte-level BPE).
+    /// </summary>
+    private static JsonObject DefinitionsUsage(JsonObject body)
+    {
+        var definitions = new[] { "tools", "functions", "response_format" }.Sum(name => body[name] is { } node ? System.Text.Encoding.UTF8.GetByteCount(node.ToJsonString()) : 0);
+        var usage = Usage(Words.Length);
+        usage["prompt_tokens"] = PromptTokens + (definitions / 2);
+        usage["total_tokens"] = PromptTokens + (definitions / 2) + Words.Length;
+        return usage;
     }
 
     private static JsonObject Usage(int completion) => new()

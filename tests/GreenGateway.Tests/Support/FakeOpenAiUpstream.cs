@@ -15,8 +15,9 @@ namespace GreenGateway.Tests.Support;
 /// A real Kestrel server on a free loopback port that speaks the OpenAI wire format. Its behaviour is
 /// chosen by the requested model: <c>no-usage</c> never reports usage, <c>reported-energy</c> sends
 /// <c>X-Energy-Joules: 10</c>, <c>slow</c> waits before answering, <c>stream-slow</c> streams one
-/// chunk every 100 ms, <c>stream-break</c> drops the connection mid-stream; anything else answers
-/// normally. It records every request it receives.
+/// chunk every 100 ms, <c>stream-break</c> drops the connection mid-stream, <c>tool-caller</c> calls the request's
+/// first function tool; anything else answers normally. It serves chat completions, completions, embeddings and the
+/// Responses API (<c>POST /v1/responses</c>, as an upstream with <c>ServesResponses</c>). It records every request it receives.
 /// </summary>
 internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
 {
@@ -68,12 +69,29 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
-            data = new[] { "echo-model", "no-usage", "reported-energy", "slow", "stream-slow", "stream-break", "lying-energy", "lying-usage", "negative-usage", "not-json", "no-choices", "html-error" }
+            data = new[] { "echo-model", "no-usage", "reported-energy", "slow", "stream-slow", "stream-break", "lying-energy", "lying-usage", "negative-usage", "counts-definitions", "not-json", "no-choices", "html-error", "tool-caller" }
                 .Select(id => new { id, @object = "model", created = 0, owned_by = name }),
         }));
         app.MapPost("/v1/chat/completions", upstream.CompleteAsync);
         app.MapPost("/v1/completions", upstream.CompleteAsync);
         app.MapPost("/v1/embeddings", upstream.EmbedAsync);
+        app.MapPost("/v1/responses", upstream.RespondAsync);
+        app.MapPost("/v1/custom/generate", async (HttpContext context) =>
+        {
+            upstream.Record(context, (JsonObject?)await JsonNode.ParseAsync(context.Request.Body));
+            await context.Response.WriteAsJsonAsync(new { output = Answer, usage = new { prompt_tokens = PromptTokens, completion_tokens = 4 } });
+        });
+        app.MapPost("/v1/files", async (HttpContext context) =>
+        {
+            upstream.Record(context, (JsonObject?)await JsonNode.ParseAsync(context.Request.Body));
+            await context.Response.WriteAsJsonAsync(new { id = "file-1", @object = "file" });
+        });
+        app.MapPost("/v1/audio/speech", async (HttpContext context) =>
+        {
+            upstream.Record(context, (JsonObject?)await JsonNode.ParseAsync(context.Request.Body));
+            context.Response.ContentType = "audio/mpeg";
+            await context.Response.Body.WriteAsync(new byte[] { 0xFF, 0xFB, 0x90, 0x00 });
+        });
         app.MapGet("/v1/files", (HttpContext context) =>
         {
             upstream.Record(context, null);

@@ -58,6 +58,9 @@ internal sealed class GatewayHost : IAsyncDisposable
 
             // Most tests are about the upstream tier and repeat requests on purpose; cache tests turn it on.
             ["Cache:Enabled"] = "false",
+
+            // Baseline probes are random; tests that are about them turn them on.
+            ["Energy:Baseline:ProbeFraction"] = "0",
         };
         var i = 0;
         overrides["Upstreams:default:Destinations:0"] = destinations.First();
