@@ -203,8 +203,12 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
                      .GroupBy(c => c.Model).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             double Sum(string metric) => group.Where(c => c.Metric == metric).Sum(c => c.Value);
-            var tokens = Sum(M.PromptTokens) + Sum(M.CompletionTokens);
-            var seconds = Sum(M.Seconds);
+
+            // Speed and joules per token are the upstream's: of the answers it served (alone, verifying drafts, or passed
+            // through), not of those the rules or the cache gave in a millisecond.
+            double Served(string metric) => group.Where(c => c.Metric == metric && c.Tier is "upstream" or "speculative" or "passthrough").Sum(c => c.Value);
+            var tokens = Served(M.PromptTokens) + Served(M.CompletionTokens);
+            var seconds = Served(M.Seconds);
             var upstream = catalog.TryResolve(group.Key, out var route) ? route!.Upstream : null;
             JsonObject? health = null;
             if (upstream is not null && clusters.TryGetValue(upstream, out var cluster))
@@ -228,8 +232,9 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
                 ["prompt_tokens"] = Sum(M.PromptTokens),
                 ["completion_tokens"] = Sum(M.CompletionTokens),
                 ["energy_joules"] = Sum(M.Joules),
-                ["tokens_per_second"] = seconds > 0 ? Sum(M.CompletionTokens) / seconds : null,
-                ["joules_per_token"] = tokens > 0 ? Sum(M.Joules) / tokens : null,
+                ["upstream_answers"] = Served(M.Requests),
+                ["tokens_per_second"] = seconds > 0 ? Served(M.CompletionTokens) / seconds : null,
+                ["joules_per_token"] = tokens > 0 ? Served(M.Joules) / tokens : null,
                 ["health"] = health,
             });
         }

@@ -148,7 +148,7 @@
         el("td", { class: "text" }, health),
       ];
     });
-    table("models", ["Model", "Upstream", "Answers", "Errors", "Speed", "Energy per token", "Energy", "Upstream health"], rows);
+    table("models", ["Model", "Upstream", "Answers", "Errors", "Speed (upstream answers)", "Energy per token (upstream answers)", "Energy", "Upstream health"], rows);
   }
 
   function renderGrid(data) {
