@@ -26,43 +26,36 @@ internal sealed partial class ActivityRecorder(IActivityStore series, IFeedbackS
     {
         var at = time.GetUtcNow();
         var counts = new List<ActivityCount>(12);
-        void Add(string metric, double value)
-        {
-            if (value != 0)
-            {
-                counts.Add(new ActivityCount(tenant, model, tier, metric, value));
-            }
-        }
-
+        var key = new ActivityCount(tenant, model, tier, "", 0);
         if (figures is { } f)
         {
-            Add(M.Joules, f.Energy.Joules);
-            Add(M.Grams, f.CarbonGrams);
+            Add(counts, key, M.Joules, f.Energy.Joules);
+            Add(counts, key, M.Grams, f.CarbonGrams);
         }
 
         var answered = status is >= 200 and < 300;
         if (answered)
         {
-            Add(M.Requests, 1);
-            Add(M.Seconds, elapsed.TotalSeconds);
+            Add(counts, key, M.Requests, 1);
+            Add(counts, key, M.Seconds, elapsed.TotalSeconds);
             if (figures is { } a)
             {
-                Add(M.BaselineJoules, a.BaselineJoules);
-                Add(M.BaselineObserved, a.BaselineMethod == BaselineMethod.Observed ? 1 : 0);
-                Add(M.PromptTokens, a.Usage.PromptTokens);
-                Add(M.CompletionTokens, a.Usage.CompletionTokens);
+                Add(counts, key, M.BaselineJoules, a.BaselineJoules);
+                Add(counts, key, M.BaselineObserved, a.BaselineMethod == BaselineMethod.Observed ? 1 : 0);
+                Add(counts, key, M.PromptTokens, a.Usage.PromptTokens);
+                Add(counts, key, M.CompletionTokens, a.Usage.CompletionTokens);
             }
 
             if (speculative is { } s)
             {
-                Add(M.SpecProposed, s.Proposed);
-                Add(M.SpecAccepted, s.Accepted);
-                Add(M.SpecVerifyCalls, s.VerifyCalls);
+                Add(counts, key, M.SpecProposed, s.Proposed);
+                Add(counts, key, M.SpecAccepted, s.Accepted);
+                Add(counts, key, M.SpecVerifyCalls, s.VerifyCalls);
             }
         }
         else if (status >= 500)
         {
-            Add(M.Errors, 1);
+            Add(counts, key, M.Errors, 1);
         }
 
         if (counts.Count > 0)
@@ -75,6 +68,15 @@ internal sealed partial class ActivityRecorder(IActivityStore series, IFeedbackS
             var answer = new AnsweredRequest(requestId, tenant, model, tier, at, r.Energy.Joules, r.CarbonGrams, r.BaselineJoules, r.BaselineMethodName,
                 r.MethodName, r.Usage.PromptTokens, r.Usage.CompletionTokens);
             Forget(feedback.RememberAsync(answer, _settings.FeedbackTtl, CancellationToken.None), "answer");
+        }
+    }
+
+    /// <summary>Counts only what is not zero: a bucket holds the fields that happened.</summary>
+    private static void Add(List<ActivityCount> counts, ActivityCount key, string metric, double value)
+    {
+        if (value != 0)
+        {
+            counts.Add(key with { Metric = metric, Value = value });
         }
     }
 
