@@ -24,6 +24,8 @@ internal static partial class SharedState
             services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
             services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(new GreenGateway.Core.Energy.InMemoryEnergyObservations());
             services.AddSingleton<IResponseStore>(sp => new InMemoryResponseStore(config.Responses.ToOptions(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Core.Batches.DiskBatchStore(
+                Path.GetFullPath(config.Batches.Directory, sp.GetRequiredService<IHostEnvironment>().ContentRootPath), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<ISemanticCache>(sp =>
                 new InMemorySemanticCache(sp.GetRequiredService<IEmbedder>(), config.Cache.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             return;
@@ -36,6 +38,7 @@ internal static partial class SharedState
         services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(sp =>
             new GreenGateway.Redis.Energy.RedisEnergyObservations(sp.GetRequiredService<RedisSharedState>().Multiplexer));
         services.AddSingleton<IResponseStore>(sp => new RedisResponseStore(sp.GetRequiredService<RedisSharedState>().Multiplexer, config.Responses.ToOptions()));
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
     }
 
     /// <summary>
