@@ -127,7 +127,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
         private readonly HashSet<int> _done = [];
         private readonly object _gate = new();
         private BatchRecord _batch = batch;
-        private DateTimeOffset _pausedUntil;
+        private Task _paused = Task.CompletedTask;
 
         public bool Done(int index) => _done.Contains(index);
 
@@ -155,7 +155,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
             using var slots = new SemaphoreSlim(policy.Concurrency, policy.Concurrency);
             var inFlight = new List<Task>();
             var interval = TimeSpan.FromSeconds(1 / policy.RequestsPerSecond);
-            var nextStart = time.GetUtcNow();
+            long? lastStart = null;
             BatchPlan? plan = null;
             var planned = DateTimeOffset.MinValue;
             if (_batch.Status != "in_progress")
@@ -192,7 +192,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                     break;
                 }
 
-                if (left == 0 || now < _pausedUntil)
+                if (left == 0 || !_paused.IsCompleted)
                 {
                     // Lines in flight may come back (refused for now); the next look is soon.
                     await WaitAsync(inFlight, owner._options.PollInterval, cancellationToken).ConfigureAwait(false);
@@ -213,10 +213,11 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                     continue;
                 }
 
-                // In a slot: the rate, then the concurrency, then one last look for a cancellation before the line starts.
-                if (nextStart > now)
+                // In a slot: the rate (measured on the provider's timestamps), then the concurrency, then one last look for a
+                // cancellation before the line starts.
+                if (lastStart is { } last && time.GetElapsedTime(last) is var since && since < interval)
                 {
-                    await Task.Delay(nextStart - now, time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(interval - since, time, cancellationToken).ConfigureAwait(false);
                 }
 
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -239,8 +240,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                     line = pending.Dequeue();
                 }
 
-                var started = time.GetUtcNow();
-                nextStart = (nextStart > started ? nextStart : started) + interval;
+                lastStart = time.GetTimestamp();
                 var region = slot.Region == owner._regions.HomeRegion(line.Model) ? null : slot.Region;
                 inFlight.Add(RunLineAsync(line, region, pending, slots, cancellationToken));
             }
@@ -271,10 +271,9 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                     lock (_gate)
                     {
                         pending.Enqueue(line);
-                        var until = owner._time.GetUtcNow() + wait;
-                        if (until > _pausedUntil)
+                        if (_paused.IsCompleted)
                         {
-                            _pausedUntil = until;
+                            _paused = Task.Delay(wait, owner._time, cancellationToken);
                         }
                     }
 
