@@ -122,13 +122,13 @@ internal static class RouterCommands
     private static Command Train()
     {
         var labels = new Option<string[]>("--labels") { Description = "Label files or gateway outcome logs (JSON Lines with prompt and label); repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string>("--out") { Description = "The router file", DefaultValueFactory = _ => "models/router/router.ggrt" };
+        var output = new Option<string>("--out") { Description = "The router model (an ML.NET zip)", DefaultValueFactory = _ => "models/router/router.zip" };
         var holdout = new Option<double>("--holdout") { Description = "Share of distinct prompts held out for evaluation", DefaultValueFactory = _ => 0.2 };
-        var hashBits = new Option<int>("--hash-bits") { Description = "Featurizer hash bits", DefaultValueFactory = _ => 16 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => new TrainingOptions().Epochs };
+        var hashBits = new Option<int>("--hash-bits") { Description = "The earlier softmax router's hash bits (trained for comparison)", DefaultValueFactory = _ => 16 };
+        var epochs = new Option<int>("--epochs") { Description = "The earlier softmax router's passes over the data", DefaultValueFactory = _ => new TrainingOptions().Epochs };
         var test = new Option<string[]>("--test") { Description = "Extra labelled sets to evaluate on (their prompts seen in training are left out)", AllowMultipleArgumentsPerToken = true };
         var report = new Option<string?>("--report") { Description = "Also write the evaluation as Markdown here" };
-        var command = new Command("train", "Train the tier router and evaluate it on held-out prompts") { labels, output, holdout, hashBits, epochs, test, report };
+        var command = new Command("train", "Train the ML.NET tier router (SDCA, L-BFGS and LightGBM compared, the best kept) and evaluate it on held-out prompts") { labels, output, holdout, hashBits, epochs, test, report };
         command.SetAction(parse =>
         {
             var examples = RouterTrainer.ReadLabels(parse.GetValue(labels)!);
@@ -152,10 +152,10 @@ internal static class RouterCommands
                     .Select(e => Evaluation.AnswerCheck.Normalize(e.Prompt)).ToHashSet(StringComparer.Ordinal);
                 var unseen = RouterTrainer.ReadLabels([extra]).Where(e => e.Label is not null && TierRouter.Tiers.Contains(e.Label) && !trained.Contains(Evaluation.AnswerCheck.Normalize(e.Prompt)))
                     .DistinctBy(e => Evaluation.AnswerCheck.Normalize(e.Prompt)).ToList();
-                var (accuracy, confusion) = RouterTrainer.Evaluate(result.Router, unseen);
-                markdown.AppendLine(CultureInfo.InvariantCulture, $"On `{extra}` ({unseen.Count} distinct prompts not trained on): accuracy **{accuracy * 100:0.0} %**.");
+                var (accuracy, confusion) = RouterTrainer.Evaluate(result.Router.Predict, unseen);
+                markdown.AppendLine(CultureInfo.InvariantCulture, $"On `{extra}` ({unseen.Count} distinct prompts not trained on), {result.Trainer}: accuracy **{accuracy * 100:0.0} %**.");
                 markdown.AppendLine();
-                markdown.AppendLine(RouterTrainer.ConfusionMarkdown(result.Router.Labels, confusion));
+                markdown.AppendLine(RouterTrainer.ConfusionMarkdown(TierRouter.Tiers, confusion));
             }
 
             Console.WriteLine($"router written to {path}");
