@@ -148,6 +148,8 @@ public class CascadeFixture : IAsyncLifetime
 
     public static string Content(JsonObject body) => body["choices"]![0]!["message"]!["content"]!.GetValue<string>();
 
-    public static string Tier(HttpResponseMessage response) => response.Headers.GetValues("X-GG-Tier").Single();
+    public static string Tier(HttpResponseMessage response) => response.Headers.TryGetValues("X-GG-Tier", out var tier)
+        ? tier.Single()
+        : throw new Xunit.Sdk.XunitException($"no X-GG-Tier: {(int)response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
 
 }
