@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Renders mutate.py's results (JSON, one or more files; a later file's entry for a mutant replaces an earlier one's)
-as the Markdown table of docs/testing.md.
+"""Renders mutate.py's results (JSON, one or more files; a later file's verdicts for a mutant replace an earlier one's,
+so that a rerun of the survivors against new tests updates "after" and keeps "before") as the table of docs/testing.md.
 
     tools/mutate/report.py tools/mutate/results.json [rerun.json ...]
 """
@@ -29,7 +29,7 @@ def main():
             for m in json.load(f)["mutants"]:
                 if m["id"] not in merged:
                     order.append(m["id"])
-                merged[m["id"]] = m
+                merged[m["id"]] = {**merged.get(m["id"], {}), **m}
 
     labels = [label for label in ("before", "after") if any(label in m for m in merged.values())]
     print("| mutant | file | " + " | ".join(labels) + " |")
