@@ -34,13 +34,12 @@ public sealed class TierPricingTests
             from prompt in Gen.Choose(0, 4000)
             from completion in Gen.Choose(0, 4000)
             from grams in Gen.Choose(0, 900)
-            from baseline in Gen.OneOf(Gen.Constant((double?)null), Gen.Choose(0, 1_000_000).Select(b => (double?)(b / 8.0)))
-            select (It: millijoules / 1000.0, Method: method, Usage: new TokenUsage(prompt, completion, Counted: false), Grid: (double)grams, Baseline: baseline);
+            select (It: millijoules / 1000.0, Method: method, Usage: new TokenUsage(prompt, completion, Counted: false), Grid: (double)grams);
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(Arb.From(work), w =>
         {
             var grid = new CarbonIntensity(w.Grid, "test", DateTimeOffset.UnixEpoch);
-            var figures = accountant.PriceTier(route!, w.Usage, new TierWork(w.It, w.Method, w.Baseline), grid);
+            var figures = accountant.PriceTier(route!, w.Usage, new TierWork(w.It, w.Method), grid);
 
             Assert.Equal(w.It * Pue, figures.Energy.Joules, 9);
             Assert.Equal(w.It * Pue, figures.Charge.Joules, 9);
@@ -48,8 +47,8 @@ public sealed class TierPricingTests
             Assert.Equal(carbon.Grams(w.It * Pue, grid, TimeSpan.Zero), figures.CarbonGrams, 12);
             Assert.Equal(w.Usage, figures.Usage);
 
-            // A tier that knows the large model's cost (a cache hit) gives it as facility energy; else it is priced.
-            var (joules, method) = w.Baseline is { } known ? (known, Core.Energy.BaselineMethod.Observed) : accountant.Baseline(route!, w.Usage);
+            // The counterfactual is always priced now, on today's footing (a cache hit's too).
+            var (joules, method) = accountant.Baseline(route!, w.Usage);
             Assert.Equal(joules, figures.BaselineJoules, 9);
             Assert.Equal(method, figures.BaselineMethod);
         }));
