@@ -96,12 +96,12 @@ public sealed class TierPricingTests
         var counterfactual = gateway.Services.GetRequiredService<Counterfactual>();
         Assert.True(gateway.Services.GetRequiredService<ModelCatalog>().TryResolve("priced", out var route));
 
-        // The large model's own reports (IT joules: 2 J a request, 0.01 J a prompt token, 0.3 J a completion token),
-        // as verification calls bring them, until the fit may stand for the model.
+        // The large model's own reported answers (IT joules: 2 J a request, 0.01 J a prompt token, 0.3 J a completion
+        // token), as its whole answers bring them, until the fit may stand for the model.
         for (var i = 0; i < 24; i++)
         {
-            var usage = new TokenUsage(20 + (7 * i), 2 + (5 * (i % 6)), Counted: false);
-            Assert.True(accountant.PlausibleReport(route!, usage, 2 + (0.01 * usage.PromptTokens) + (0.3 * usage.CompletionTokens)));
+            var (prompt, completion) = (20 + (7 * i), 2 + (5 * (i % 6)));
+            counterfactual.Observe(route!.Model, prompt, completion, 2 + (0.01 * prompt) + (0.3 * completion));
         }
 
         var asked = new TokenUsage(300, 40, Counted: false);
