@@ -211,6 +211,20 @@ public sealed class InMemoryBudgetLedgerTests
     }
 
     [Fact]
+    public async Task Settle_WithANegativeActual_ChargesNothing_AndStillReleases()
+    {
+        var outcome = await Reserve(new EnergyCarbon(5, 0.5), []);
+        await Settle(await Reserve(new EnergyCarbon(2, 0.25), []), new EnergyCarbon(2, 0.25));
+
+        // A figure below zero (a clock that stepped back, a bad report) must not give a tenant budget back.
+        await Settle(outcome, new EnergyCarbon(-3, -0.125));
+        var minute = (await _ledger.GetUsageAsync(Tenant, _clock.Now, Ct))[0];
+
+        Assert.Equal(new EnergyCarbon(2, 0.25), minute.Consumed);
+        Assert.Equal(EnergyCarbon.Zero, minute.Reserved);
+    }
+
+    [Fact]
     public async Task Settle_OfAFailedRequestWithZero_ReleasesTheReservation()
     {
         BudgetLimit[] limits = [new(BudgetWindow.Minute, EnergyJoules: 100, CarbonGrams: null)];

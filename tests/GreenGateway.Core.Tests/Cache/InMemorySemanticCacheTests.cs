@@ -70,6 +70,33 @@ public sealed class InMemorySemanticCacheTests
         Assert.Equal(32, Partition().Id.Length);
     }
 
+    [Fact]
+    public void Partition_EveryFieldThatChangesAnAnswer_SeparatesEntries()
+    {
+        // Any of these reaching another partition would serve one tenant's, model's or setting's answer to another.
+        var context = CacheKeys.ContextHash([new("system", "be brief")]);
+        var parameters = new CacheParameters { Temperature = 0.5, TopP = 0.9, MaxTokens = 64, Seed = 7, PresencePenalty = 0.1, FrequencyPenalty = 0.2, Stop = ["ab"] };
+        var baseline = new CachePartition("t", "m", parameters.Hash(), context);
+        CachePartition[] others =
+        [
+            baseline with { TenantId = "u" },
+            baseline with { Model = "n" },
+            baseline with { ContextHash = CacheKeys.ContextHash([new("system", "be long")]) },
+            baseline with { ParametersHash = (parameters with { Temperature = 0.6 }).Hash() },
+            baseline with { ParametersHash = (parameters with { TopP = 0.8 }).Hash() },
+            baseline with { ParametersHash = (parameters with { MaxTokens = 65 }).Hash() },
+            baseline with { ParametersHash = (parameters with { Seed = 8 }).Hash() },
+            baseline with { ParametersHash = (parameters with { PresencePenalty = 0.3 }).Hash() },
+            baseline with { ParametersHash = (parameters with { FrequencyPenalty = 0.3 }).Hash() },
+            baseline with { ParametersHash = (parameters with { Stop = ["a", "b"] }).Hash() },
+            baseline with { ParametersHash = (parameters with { ToolsJson = "[]" }).Hash() },
+            baseline with { ParametersHash = (parameters with { ResponseFormatJson = "{\"type\":\"json_object\"}" }).Hash() },
+        ];
+
+        Assert.All(others, other => Assert.NotEqual(baseline.Id, other.Id));
+        Assert.Equal(baseline.Id, new CachePartition("t", "m", (parameters with { Stop = ["ab"] }).Hash(), context).Id);
+    }
+
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = start;

@@ -68,6 +68,27 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
     }
 
     [Fact]
+    public async Task TwoLimitsOnOneWindow_TheTighterDecides_AsInTheEmbeddedLedger()
+    {
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Hour, 20, 3), new(BudgetWindow.Hour, 10, 1)];
+        var embedded = new InMemoryBudgetLedger();
+        foreach (var ledger in new IBudgetLedger[] { embedded, Ledger })
+        {
+            // Joules: 10 J reaches the tighter 10 J limit. Grams, for another tenant: 1 g reaches the tighter 1 g.
+            var joules = await ledger.ReserveAsync(new ReserveRequest(_tenant + "-j", "two-j1", new EnergyCarbon(10, 0), limits, now), Token);
+            var afterJoules = await ledger.ReserveAsync(new ReserveRequest(_tenant + "-j", "two-j2", new EnergyCarbon(1, 0), limits, now), Token);
+            var grams = await ledger.ReserveAsync(new ReserveRequest(_tenant + "-g", "two-g1", new EnergyCarbon(1, 1), limits, now), Token);
+            var afterGrams = await ledger.ReserveAsync(new ReserveRequest(_tenant + "-g", "two-g2", new EnergyCarbon(1, 0), limits, now), Token);
+
+            Assert.True(joules.Admitted);
+            Assert.Equal(BudgetWindow.Hour, afterJoules.SpentWindow);
+            Assert.True(grams.Admitted);
+            Assert.Equal(BudgetWindow.Hour, afterGrams.SpentWindow);
+        }
+    }
+
+    [Fact]
     public async Task ReserveRetriedWithTheSameRequestId_IsAdmittedOnce_AndDoesNotReserveTwice()
     {
         var now = DateTimeOffset.UtcNow;
