@@ -10,6 +10,18 @@ namespace GreenGateway.Batches.Tests;
 /// </summary>
 public sealed class BatchRegionTests : IAsyncLifetime
 {
+    private const string Policies = """
+        tenants:
+          alpha:
+            keys: ["{alpha}"]
+          gamma:
+            keys: ["{gamma}"]
+            cascade: { carbon_aware: { above_g_per_kwh: 100, prefer_region: { max_added_latency_ms: 50 } } }
+          delta:
+            keys: ["{delta}"]
+            cascade: { carbon_aware: { above_g_per_kwh: 100, prefer_region: { max_added_latency_ms: 10 } } }
+        """;
+
     private readonly string _directory = Directory.CreateTempSubdirectory("gg-batches-").FullName;
     private FakeOpenAiUpstream _dirty = null!;
     private FakeOpenAiUpstream _clean = null!;
@@ -21,7 +33,7 @@ public sealed class BatchRegionTests : IAsyncLifetime
         _clean = await FakeOpenAiUpstream.StartAsync("clean");
         var series = Path.Combine(_directory, "grid.csv");
         await File.WriteAllTextAsync(series, "region,timestamp,gco2e_per_kwh\n# synthetic\ncoal-valley,2026-01-01T00:00:00Z,500\nhydro-fjord,2026-01-01T00:00:00Z,50\n");
-        _gateway = await GatewayHost.StartAsync([_dirty.BaseUrl], settings: new Dictionary<string, string?>
+        _gateway = await GatewayHost.StartAsync([_dirty.BaseUrl], Policies, new Dictionary<string, string?>
         {
             ["Batches:Directory"] = Path.Combine(_directory, "store"),
             ["Batches:PollSeconds"] = "0.2",
@@ -31,6 +43,7 @@ public sealed class BatchRegionTests : IAsyncLifetime
             ["Upstreams:fjord:Destinations:0"] = _clean.BaseUrl,
             ["Upstreams:fjord:Region"] = "hydro-fjord",
             ["Upstreams:fjord:HealthCheckPath"] = "",
+            ["Upstreams:fjord:AddedLatencyMs"] = "30",
             ["Models:echo-model:Upstream"] = "main",
         });
     }
@@ -41,6 +54,30 @@ public sealed class BatchRegionTests : IAsyncLifetime
         await _dirty.DisposeAsync();
         await _clean.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    private async Task WaitForBothRegionsAsync()
+    {
+        var catalog = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<GreenGateway.Upstreams.ModelCatalog>(_gateway.Services);
+        for (var i = 0; i < 200 && catalog.RoutesIn("echo-model").Count < 2; i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task LiveRequests_OfATenantThatPrefersTheCleanerRegion_MoveThere_OnlyWithinTheLatencyBound()
+    {
+        await WaitForBothRegionsAsync();
+        using var gamma = _gateway.Client("key-gamma");
+        using var delta = _gateway.Client("key-delta");
+
+        Assert.True((await gamma.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+        Assert.True((await delta.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+
+        // gamma's bound (50 ms) admits the fjord's 30 ms; delta's (10 ms) does not.
+        Assert.Equal(1, _clean.Requests.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)));
+        Assert.Single(_dirty.Requests);
     }
 
     [Fact]
