@@ -76,11 +76,18 @@ public static partial class GatewayApp
         app.MapGet("/v1/usage", UsageEndpoint.HandleAsync);
         app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
         ResponsesEndpoint.Map(app);
+        app.MapPost("/v1/feedback", FeedbackEndpoint.HandleAsync);
+        if (config.Dashboard.Enabled)
+        {
+            Dashboard.DashboardEndpoints.Map(app);
+        }
+
         if (config.Batches.Enabled)
         {
             Batches.FilesEndpoint.Map(app);
             Batches.BatchesEndpoint.Map(app);
         }
+
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<Pipeline.GatewayPipeline>();
@@ -169,6 +176,9 @@ public static partial class GatewayApp
         services.AddSingleton<Pipeline.ModelResolver>();
         services.AddSingleton<Pipeline.BudgetAdmission>();
         services.AddSingleton<Pipeline.Settlement>();
+        services.AddSingleton<Dashboard.ActivityRecorder>();
+        services.AddSingleton<Dashboard.DashboardAuth>();
+        services.AddSingleton<Dashboard.DashboardQuery>();
         services.AddSingleton<Pipeline.ResponseConversations>();
         services.AddSingleton<Pipeline.PassThrough>();
         services.AddSingleton<Answers.AnswerWriter>();

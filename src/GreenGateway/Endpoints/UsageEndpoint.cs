@@ -8,7 +8,7 @@ namespace GreenGateway.Endpoints;
 internal static class UsageEndpoint
 {
     public static async Task HandleAsync(HttpContext context, IBudgetLedger ledger, TimeProvider time, Accounting.Counterfactual counterfactual,
-        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog, GreenGateway.Core.Batches.IBatchStore batches)
+        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog, Dashboard.DashboardQuery dashboard, GreenGateway.Core.Batches.IBatchStore batches)
     {
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         var now = time.GetUtcNow();
@@ -41,6 +41,8 @@ internal static class UsageEndpoint
         json.WriteEndArray();
         WriteBaselines(json, counterfactual, catalog, time.GetUtcNow());
         WriteLatencies(json, judge);
+        json.WritePropertyName("feedback");
+        (await dashboard.FeedbackAsync(tenant.Id, context.RequestAborted)).WriteTo(json);
         await WriteBatchesAsync(json, batches, tenant.Id, context.RequestAborted);
         json.WriteEndObject();
     }
