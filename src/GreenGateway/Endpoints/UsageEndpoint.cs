@@ -42,7 +42,16 @@ internal static class UsageEndpoint
         WriteBaselines(json, counterfactual, catalog, time.GetUtcNow());
         WriteLatencies(json, judge);
         json.WritePropertyName("feedback");
-        (await dashboard.FeedbackAsync(tenant.Id, context.RequestAborted)).WriteTo(json);
+        try
+        {
+            (await dashboard.FeedbackAsync(tenant.Id, context.RequestAborted)).WriteTo(json);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The activity store (Redis) is away: usage, already being written, stays whole; the feedback is left out.
+            json.WriteNullValue();
+        }
+
         await WriteBatchesAsync(json, batches, tenant.Id, context.RequestAborted);
         json.WriteEndObject();
     }
