@@ -258,18 +258,42 @@ public static partial class GatewayApp
     private static ICarbonIntensitySource CreateCarbonSource(IServiceProvider services, CarbonOptions carbon)
     {
         var fallback = new StaticCarbonIntensitySource(carbon.StaticGramsPerKwh);
-        var root = services.GetRequiredService<IHostEnvironment>().ContentRootPath;
-        return carbon.Source switch
+        var built = new Dictionary<string, ICarbonIntensitySource>(StringComparer.Ordinal);
+        ICarbonIntensitySource Named(string name)
         {
-            "timeseries" => TimeSeriesCarbonIntensitySource.Load(Path.Combine(root, carbon.TimeSeriesPath!), fallback),
-            "electricitymaps" => new ElectricityMapsCarbonSource(
-                services.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ElectricityMapsCarbonSource)),
-                carbon.ElectricityMaps,
-                fallback,
-                services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<ILogger<ElectricityMapsCarbonSource>>()),
-            _ => fallback,
-        };
+            if (built.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+
+            var root = services.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            var http = services.GetRequiredService<IHttpClientFactory>();
+            ICarbonIntensitySource source = name switch
+            {
+                "timeseries" => TimeSeriesCarbonIntensitySource.Load(Path.Combine(root, carbon.TimeSeriesPath!), fallback),
+                "electricitymaps" => new ElectricityMapsCarbonSource(http.CreateClient(nameof(ElectricityMapsCarbonSource)), carbon.ElectricityMaps, fallback,
+                    services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<ElectricityMapsCarbonSource>>()),
+                "watttime" => new WattTimeCarbonSource(http.CreateClient(nameof(WattTimeCarbonSource)), carbon.WattTime, fallback,
+                    services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<WattTimeCarbonSource>>()),
+                _ => fallback,
+            };
+            built[name] = source;
+            return source;
+        }
+
+        var main = Named(carbon.Source);
+        if (carbon.Regions.Count == 0)
+        {
+            return main;
+        }
+
+        var regions = new Dictionary<string, (ICarbonIntensitySource, string)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (region, named) in carbon.Regions)
+        {
+            regions[region] = (Named(named.Source), named.Zone ?? region);
+        }
+
+        return new RegionalCarbonSource(main, regions);
     }
 
     /// <summary>The folder of appsettings.json and policies/: the working directory when it has them

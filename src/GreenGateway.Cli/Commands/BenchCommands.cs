@@ -8,6 +8,40 @@ namespace GreenGateway.Cli.Commands;
 /// <summary><c>gg bench cascade</c>.</summary>
 internal static class BenchCommands
 {
+    /// <summary><c>gg bench batches</c>: the gCO2e of a batch scheduled by the planner against run at once.</summary>
+    private static Command Batches()
+    {
+        var intensity = new Option<string>("--intensity") { Description = "A day of hourly intensity for two regions (CSV)", DefaultValueFactory = _ => "loadtests/carbon/two-regions-synthetic-day.csv" };
+        var requests = new Option<int>("--requests") { Description = "Requests in the batch", DefaultValueFactory = _ => 10_000 };
+        var joules = new Option<double>("--joules") { Description = "Energy per request (cancels out of the ratio)", DefaultValueFactory = _ => 100 };
+        var home = new Option<string>("--home") { Description = "The home region (run now runs here)", DefaultValueFactory = _ => "solar" };
+        var other = new Option<string>("--other") { Description = "The second region", DefaultValueFactory = _ => "flat" };
+        var output = new Option<string?>("--out") { Description = "Also write the Markdown report here" };
+        var command = new Command("batches", "Plan a batch on a day of intensity and compare its gCO2e with running it at submission") { intensity, requests, joules, home, other, output };
+        command.SetAction(parse =>
+        {
+            BatchScenario[] scenarios =
+            [
+                new("night submit, time only", TimeSpan.FromHours(0), 1, false),
+                new("night submit, time + region", TimeSpan.FromHours(0), 1, true),
+                new("evening submit, time only", TimeSpan.FromHours(18), 1, false),
+                new("evening submit, time + region", TimeSpan.FromHours(18), 1, true),
+                new("midday submit, time only", TimeSpan.FromHours(12), 1, false),
+                new("slow: 0.15 req/s, time only", TimeSpan.FromHours(0), 0.15, false),
+                new("slow: 0.15 req/s, time + region", TimeSpan.FromHours(0), 0.15, true),
+                new("no room: 0.12 req/s (23.1 h of work)", TimeSpan.FromHours(0), 0.12, true),
+            ];
+            var results = BatchCarbonBench.Run(parse.GetValue(intensity)!, parse.GetValue(home)!, parse.GetValue(other)!, parse.GetValue(requests), parse.GetValue(joules), scenarios);
+            var report = BatchCarbonBench.Report(results, parse.GetValue(intensity)!, parse.GetValue(requests), parse.GetValue(joules));
+            Console.WriteLine(report);
+            if (parse.GetValue(output) is { } path)
+            {
+                File.WriteAllText(path, report);
+            }
+        });
+        return command;
+    }
+
     public static Command Create()
     {
         var gateway = new Option<string>("--gateway") { Description = "The gateway's base URL", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
@@ -114,7 +148,7 @@ internal static class BenchCommands
             Console.WriteLine($"{results.Count} items re-priced; report {parse.GetValue(reportOut)}");
             return 0;
         });
-        return new Command("bench", "Benchmarks against a running gateway") { cascade, report };
+        return new Command("bench", "Benchmarks against a running gateway, re-priced reports, and the batch scheduler's") { cascade, report, Batches() };
     }
 }
 

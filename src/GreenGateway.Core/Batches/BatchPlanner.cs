@@ -1,3 +1,4 @@
+using System.Globalization;
 using GreenGateway.Core.Carbon;
 
 namespace GreenGateway.Core.Batches;
@@ -106,7 +107,7 @@ public sealed class BatchPlanner(BatchPlannerOptions options)
             // The deadline leaves no room to choose: every slot to the deadline itself, from now, in the cleanest region.
             var now = Slots(input, input.Deadline, rate);
             return new BatchPlan(now, RunNow: true,
-                $"runs now: {input.Requests} requests at {input.RequestsPerSecond:0.###}/s need {TimeSpan.FromSeconds(input.Requests / rate):g} of the {window:g} before the deadline");
+                string.Create(CultureInfo.InvariantCulture, $"runs now: {input.Requests} requests at {Options.RateUtilization:P0} of {input.RequestsPerSecond:0.###}/s need {input.Requests / rate / 3600:0.#} h, and {(horizon - input.Now).TotalHours:0.#} h are left before the deadline's margin"));
         }
 
         var byIntensity = slots.OrderBy(s => s.GramsPerKwh).ThenBy(s => s.Start).ToList();
@@ -129,7 +130,7 @@ public sealed class BatchPlanner(BatchPlannerOptions options)
         var flat = byIntensity[0].GramsPerKwh >= byIntensity[^1].GramsPerKwh;
         var reason = flat
             ? "runs now: the forecast is flat to the deadline"
-            : $"the cleanest {chosen.Count} of {slots.Count} slots before the deadline, mean {new BatchPlan(chosen, false, "").MeanGramsPerKwh:0.#} gCO2e/kWh against {slots[0].GramsPerKwh:0.#} now";
+            : string.Create(CultureInfo.InvariantCulture, $"the cleanest {chosen.Count} of {slots.Count} slots before the deadline, mean {new BatchPlan(chosen, false, "").MeanGramsPerKwh:0.#} gCO2e/kWh against {slots[0].GramsPerKwh:0.#} now");
         return new BatchPlan(chosen, RunNow: runsNow && flat, reason);
     }
 

@@ -18,12 +18,9 @@ public sealed class DiskBatchStore : IBatchStore
 
     public DiskBatchStore(string root, TimeProvider time)
     {
+        // Folders are made on the first write, so that a gateway on a read-only disk that never sees a batch still starts.
         _root = root;
         _time = time;
-        foreach (var folder in new[] { "files", "batches", "results", "leases", "cancel" })
-        {
-            Directory.CreateDirectory(Path.Combine(root, folder));
-        }
     }
 
     public async ValueTask SaveFileAsync(StoredFile file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
@@ -70,7 +67,7 @@ public sealed class DiskBatchStore : IBatchStore
     public async ValueTask<IReadOnlyList<StoredFile>> ListFilesAsync(string tenantId, CancellationToken cancellationToken)
     {
         var files = new List<StoredFile>();
-        foreach (var path in Directory.EnumerateFiles(Path.Combine(_root, "files"), "*.json"))
+        foreach (var path in Enumerate("files"))
         {
             if (await ReadAsync(path, BatchJson.Default.StoredFile, cancellationToken).ConfigureAwait(false) is { } file && file.TenantId == tenantId)
             {
@@ -132,7 +129,14 @@ public sealed class DiskBatchStore : IBatchStore
         }
 
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(result, BatchJson.Default.BatchLineResult), cancellationToken).ConfigureAwait(false);
+        await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+        {
+            await stream.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(result, BatchJson.Default.BatchLineResult), cancellationToken).ConfigureAwait(false);
+
+            // A line's result is on the disk, not only in the page cache, before it is counted.
+            stream.Flush(flushToDisk: true);
+        }
+
         try
         {
             // Never overwrites: the first result of a line stands.
@@ -212,7 +216,7 @@ public sealed class DiskBatchStore : IBatchStore
     private async Task<List<BatchRecord>> AllBatchesAsync(CancellationToken cancellationToken)
     {
         var batches = new List<BatchRecord>();
-        foreach (var path in Directory.EnumerateFiles(Path.Combine(_root, "batches"), "*.json"))
+        foreach (var path in Enumerate("batches"))
         {
             if (await ReadAsync(path, BatchJson.Default.BatchRecord, cancellationToken).ConfigureAwait(false) is { } batch)
             {
@@ -221,6 +225,12 @@ public sealed class DiskBatchStore : IBatchStore
         }
 
         return batches;
+    }
+
+    private IEnumerable<string> Enumerate(string folder)
+    {
+        var path = Path.Combine(_root, folder);
+        return Directory.Exists(path) ? Directory.EnumerateFiles(path, "*.json") : [];
     }
 
     private string FilePath(string id, string extension) => Path.Combine(_root, "files", Safe(id) + extension);
@@ -243,6 +253,7 @@ public sealed class DiskBatchStore : IBatchStore
 
     private static async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         await File.WriteAllBytesAsync(temporary, content, cancellationToken).ConfigureAwait(false);
         File.Move(temporary, path, overwrite: true);

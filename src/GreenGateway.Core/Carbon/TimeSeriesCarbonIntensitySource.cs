@@ -106,6 +106,30 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, IC
         return ValueTask.FromResult<CarbonForecast?>(points.Count == 0 ? null : new CarbonForecast(region, _name, points));
     }
 
+    /// <summary>A CSV's points by region (for benchmarks that replay a recorded or synthetic day), and the first midnight (UTC) in it.</summary>
+    public static (DateTimeOffset Midnight, Dictionary<string, List<(DateTimeOffset At, double Value)>> Points) ParseDay(string[] lines)
+    {
+        var points = new Dictionary<string, List<(DateTimeOffset, double)>>(StringComparer.OrdinalIgnoreCase);
+        var first = DateTimeOffset.MaxValue;
+        foreach (var (region, at, value) in ParseCsv(lines))
+        {
+            if (!points.TryGetValue(region, out var list))
+            {
+                points[region] = list = [];
+            }
+
+            list.Add((at, value));
+            first = at < first ? at : first;
+        }
+
+        foreach (var list in points.Values)
+        {
+            list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        }
+
+        return (new DateTimeOffset(first.UtcDateTime.Date, TimeSpan.Zero), points);
+    }
+
     internal static List<(string, DateTimeOffset, double)> ParseCsv(string[] lines)
     {
         var points = new List<(string, DateTimeOffset, double)>();

@@ -64,6 +64,12 @@ public sealed record CascadePolicy
 /// <summary>
 /// Above <see cref="AboveGramsPerKwh"/> (gCO2e/kWh of the grid the model runs on), prefer cheaper tiers or the
 /// lenient rule: the tiers are narrowed to <see cref="Tiers"/>, and the acceptance rule, lenience and draft bar
-/// replaced where set.
+/// replaced where set. With <see cref="PreferRegionMaxAddedLatencyMs"/>, a live request first moves to the cleanest
+/// region that serves its model within that added latency (docs/batches.md).
 /// </summary>
-public sealed record CarbonAwarePolicy(double AboveGramsPerKwh, CascadeTier? Tiers, AcceptanceMode? Acceptance, double? Lenience, DraftBar? DraftBar);
+public sealed record CarbonAwarePolicy(double AboveGramsPerKwh, CascadeTier? Tiers, AcceptanceMode? Acceptance, double? Lenience, DraftBar? DraftBar)
+{
+    /// <summary><c>prefer_region.max_added_latency_ms</c>: the most an upstream's declared <c>AddedLatencyMs</c> may be for a live
+    /// request to move there. Default none: live requests stay in their model's region.</summary>
+    public double? PreferRegionMaxAddedLatencyMs { get; init; }
+}

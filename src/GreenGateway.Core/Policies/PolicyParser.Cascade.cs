@@ -6,7 +6,7 @@ namespace GreenGateway.Core.Policies;
 public static partial class PolicyParser
 {
     private static readonly string[] CascadeKeys = ["tiers", "acceptance", "lenience", "draft_confidence", "quality_floor", "max_joules_per_request", "max_added_latency_ms", "carbon_aware"];
-    private static readonly string[] CarbonAwareKeys = ["above_g_per_kwh", "tiers", "acceptance", "lenience", "draft_confidence"];
+    private static readonly string[] CarbonAwareKeys = ["above_g_per_kwh", "tiers", "acceptance", "lenience", "draft_confidence", "prefer_region"];
 
     /// <example>
     /// cascade:
@@ -73,8 +73,29 @@ public static partial class PolicyParser
         }
 
         var tiers = Child(map, "tiers") is { } tiersNode ? ReadTiers(r, id, tiersNode, "cascade.carbon_aware.tiers") : null;
+        double? preferRegion = null;
+        if (Child(map, "prefer_region") is { } preferNode)
+        {
+            if (preferNode is not YamlMappingNode prefer)
+            {
+                r.Error(preferNode, $"tenant '{id}': cascade.carbon_aware.prefer_region is a mapping with max_added_latency_ms");
+            }
+            else
+            {
+                UnknownKeys(r, prefer, ["max_added_latency_ms"], $"tenant '{id}': cascade.carbon_aware.prefer_region");
+                preferRegion = ReadPositive(r, id, prefer, "max_added_latency_ms", "cascade.carbon_aware.prefer_region");
+                if (preferRegion is null)
+                {
+                    r.Error(prefer, $"tenant '{id}': cascade.carbon_aware.prefer_region needs max_added_latency_ms, the most latency a cleaner region may add");
+                }
+            }
+        }
+
         return new CarbonAwarePolicy(above, tiers, ReadAcceptance(r, id, map, "cascade.carbon_aware"),
-            ReadFraction(r, id, map, "lenience", "cascade.carbon_aware"), ReadDraftBar(r, id, map, "cascade.carbon_aware", bar));
+            ReadFraction(r, id, map, "lenience", "cascade.carbon_aware"), ReadDraftBar(r, id, map, "cascade.carbon_aware", bar))
+        {
+            PreferRegionMaxAddedLatencyMs = preferRegion,
+        };
     }
 
     private static CascadeTier? ReadTiers(Reader r, string id, YamlNode node, string where)

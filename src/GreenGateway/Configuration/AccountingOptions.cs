@@ -58,7 +58,7 @@ public sealed record CarbonOptions
 {
     public const string Section = "Carbon";
 
-    /// <summary><c>static</c>, <c>timeseries</c> or <c>electricitymaps</c>. Default static.</summary>
+    /// <summary><c>static</c>, <c>timeseries</c>, <c>electricitymaps</c> or <c>watttime</c>. Default static.</summary>
     public string Source { get; init; } = "static";
 
     /// <summary>The grid region (Electricity Maps zone) of upstreams that name none. Default <c>world</c>.</summary>
@@ -74,14 +74,41 @@ public sealed record CarbonOptions
     /// <summary>Settings of the <c>electricitymaps</c> source.</summary>
     public ElectricityMapsOptions ElectricityMaps { get; init; } = new();
 
+    /// <summary>Settings of the <c>watttime</c> source.</summary>
+    public WattTimeOptions WattTime { get; init; } = new();
+
+    /// <summary>
+    /// Regions that read their own source (by upstream <c>Region</c>): <c>{"eu-north": {"Source": "electricitymaps", "Zone": "SE-SE3"},
+    /// "us-west": {"Source": "watttime", "Zone": "CAISO_NORTH"}}</c>. Others read <see cref="Source"/>. Default none.
+    /// </summary>
+    public Dictionary<string, RegionCarbonOptions> Regions { get; init; } = [];
+
     /// <summary>Embodied emissions added per request (SCI's M). Default none.</summary>
     public EmbodiedEmissions Embodied { get; init; } = new();
 
     public void Validate(List<string> errors)
     {
-        if (Source is not ("static" or "timeseries" or "electricitymaps"))
+        if (Source is not ("static" or "timeseries" or "electricitymaps" or "watttime"))
         {
-            errors.Add($"Carbon.Source '{Source}' is not one of static, timeseries, electricitymaps.");
+            errors.Add($"Carbon.Source '{Source}' is not one of static, timeseries, electricitymaps, watttime.");
+        }
+
+        foreach (var (region, named) in Regions)
+        {
+            if (named.Source is not ("static" or "timeseries" or "electricitymaps" or "watttime"))
+            {
+                errors.Add($"Carbon.Regions.{region}.Source '{named.Source}' is not one of static, timeseries, electricitymaps, watttime.");
+            }
+
+            if (named.Source == "timeseries" && string.IsNullOrWhiteSpace(TimeSeriesPath))
+            {
+                errors.Add($"Carbon.Regions.{region}: the timeseries source reads Carbon.TimeSeriesPath, which is not set.");
+            }
+        }
+
+        if ((Source == "watttime" || Regions.Values.Any(r => r.Source == "watttime")) && !Uri.TryCreate(WattTime.BaseUrl, UriKind.Absolute, out _))
+        {
+            errors.Add("Carbon.WattTime.BaseUrl must be an absolute URL.");
         }
 
         if (!(StaticGramsPerKwh >= 0))
@@ -104,6 +131,35 @@ public sealed record CarbonOptions
             errors.Add("Carbon.Embodied figures must be >= 0.");
         }
     }
+}
+
+/// <summary>A region that reads its own carbon source (<c>Carbon.Regions</c>).</summary>
+public sealed record RegionCarbonOptions
+{
+    /// <summary><c>static</c>, <c>timeseries</c>, <c>electricitymaps</c> or <c>watttime</c>. Required.</summary>
+    public string Source { get; init; } = "static";
+
+    /// <summary>The region's name in that source (an Electricity Maps zone, a WattTime region, a series' region). Default: the region's own name.</summary>
+    public string? Zone { get; init; }
+}
+
+/// <summary>An HTTP source shaped like WattTime's v3 <c>GET /v3/forecast?region=&amp;signal_type=co2_moer</c>.</summary>
+public sealed record WattTimeOptions
+{
+    /// <summary>API root. Default <c>https://api.watttime.org</c>.</summary>
+    public string BaseUrl { get; init; } = "https://api.watttime.org";
+
+    /// <summary>Name of the environment variable with the bearer token (from WattTime's /login). Default <c>GG_WATTTIME_TOKEN</c>.</summary>
+    public string TokenEnvironmentVariable { get; init; } = "GG_WATTTIME_TOKEN";
+
+    /// <summary>The signal. Default <c>co2_moer</c> (marginal operating emissions rate).</summary>
+    public string SignalType { get; init; } = "co2_moer";
+
+    /// <summary>Seconds a fetched forecast is reused. Default 300 (WattTime updates every five minutes).</summary>
+    public double CacheSeconds { get; init; } = 300;
+
+    /// <summary>Seconds before a fetch gives up. Default 2.</summary>
+    public double TimeoutSeconds { get; init; } = 2;
 }
 
 /// <summary>An HTTP source shaped like Electricity Maps' <c>GET /v3/carbon-intensity/latest?zone=</c>.</summary>

@@ -38,6 +38,13 @@ public sealed record UpstreamOptions
     /// <summary>Accepts any model name not known elsewhere (a catch-all upstream). Default false.</summary>
     public bool AcceptAnyModel { get; init; }
 
+    /// <summary>
+    /// The latency this upstream adds over the nearest one that serves the same models (its region's distance; the
+    /// operator's measured round trip), in milliseconds: a tenant's <c>cascade.carbon_aware.prefer_region</c> moves live
+    /// requests here only within its bound. Default 0.
+    /// </summary>
+    public double AddedLatencyMs { get; init; }
+
     /// <summary>Seconds to open a connection. Default 5.</summary>
     public double ConnectTimeoutSeconds { get; init; } = 5;
 

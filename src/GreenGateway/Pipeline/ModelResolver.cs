@@ -5,7 +5,8 @@ using GreenGateway.Upstreams;
 namespace GreenGateway.Pipeline;
 
 /// <summary>Step 2: where the requested model is served, and whether the tenant may use it.</summary>
-internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discovery)
+internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discovery, Core.Carbon.ICarbonIntensitySource intensity, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options)
 {
     /// <param name="region">A batch request's region (the plan's cleanest): an upstream there that serves the model, else the model's own.</param>
     public async Task<(ModelRoute? Route, RequestError? Error)> ResolveAsync(OpenAiRequest request, TenantPolicy tenant, CancellationToken cancellationToken, string? region = null)
@@ -38,7 +39,51 @@ internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discove
         {
             route = there;
         }
+        else if (region is null && tenant.Cascade.CarbonAware is { PreferRegionMaxAddedLatencyMs: { } bound } aware)
+        {
+            route = await CleanestAsync(route!, aware.AboveGramsPerKwh, bound, cancellationToken);
+        }
 
         return (route, null);
+    }
+
+    /// <summary>
+    /// A live request of a tenant with <c>carbon_aware.prefer_region</c>: while its model's own region is above the policy's
+    /// intensity, the cleanest region that serves the model and adds at most <paramref name="maxAddedLatencyMs"/> (each
+    /// upstream's declared <c>AddedLatencyMs</c>).
+    /// </summary>
+    private async ValueTask<ModelRoute> CleanestAsync(ModelRoute home, double above, double maxAddedLatencyMs, CancellationToken cancellationToken)
+    {
+        var routes = catalog.RoutesIn(home.Model);
+        if (routes.Count < 2)
+        {
+            return home;
+        }
+
+        var now = time.GetUtcNow();
+        var best = home;
+        var bestGrams = (await intensity.GetAsync(home.Region, now, cancellationToken)).GramsPerKwh;
+        if (bestGrams < above)
+        {
+            return home;
+        }
+
+        var upstreams = options.Value.Upstreams;
+        for (var i = 1; i < routes.Count; i++)
+        {
+            var candidate = routes[i];
+            if (!upstreams.TryGetValue(candidate.Upstream, out var upstream) || upstream.AddedLatencyMs > maxAddedLatencyMs)
+            {
+                continue;
+            }
+
+            var grams = (await intensity.GetAsync(candidate.Region, now, cancellationToken)).GramsPerKwh;
+            if (grams < bestGrams)
+            {
+                (best, bestGrams) = (candidate, grams);
+            }
+        }
+
+        return best;
     }
 }
