@@ -78,11 +78,25 @@ internal sealed record BenchSummary(ArmStats Cascade, ArmStats Upstream, double 
     /// <summary>Cascade answers whose counterfactual was observed (fitted from the large model's own answers) and modelled.</summary>
     public (int Observed, int Modelled) BaselineMethods { get; init; }
 
-    /// <summary>What the gateway claimed the cascade saved: its reported counterfactual over what it charged.</summary>
-    public double ClaimedSaving => Cascade.Joules == 0 ? 0 : Cascade.BaselineJoules / Cascade.Joules;
+    /// <summary>
+    /// The items whose cascade answer had an <c>observed</c> counterfactual, both arms: the only ones whose claimed saving
+    /// may be set against a measurement (a <c>modelled</c> baseline over a measured charge would be a mixed ratio).
+    /// </summary>
+    public (ArmStats Cascade, ArmStats Upstream) ObservedItems { get; init; } = (Empty, Empty);
 
-    /// <summary>What the cascade saved, measured: the large model alone's joules over the cascade's, same requests, same run.</summary>
-    public double MeasuredSaving => Cascade.Joules == 0 ? 0 : Upstream.Joules / Cascade.Joules;
+    /// <summary>The items whose cascade answer had a <c>modelled</c> counterfactual: reported apart, never in a ratio with measurements.</summary>
+    public (ArmStats Cascade, ArmStats Upstream) ModelledItems { get; init; } = (Empty, Empty);
+
+    /// <summary>What the gateway claimed the cascade saved where its counterfactual was observed: Σ baseline over Σ charged.</summary>
+    public double ClaimedSaving => ObservedItems.Cascade.Joules == 0 ? 0 : ObservedItems.Cascade.BaselineJoules / ObservedItems.Cascade.Joules;
+
+    /// <summary>What the cascade saved on the same items, measured: the large model alone's joules over the cascade's, same run.</summary>
+    public double MeasuredSaving => ObservedItems.Cascade.Joules == 0 ? 0 : ObservedItems.Upstream.Joules / ObservedItems.Cascade.Joules;
+
+    /// <summary>What the cascade saved over every item, measured.</summary>
+    public double MeasuredSavingAll => Cascade.Joules == 0 ? 0 : Upstream.Joules / Cascade.Joules;
+
+    private static readonly ArmStats Empty = ArmStats.From([]);
 
     /// <summary>How many times fewer joules per correct answer the cascade spent than the large model alone.</summary>
     public double EnergyRatio => Cascade.JoulesPerCorrect == 0 ? double.PositiveInfinity : Upstream.JoulesPerCorrect / Cascade.JoulesPerCorrect;
@@ -112,7 +126,15 @@ internal sealed record BenchSummary(ArmStats Cascade, ArmStats Upstream, double 
         {
             UpstreamArmOtherTiers = results.Count(r => r.Upstream.Ok && r.Upstream.Tier != "upstream"),
             BaselineMethods = (results.Count(r => r.Cascade.BaselineMethod == "observed"), results.Count(r => r.Cascade.BaselineMethod == "modelled")),
+            ObservedItems = Arms(results.Where(r => r.Cascade.BaselineMethod == "observed")),
+            ModelledItems = Arms(results.Where(r => r.Cascade.BaselineMethod != "observed")),
         };
+    }
+
+    private static (ArmStats Cascade, ArmStats Upstream) Arms(IEnumerable<BenchItemResult> results)
+    {
+        var list = results.ToList();
+        return (ArmStats.From([.. list.Select(r => (r.Cascade, r.Item))]), ArmStats.From([.. list.Select(r => (r.Upstream, r.Item))]));
     }
 
     private static int TierOrder(string tier) => tier switch

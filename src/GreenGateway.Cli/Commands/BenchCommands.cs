@@ -75,6 +75,48 @@ internal static class BenchCommands
                 + $"accuracy {summary.Cascade.Accuracy * 100:0.0} % against {summary.Upstream.Accuracy * 100:0.0} %; report {path}");
             return summary.Cascade.Errors + summary.Upstream.Errors == 0 ? 0 : 1;
         });
-        return new Command("bench", "Benchmarks against a running gateway") { cascade };
+        // The same report from a run's raw answers (--raw), re-priced: a trace-driven view can be added after the run,
+        // from per-call costs measured later or elsewhere, without running the workload again.
+        var rawIn = new Option<string>("--raw") { Description = "The raw answers a `bench cascade --raw` wrote", Required = true };
+        var reportOut = new Option<string>("--out") { Description = "The Markdown report", Required = true };
+        var reportWorkload = new Option<string>("--workload") { Description = "The workload the run used (for each item's check)", DefaultValueFactory = _ => "loadtests/workloads/cascade.jsonl" };
+        var note = new Option<string>("--run") { Description = "What run the raw answers came from (date, machine), for the report's header", DefaultValueFactory = _ => "a recorded run" };
+        var report = new Command("report", "Write the report of a recorded run (`bench cascade --raw`), with its views re-priced")
+        {
+            rawIn, reportOut, reportWorkload, note, settings, draftProfile, targetProfile, gpuProfile, gpuDraft, gpuTarget, model, maxTokens,
+        };
+        report.SetAction(parse =>
+        {
+            var items = Jsonl.Read<WorkloadItem>(parse.GetValue(reportWorkload)!).ToDictionary(i => i.Id, StringComparer.Ordinal);
+            var results = new List<BenchItemResult>();
+            foreach (var line in Jsonl.Read<RawAnswer>(parse.GetValue(rawIn)!))
+            {
+                if (!items.TryGetValue(line.Id, out var item))
+                {
+                    Console.Error.WriteLine($"item {line.Id} of the raw answers is not in the workload");
+                    return 2;
+                }
+
+                results.Add(new BenchItemResult(item, line.Cascade, line.Upstream, line.CascadeFirst));
+            }
+
+            var modelled = ProfilePricing.FromSettings(parse.GetValue(settings)!, parse.GetValue(draftProfile)!, parse.GetValue(targetProfile)!);
+            List<ViewStats> views = [ViewStats.Price(modelled, results)];
+            if (parse.GetValue(gpuProfile) is { } gpu)
+            {
+                views.Add(ViewStats.Price(MeasuredCallPricing.FromProfile(gpu, parse.GetValue(gpuDraft)!, parse.GetValue(gpuTarget)!, modelled.Pue), results));
+            }
+
+            var summary = BenchSummary.From(results) with { Views = views, Order = results.Any(r => !r.CascadeFirst) ? "alternate" : "blocks" };
+            var run = new BenchRunInfo(DateTimeOffset.UtcNow, TimeSpan.Zero, $"the raw answers {parse.GetValue(rawIn)} ({parse.GetValue(note)})",
+                parse.GetValue(reportWorkload)!, parse.GetValue(model)!, parse.GetValue(maxTokens), "Re-priced from recorded answers by `gg bench report`.");
+            File.WriteAllText(parse.GetValue(reportOut)!, BenchReport.Write(summary, run));
+            Console.WriteLine($"{results.Count} items re-priced; report {parse.GetValue(reportOut)}");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks against a running gateway") { cascade, report };
     }
 }
+
+/// <summary>One line of <c>bench cascade --raw</c>.</summary>
+internal sealed record RawAnswer(string Id, string Kind, BenchResponse Cascade, BenchResponse Upstream, bool CascadeFirst);

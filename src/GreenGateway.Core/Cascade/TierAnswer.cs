@@ -81,11 +81,11 @@ public sealed record AnswerEnd(string? FinishReason, TokenUsage Usage, TierWork 
 }
 
 /// <summary>
-/// The energy of a tier's work: IT joules (before PUE) and how they were obtained. A tier that knows what the large
-/// model spent on the same answer (a cache hit: the original answer's energy) gives it as <see cref="BaselineJoules"/>
-/// (facility energy); otherwise the counterfactual is priced by the host.
+/// The energy of a tier's work: IT joules (before PUE) and how they were obtained. The counterfactual is always
+/// priced by the host, on today's footing (a cache hit's too: the figure stored with the original answer may have
+/// been modelled then).
 /// </summary>
-public readonly record struct TierWork(double ItJoules, EnergyMethod Method, double? BaselineJoules = null);
+public readonly record struct TierWork(double ItJoules, EnergyMethod Method);
 
 /// <summary>What a tier reports about itself beyond the figures.</summary>
 public sealed record TierDetails

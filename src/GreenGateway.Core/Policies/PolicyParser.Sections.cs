@@ -5,18 +5,18 @@ namespace GreenGateway.Core.Policies;
 
 public static partial class PolicyParser
 {
-    private static List<byte[]> ReadKeys(Reader r, string id, YamlMappingNode map, Dictionary<string, string> seenKeys)
+    private static List<byte[]> ReadKeys(Reader r, string id, YamlMappingNode map, Dictionary<string, string> seenKeys, string what = "tenant")
     {
         var hashes = new List<byte[]>();
         if (Child(map, "keys") is not YamlSequenceNode keys || keys.Children.Count == 0)
         {
-            r.Error(map, $"tenant '{id}': keys must list at least one SHA-256 key hash ('sha256:' and 64 hex digits; make one with: printf %s 'the-key' | sha256sum)");
+            r.Error(map, $"{what} '{id}': keys must list at least one SHA-256 key hash ('sha256:' and 64 hex digits; make one with: printf %s 'the-key' | sha256sum)");
             return hashes;
         }
 
         foreach (var keyNode in keys.Children)
         {
-            var text = r.Scalar(keyNode, $"tenant '{id}': a key");
+            var text = r.Scalar(keyNode, $"{what} '{id}': a key");
             if (text is null)
             {
                 continue;
@@ -24,18 +24,18 @@ public static partial class PolicyParser
 
             if (!text.StartsWith("sha256:", StringComparison.Ordinal) || text.Length != 7 + 64 || !IsHex(text.AsSpan(7)))
             {
-                r.Error(keyNode, $"tenant '{id}': keys are stored as 'sha256:' and 64 hex digits, never in plain text");
+                r.Error(keyNode, $"{what} '{id}': keys are stored as 'sha256:' and 64 hex digits, never in plain text");
                 continue;
             }
 
             var hex = text[7..].ToUpperInvariant();
             if (seenKeys.TryGetValue(hex, out var owner))
             {
-                r.Error(keyNode, $"tenant '{id}': this key already belongs to tenant '{owner}'");
+                r.Error(keyNode, $"{what} '{id}': this key already belongs to {owner}");
                 continue;
             }
 
-            seenKeys[hex] = id;
+            seenKeys[hex] = $"{what} '{id}'";
             hashes.Add(Convert.FromHexString(hex));
         }
 

@@ -27,7 +27,7 @@ public sealed record PolicyLoadResult(PolicySet? Policies, IReadOnlyList<string>
 /// </example>
 public static partial class PolicyParser
 {
-    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules", "cascade"];
+    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules", "cascade", "batches"];
 
     /// <summary>Reads every <c>*.yaml</c>/<c>*.yml</c> file of <paramref name="directory"/>.</summary>
     public static PolicyLoadResult LoadDirectory(string directory)
@@ -65,6 +65,7 @@ public static partial class PolicyParser
         var errors = new List<string>();
         var tenants = new List<TenantPolicy>();
         var rules = new List<Rules.PatternRule>();
+        var admins = new List<AdminPolicy>();
         var seenIds = new Dictionary<string, string>(StringComparer.Ordinal);
         var seenKeys = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, text) in documents)
@@ -82,16 +83,17 @@ public static partial class PolicyParser
 
             foreach (var document in stream.Documents)
             {
-                ReadDocument(new Reader(name, errors), document.RootNode, tenants, rules, seenIds, seenKeys);
+                ReadDocument(new Reader(name, errors), document.RootNode, tenants, rules, admins, seenIds, seenKeys);
             }
         }
 
         return errors.Count == 0
-            ? new PolicyLoadResult(new PolicySet(tenants, documents.Select(d => d.Name).ToList(), rules), [])
+            ? new PolicyLoadResult(new PolicySet(tenants, documents.Select(d => d.Name).ToList(), rules, admins), [])
             : new PolicyLoadResult(null, errors);
     }
 
-    private static void ReadDocument(Reader r, YamlNode root, List<TenantPolicy> tenants, List<Rules.PatternRule> rules, Dictionary<string, string> seenIds, Dictionary<string, string> seenKeys)
+    private static void ReadDocument(Reader r, YamlNode root, List<TenantPolicy> tenants, List<Rules.PatternRule> rules, List<AdminPolicy> admins,
+        Dictionary<string, string> seenIds, Dictionary<string, string> seenKeys)
     {
         if (root is YamlScalarNode { Value: null or "" })
         {
@@ -100,7 +102,7 @@ public static partial class PolicyParser
 
         if (root is not YamlMappingNode top)
         {
-            r.Error(root, "a policy file is a mapping with the sections 'tenants' and/or 'rules'");
+            r.Error(root, "a policy file is a mapping with the sections 'tenants', 'admins' and/or 'rules'");
             return;
         }
 
@@ -113,9 +115,15 @@ public static partial class PolicyParser
                 continue;
             }
 
+            if (key == "admins")
+            {
+                ReadAdmins(r, value, admins, seenKeys);
+                continue;
+            }
+
             if (key != "tenants")
             {
-                r.Error(keyNode, $"unknown section '{key}' (known: tenants, rules)");
+                r.Error(keyNode, $"unknown section '{key}' (known: tenants, admins, rules)");
                 continue;
             }
 
@@ -189,12 +197,13 @@ public static partial class PolicyParser
         var timeZone = ReadTimeZone(r, id, map);
         var builtins = ReadBuiltinRules(r, id, map);
         var cascade = ReadCascade(r, id, map);
+        var batches = ReadBatches(r, id, map);
         return r.Count > before
             ? null
             : new TenantPolicy
             {
                 Id = id, KeyHashes = keys, Models = models, Limits = limits, OnExhausted = action, DowngradeTo = downgradeTo,
-                TimeZone = timeZone, BuiltinRules = builtins, Cascade = cascade,
+                TimeZone = timeZone, BuiltinRules = builtins, Cascade = cascade, Batches = batches,
             };
     }
 

@@ -5,7 +5,8 @@ namespace GreenGateway.Accounting;
 
 /// <summary>
 /// What each large model would have spent on a request, fitted from its own answers (<see cref="BaselineFit"/>): every
-/// answer and verification call whose energy the upstream measured and reported is an observation, kept in
+/// whole answer whose energy the upstream measured and reported is an observation (verification calls are not: their
+/// cost is not the shape of an answer's), kept in
 /// <see cref="IEnergyObservations"/> (in process, or the shared state every replica writes and reads). The fit is
 /// refreshed after new observations and at least every <see cref="RefreshInterval"/>, so that one replica follows
 /// what the others observe. Until <see cref="BaselineFit.IsObserved"/>, the counterfactual is the model's energy

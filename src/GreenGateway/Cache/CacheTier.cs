@@ -52,7 +52,7 @@ internal sealed partial class CacheTier(ISemanticCache cache, CacheSettings sett
         var answer = entry.Answer;
         var joules = Stopwatch.GetElapsedTime(started).TotalSeconds * settings.WattsPerCore;
         var usage = new TokenUsage(answer.PromptTokens, answer.CompletionTokens, Counted: false);
-        var end = new AnswerEnd(answer.FinishReason ?? "stop", usage, new TierWork(joules, EnergyMethod.Modelled, answer.EnergyJoules));
+        var end = new AnswerEnd(answer.FinishReason ?? "stop", usage, new TierWork(joules, EnergyMethod.Modelled));
         var hit = new CacheHit(lookup.Kind, lookup.Similarity, answer.Draft is not null, answer.ResponseJson);
         return TierResult.Answered(TierAnswer.Whole(Name, answer.Model, answer.Content, end, new TierDetails { Cache = hit }));
     }

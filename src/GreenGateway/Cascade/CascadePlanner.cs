@@ -10,16 +10,9 @@ namespace GreenGateway.Cascade;
 
 /// <summary>Decides each request's <see cref="CascadePlan"/>.</summary>
 internal sealed class CascadePlanner(Configuration.CascadeSettings settings, DraftModel draft, EnergyAccountant accountant, TierRouter router,
-    Speculative.SpeculativeTier speculative, CascadeJudge judge, Counterfactual counterfactual, Configuration.BaselineSettings baseline)
+    Speculative.SpeculativeTier speculative, CascadeJudge judge, Configuration.BaselineSettings baseline)
 {
-    /// <summary>
-    /// The probe share while a model's counterfactual has fewer whole answers than it needs (a cold start): higher than
-    /// <see cref="Configuration.BaselineSettings.ProbeFraction"/>, so that a few requests make it <c>observed</c> (none
-    /// when probes are off).
-    /// </summary>
-    public const double ColdProbeFraction = 0.25;
-
-    /// <summary>
+        /// <summary>
     /// The plan, or an error message when the request's <c>X-GG-Tiers</c> (<paramref name="header"/>) names a tier that
     /// does not exist. <paramref name="budgetDowngrade"/>: a spent budget (on_exhausted: downgrade) restricts the request
     /// to the tiers below the large model.
@@ -112,24 +105,26 @@ internal sealed class CascadePlanner(Configuration.CascadeSettings settings, Dra
         return tiers;
     }
 
+    /// <summary>The probe share while a model's counterfactual is not observed, so that a cold start soon is (8 observations after about 32 requests).</summary>
+    public const double ColdProbeFraction = 0.25;
+
     /// <summary>
-    /// While the model's counterfactual is not observed (too few whole answers, or too old), a share of the requests the
-    /// cascade would send to a model tier (draft or speculative) skips those tiers, so that the large model answers and
-    /// its fit becomes and stays current. The free tiers (rules, cache) still answer first: a probe wastes nothing where
+    /// A share of the requests the cascade would send to a model tier (draft or speculative) skips those tiers, so that
+    /// the large model answers and its fit becomes observed (<see cref="ColdProbeFraction"/> while it is not) and stays
+    /// current (<see cref="Configuration.BaselineSettings.ProbeFraction"/>, which also turns probes off at 0). The free tiers (rules, cache) still answer first: a probe wastes nothing where
     /// no model would run. Never for a request the large model may not answer, nor for an upstream whose energy is not
     /// charged as reported.
     /// </summary>
     private CascadePlan ProbeBaseline(CascadePlan plan, ModelRoute route, bool budgetDowngrade)
     {
         const CascadeTier models = CascadeTier.Draft | CascadeTier.Speculative;
-        if (budgetDowngrade || !plan.Allows(CascadeTier.Upstream) || (plan.Tiers & models) == 0
-            || !accountant.UsesReportedEnergy(route) || accountant.BaselineObserved(route))
+        if (budgetDowngrade || !plan.Allows(CascadeTier.Upstream) || (plan.Tiers & models) == 0 || !accountant.UsesReportedEnergy(route)
+            || baseline.ProbeFraction <= 0)
         {
             return plan;
         }
 
-        var cold = (counterfactual.Latest(route.Model)?.FullAnswers ?? 0) < baseline.MinFullAnswers;
-        var share = cold && baseline.ProbeFraction > 0 ? Math.Max(ColdProbeFraction, baseline.ProbeFraction) : baseline.ProbeFraction;
+        var share = accountant.BaselineObserved(route) ? baseline.ProbeFraction : Math.Max(ColdProbeFraction, baseline.ProbeFraction);
         return Random.Shared.NextDouble() < share ? plan with { Tiers = plan.Tiers & ~models, Probe = "baseline" } : plan;
     }
 

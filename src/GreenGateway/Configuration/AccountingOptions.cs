@@ -141,9 +141,10 @@ public sealed record BaselineSettings
     public double HalfLifeSeconds { get; init; } = 600;
 
     /// <summary>
-    /// The share of cascade requests sent to the large model alone while a model's fit is not observed (too few whole
-    /// answers, or too old), so that it becomes and stays current. Reported as <c>X-GG-Probe: baseline</c> and counted in
-    /// <c>gg.baseline.probes</c>. Default 0.05.
+    /// The share of the requests the cascade would send to a model tier (draft, speculative) that go to the large model
+    /// alone instead once its fit is observed, so that it stays current (it follows a drifting upstream through the
+    /// half-life); while it is not observed, the share is at least <c>CascadePlanner.ColdProbeFraction</c> (0.25).
+    /// Reported as <c>X-GG-Probe: baseline</c> and counted in <c>gg.baseline.probes</c>; 0 turns probes off. Default 0.05.
     /// </summary>
     public double ProbeFraction { get; init; } = 0.05;
 

@@ -31,6 +31,10 @@ public sealed record GatewayConfig
 
     public ResponsesSettings Responses { get; init; } = new();
 
+    /// <summary>The operator's dashboard, its admin API and feedback on answers.</summary>
+    public DashboardSettings Dashboard { get; init; } = new();
+    public BatchSettings Batches { get; init; } = new();
+
     public GreenGateway.ModelServer.ModelServerOptions ModelServer { get; init; } = new();
 
     /// <summary>
@@ -80,6 +84,8 @@ public sealed record GatewayConfig
         Cache.Validate(errors);
         Cascade.Validate(errors);
         Responses.Validate(errors);
+        Dashboard.Validate(errors);
+        Batches.Validate(errors);
         ModelServer.Validate(errors);
         if (Cache.Embedder == "upstream" && Cache.EmbeddingModel is { } embedding && !Models.ContainsKey(embedding))
         {

@@ -1,8 +1,10 @@
 using GreenGateway.Cache;
+using GreenGateway.Core.Activity;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Cache;
 using GreenGateway.Core.Responses;
 using GreenGateway.Redis;
+using GreenGateway.Redis.Activity;
 using GreenGateway.Redis.Budgets;
 using GreenGateway.Redis.Connections;
 using GreenGateway.Redis.Responses;
@@ -10,7 +12,7 @@ using GreenGateway.Redis.Responses;
 namespace GreenGateway.Configuration;
 
 /// <summary>
-/// Where shared state lives: budgets, the semantic cache and stored responses in process, or in Redis (one
+/// Where shared state lives: budgets, the semantic cache, stored responses, activity series and feedback in process, or in Redis (one
 /// <see cref="RedisSharedState"/> from <c>GG_REDIS_URL</c> / <c>Redis.Url</c>) so that replicas share them.
 /// </summary>
 internal static partial class SharedState
@@ -24,6 +26,10 @@ internal static partial class SharedState
             services.AddSingleton<IBudgetLedger, InMemoryBudgetLedger>();
             services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(new GreenGateway.Core.Energy.InMemoryEnergyObservations());
             services.AddSingleton<IResponseStore>(sp => new InMemoryResponseStore(config.Responses.ToOptions(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IActivityStore>(sp => new InMemoryActivityStore(sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IFeedbackStore>(sp => new InMemoryFeedbackStore(sp.GetRequiredService<TimeProvider>(), config.Dashboard.MaxAnswersInMemory));
+            services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Core.Batches.DiskBatchStore(
+                Path.GetFullPath(config.Batches.Directory, sp.GetRequiredService<IHostEnvironment>().ContentRootPath), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<ISemanticCache>(sp =>
                 new InMemorySemanticCache(sp.GetRequiredService<IEmbedder>(), config.Cache.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             return;
@@ -36,6 +42,9 @@ internal static partial class SharedState
         services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(sp =>
             new GreenGateway.Redis.Energy.RedisEnergyObservations(sp.GetRequiredService<RedisSharedState>().Multiplexer));
         services.AddSingleton<IResponseStore>(sp => new RedisResponseStore(sp.GetRequiredService<RedisSharedState>().Multiplexer, config.Responses.ToOptions()));
+        services.AddSingleton<IActivityStore>(sp => new RedisActivityStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
+        services.AddSingleton<IFeedbackStore>(sp => new RedisFeedbackStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
     }
 
     /// <summary>
@@ -64,9 +73,12 @@ internal static partial class SharedState
 
     private static IEmbedder CreateEmbedder(IServiceProvider services, GatewayConfig config)
     {
-        if (config.Cache.Embedder != "upstream")
+        switch (config.Cache.Embedder)
         {
-            return new HashedNGramEmbedder();
+            case "hashed":
+                return new HashedNGramEmbedder();
+            case "onnx":
+                return new Semantics.Embeddings.OnnxSentenceEmbedder(config.Cache.ToEmbedderOptions(services.GetRequiredService<IHostEnvironment>().ContentRootPath));
         }
 
         var alias = config.Models[config.Cache.EmbeddingModel!];

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Tenants;
 
@@ -8,11 +9,33 @@ namespace GreenGateway.Endpoints;
 internal static class UsageEndpoint
 {
     public static async Task HandleAsync(HttpContext context, IBudgetLedger ledger, TimeProvider time, Accounting.Counterfactual counterfactual,
-        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog)
+        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog, Dashboard.DashboardQuery dashboard, GreenGateway.Core.Batches.IBatchStore batches)
     {
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         var now = time.GetUtcNow();
         var windows = await ledger.GetUsageAsync(tenant.Id, now, context.RequestAborted);
+
+        // Everything read from the shared state is read before the first byte goes out: once the body has begun, a
+        // failure can no longer be answered, only cut off. Usage stays available while a store is away; its section is
+        // then null.
+        JsonArray? feedback = null;
+        IReadOnlyList<GreenGateway.Core.Batches.BatchRecord>? batchList = null;
+        try
+        {
+            feedback = await dashboard.FeedbackAsync(tenant.Id, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            batchList = await batches.ListBatchesAsync(tenant.Id, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+        }
+
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
@@ -41,7 +64,47 @@ internal static class UsageEndpoint
         json.WriteEndArray();
         WriteBaselines(json, counterfactual, catalog, time.GetUtcNow());
         WriteLatencies(json, judge);
+        json.WritePropertyName("feedback");
+        if (feedback is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            feedback.WriteTo(json);
+        }
+
+        WriteBatches(json, batchList);
         json.WriteEndObject();
+    }
+
+    /// <summary>The tenant's latest batches (20): progress, and the carbon each cost against running it at submission.</summary>
+    private static void WriteBatches(Utf8JsonWriter json, IReadOnlyList<GreenGateway.Core.Batches.BatchRecord>? batches)
+    {
+        if (batches is null)
+        {
+            json.WriteNull("batches");
+            return;
+        }
+
+        json.WriteStartArray("batches");
+        foreach (var batch in batches.Take(20))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", batch.Id);
+            json.WriteString("status", batch.Status);
+            json.WriteNumber("total", batch.Total);
+            json.WriteNumber("completed", batch.Completed);
+            json.WriteNumber("failed", batch.Failed);
+            json.WriteNumber("energy_joules", batch.EnergyJoules);
+            json.WriteNumber("carbon_gco2e", batch.CarbonGrams);
+            json.WriteNumber("counterfactual_gco2e", batch.CounterfactualGrams);
+            json.WriteNumber("saved_gco2e", batch.CounterfactualGrams - batch.CarbonGrams);
+            json.WriteString("plan", batch.Plan);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     /// <summary>Each large model's counterfactual: observed (fitted from its own answers) or still modelled, and how good the fit is.</summary>

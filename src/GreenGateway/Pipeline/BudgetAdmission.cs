@@ -33,7 +33,7 @@ internal sealed record Refusal(RequestError Error, int? RetryAfterSeconds = null
 /// by requests in flight (Retry-After: a few seconds).
 /// </summary>
 internal sealed partial class BudgetAdmission(IBudgetLedger ledger, EnergyAccountant accountant, ModelCatalog catalog, DraftModel draft,
-    GatewayMetrics metrics, TimeProvider time, IOptions<GatewayConfig> options, ILogger<BudgetAdmission> logger)
+    GatewayMetrics metrics, Dashboard.ActivityRecorder activity, TimeProvider time, IOptions<GatewayConfig> options, ILogger<BudgetAdmission> logger)
 {
     private readonly GatewayOptions _gateway = options.Value.Gateway;
 
@@ -59,6 +59,7 @@ internal sealed partial class BudgetAdmission(IBudgetLedger ledger, EnergyAccoun
                 // draft's answer as final) and still charged, so that usage stays true, but no longer refused.
                 var below = await ledger.ReserveAsync(new ReserveRequest(tenant.Id, requestId, estimate, [], now), CancellationToken.None);
                 metrics.Downgraded(tenant.Id, route.Model);
+                activity.Downgraded(tenant.Id, route.Model);
                 return (new Admission(ledger, below.Reservation!, route, grid, logger) { BelowUpstreamOnly = true }, null);
             }
 
@@ -71,10 +72,12 @@ internal sealed partial class BudgetAdmission(IBudgetLedger ledger, EnergyAccoun
                 var cheaperEstimate = accountant.Estimate(cheaperRoute!, request, grid).Charge;
                 var downgraded = await ledger.ReserveAsync(new ReserveRequest(tenant.Id, requestId, cheaperEstimate, [], now), CancellationToken.None);
                 metrics.Downgraded(tenant.Id, route.Model);
+                activity.Downgraded(tenant.Id, route.Model);
                 return (new Admission(ledger, downgraded.Reservation!, cheaperRoute!, grid, logger) { DowngradedFrom = route.Model }, null);
             }
 
             metrics.Refused(tenant.Id, route.Model);
+            activity.Refused(tenant.Id, route.Model);
             return (null, await RefusalAsync(tenant, outcome, now));
         }
         catch (Exception e) when (e is not OperationCanceledException)

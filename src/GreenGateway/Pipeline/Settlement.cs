@@ -24,16 +24,17 @@ internal sealed record RequestResult(string Tier, int Status, RequestFigures? Fi
 /// <summary>
 /// Step 7, in the request's <c>finally</c>: settles the reservation at what was delivered (a no-op when the answer
 /// already settled before its last byte; a release when nothing was delivered), then the metrics, the log line, the
-/// cache write-back and the router's outcome log. The only place an admitted request is accounted.
+/// cache write-back, the router's outcome log and the dashboard's activity. The only place an admitted request is accounted.
 /// </summary>
 internal sealed partial class Settlement(GatewayMetrics metrics, CacheTier cache, OutcomeLog outcomes, CascadeJudge judge, EnergyAccountant accountant,
-    DraftModel draft, ILogger<Settlement> logger)
+    DraftModel draft, Dashboard.ActivityRecorder activity, ILogger<Settlement> logger)
 {
     public async ValueTask SettleAsync(Admission admission, OpenAiRequest request, string tenant, CacheQuery? query, RequestResult result, TimeSpan elapsed)
     {
         var charged = result.Figures is { } f ? f.Charge : EnergyCarbon.Zero;
         await admission.SettleAsync(charged);
         metrics.Completed(new CompletedRequest(tenant, admission.Route.Model, result.Tier, result.Status, result.Figures, elapsed));
+        activity.Settled(admission.RequestId, tenant, admission.Route.Model, result.Tier, result.Status, result.Figures, result.End?.Speculative, elapsed);
         Log.Completed(logger, tenant, admission.Route.Model, result.Tier, result.Status, result.Figures?.Usage.PromptTokens ?? 0,
             result.Figures?.Usage.CompletionTokens ?? 0, charged.Joules, charged.GramsCo2e, elapsed.TotalMilliseconds);
         if (result.Status is < 200 or >= 300 || result.Figures is not { } figures)

@@ -43,6 +43,28 @@ public sealed class BenchReportTests
     }
 
     [Fact]
+    public void ClaimedSaving_IsSetAgainstTheMeasuredOne_OnlyWhereTheBaselineWasObserved()
+    {
+        // Items 0-4 observed (baseline 10 J each), 5-9 modelled (baseline 10 J too, but on another footing).
+        var results = Results().Select((r, i) => r with
+        {
+            Cascade = r.Cascade with { BaselineMethod = i < 5 ? "observed" : "modelled" },
+        }).ToList();
+
+        var s = BenchSummary.From(results);
+
+        Assert.Equal((5, 5), s.BaselineMethods);
+        // Observed items: cascade 2 x 0.01 + 3 x 0.05 = 0.17 J against a claimed 50 J and a measured 50 J alone.
+        Assert.Equal(50 / 0.17, s.ClaimedSaving, 6);
+        Assert.Equal(50 / 0.17, s.MeasuredSaving, 6);
+        Assert.Equal(100 / 11.17, s.MeasuredSavingAll, 6);
+        Assert.Equal(50, s.ModelledItems.Cascade.BaselineJoules, 9);
+        var report = BenchReport.Write(s, Run);
+        Assert.Contains("| claimed over measured | 1 |", report);
+        Assert.Contains("(two footings: not a ratio)", report);
+    }
+
+    [Fact]
     public void Summary_ComputesEnergyPerCorrectAnswer_QualityAndTierMix()
     {
         var s = BenchSummary.From(Results());

@@ -63,6 +63,32 @@ public sealed class CounterfactualTests
         Assert.InRange(claimed / measured, 0.25, 4.0);
     }
 
+    [Fact]
+    public async Task Probes_SkipOnlyTheModelTiers_AndAreLabelled()
+    {
+        var port = Loopback.FreePort();
+        await using var gateway = await GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], settings: new Dictionary<string, string?>
+        {
+            ["ModelServer:Mode"] = "in-process",
+            ["ModelServer:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["ModelServer:Model"] = Path.Combine(Repository.Root, "models", "target"),
+            ["ModelHost:Threads"] = "1",
+            ["Cascade:Draft:Model"] = Path.Combine(Repository.Root, "models", "draft"),
+            ["Cascade:Router:Model"] = "",
+            ["Energy:Baseline:ProbeFraction"] = "1",
+        });
+        using var client = gateway.Client();
+
+        // Every request the draft or speculation would answer is a probe: the large model answers it alone.
+        var probed = await client.PostAsync("/v1/chat/completions", Json.Body(Chat("What does System.String.Trim do?")), TestContext.Current.CancellationToken);
+        Assert.Equal("upstream", probed.Headers.GetValues("X-GG-Tier").Single());
+        Assert.Equal("baseline", probed.Headers.GetValues("X-GG-Probe").Single());
+
+        // The free tiers still answer first: a rules question costs no model's work, probe or not.
+        var rules = await client.PostAsync("/v1/chat/completions", Json.Body(Chat("What is 12 * 7?")), TestContext.Current.CancellationToken);
+        Assert.Equal("rules", rules.Headers.GetValues("X-GG-Tier").Single());
+    }
+
     private static string Chat(string question) =>
         $$"""{"model":"target","temperature":0,"max_tokens":24,"messages":[{"role":"user","content":"{{question}}"}]}""";
 
