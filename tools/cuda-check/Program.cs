@@ -18,6 +18,21 @@ void Line(string text)
     report.WriteLine(text);
 }
 
+if (args.Contains("--ilgpu-selftest"))
+{
+    // The ILGPU backend on the accelerator named (cpu, cuda, opencl) against the CPU engine: checks that a trimmed
+    // publish still compiles and runs the C# kernels.
+    return IlgpuSelfTest.Run(models, Arg("--ilgpu-selftest") ?? "cpu", Line);
+}
+
+if (args.Contains("--gl-bench"))
+{
+    // Issue 17's side-by-side run: ILGPU and NVRTC backends, demo models and the random 1B/8B shapes (GlBench.cs).
+    failed += GlBench.Run(models, Arg("--random"), output, seconds, cache, Line);
+    File.WriteAllText(Path.Combine(output, "gl-bench.md"), report.ToString());
+    return failed == 0 ? 0 : 1;
+}
+
 if (!args.Contains("--skip-checks"))
 {
     using (var kernels = new KernelChecks(cache))

@@ -90,6 +90,72 @@ public sealed partial class CudaModel
         }
     }
 
+    /// <inheritdoc />
+    public void ForwardGreedy(KvCache cache, ReadOnlySpan<int> tokens, Span<int> next)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var n = tokens.Length;
+        CheckCall(tokens, [], 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(next.Length, n, nameof(next));
+        var storage = CheckRoom(cache, n);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _device.MakeCurrent();
+            var s = Scratch(n);
+            var rows = s.HostRows.AsSpan<RowParam>(n);
+            for (var t = 0; t < n; t++)
+            {
+                rows[t] = Row(tokens[t], cache.Length + t, cache.Capacity, storage);
+            }
+
+            Run(n, allPositions: true);
+            CopyChoices(n, next);
+            cache.Append(tokens);
+        }
+    }
+
+    /// <inheritdoc />
+    public void DecodeGreedy(IReadOnlyList<KvCache> caches, ReadOnlySpan<int> tokens, Span<int> next)
+    {
+        var n = tokens.Length;
+        ForwardArguments.CheckBatch(caches, n);
+        CheckCall(tokens, [], 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(next.Length, n, nameof(next));
+        var storages = new CudaKvStorage[n];
+        for (var i = 0; i < n; i++)
+        {
+            storages[i] = CheckRoom(caches[i], 1);
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _device.MakeCurrent();
+            var s = Scratch(n);
+            var rows = s.HostRows.AsSpan<RowParam>(n);
+            for (var t = 0; t < n; t++)
+            {
+                rows[t] = Row(tokens[t], caches[t].Length, caches[t].Capacity, storages[t]);
+            }
+
+            Run(n, allPositions: true);
+            CopyChoices(n, next);
+            for (var t = 0; t < n; t++)
+            {
+                caches[t].Append(tokens.Slice(t, 1));
+            }
+        }
+    }
+
+    private void CopyChoices(int rows, Span<int> next)
+    {
+        var s = _scratch;
+        Check.Cu(NativeMethods.cuMemcpyDtoHAsync(s.HostChoice.Address, s.Choice.Pointer, (nuint)(rows * sizeof(int)), _device.Stream));
+        _device.Synchronize();
+        s.HostChoice.AsSpan<int>(rows).CopyTo(next);
+    }
+
     /// <summary>
     /// Microseconds one replay of the decode graph takes on the GPU alone: <paramref name="count"/> replays back to
     /// back with no host round trip between them, each writing position cache.Length of <paramref name="cache"/>

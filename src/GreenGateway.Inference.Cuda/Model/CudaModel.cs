@@ -11,7 +11,7 @@ namespace GreenGateway.Inference.Cuda.Model;
 /// kernel (kernels/*.cu), with activations and the KV cache in f32. The batch-1 decode step is captured once as a
 /// CUDA graph and replayed. Calls are serialized, as on the CPU.
 /// </summary>
-public sealed partial class CudaModel : IModelBackend
+public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
 {
     private const int MinScratchRows = 64;
 

@@ -67,10 +67,7 @@ internal sealed class DeviceMatrix : IDisposable
         }
 
         var half = new Half[values.Length];
-        for (var i = 0; i < half.Length; i++)
-        {
-            half[i] = (Half)values[i];
-        }
+        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values, half);
 
         var buffer = new DeviceBuffer(device, (long)half.Length * 2);
         buffer.Upload<Half>(half);

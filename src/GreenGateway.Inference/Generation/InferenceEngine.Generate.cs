@@ -82,10 +82,16 @@ public sealed partial class InferenceEngine
         var sampler = new Sampler(options, Model.Config.VocabSize);
         var decoder = Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var step = new int[1];
+        // Greedy without log-probabilities on a GPU backend: each decode step's argmax is taken on the device and only the
+        // token id comes back (the first token still comes from the prefill's logits).
+        var next = options.GreedyOnDevice && Model is Models.IGreedyDecoding ? new int[1] : null;
+        var fromDevice = false;
         for (var produced = 1; ; produced++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var id = sampler.Sample(logits, out var logprob, out var top);
+            float logprob = 0;
+            TokenLogprob[] top = [];
+            var id = fromDevice ? next![0] : sampler.Sample(logits, out logprob, out top);
             FinishReason? finish = IsStop(id, options) ? FinishReason.Stop
                 : produced >= options.MaxTokens || cache.Length >= cache.Capacity ? FinishReason.Length : null;
             var text = decoder.Append(id);
@@ -97,7 +103,15 @@ public sealed partial class InferenceEngine
 
             yield return new GeneratedToken(id, text, logprob, top, null);
             step[0] = id;
-            await ForwardAsync(cache, step, 0, 1, logits, false, cancellationToken).ConfigureAwait(false);
+            if (next is not null)
+            {
+                await _scheduler.RunAsync(new StepRequest(cache, step, 0, 1, logits, false, cancellationToken, next)).ConfigureAwait(false);
+                fromDevice = true;
+            }
+            else
+            {
+                await ForwardAsync(cache, step, 0, 1, logits, false, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

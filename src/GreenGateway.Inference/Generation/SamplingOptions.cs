@@ -27,6 +27,17 @@ public sealed record SamplingOptions
     /// <summary>Keep generating past the model's end-of-sequence tokens. Default false.</summary>
     public bool IgnoreEos { get; init; }
 
+    /// <summary>
+    /// Whether each token's log-probability is computed (default true). A greedy generation (temperature 0) that asks
+    /// for none and no <see cref="TopLogprobs"/> takes the argmax where the logits are, on a backend that can
+    /// (<see cref="Models.IGreedyDecoding"/>, the GPUs): 4 bytes a step come back instead of the vocabulary, and
+    /// <see cref="GeneratedToken.Logprob"/> is 0.
+    /// </summary>
+    public bool Logprobs { get; init; } = true;
+
+    /// <summary>Whether the decode steps may take the argmax on the device (see <see cref="Logprobs"/>).</summary>
+    internal bool GreedyOnDevice => Temperature == 0 && !Logprobs && TopLogprobs == 0;
+
     /// <summary>Checks every option, reporting all problems at once.</summary>
     public void Validate()
     {

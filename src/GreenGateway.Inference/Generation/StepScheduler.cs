@@ -5,8 +5,12 @@ using GreenGateway.Inference.Models;
 namespace GreenGateway.Inference.Generation;
 
 /// <summary>A forward pass asked for by a generation: a prefill (several tokens) or one decode token.</summary>
-internal sealed class StepRequest(KvCache cache, int[] tokens, int start, int count, float[] logits, bool allPositions, CancellationToken ct)
+internal sealed class StepRequest(KvCache cache, int[] tokens, int start, int count, float[] logits, bool allPositions, CancellationToken ct,
+    int[]? next = null)
 {
+    /// <summary>Where a greedy decode step on the device writes the next token (argmax), instead of logits; null for logits.</summary>
+    public int[]? Next { get; } = next;
+
     public KvCache Cache { get; } = cache;
 
     public ReadOnlySpan<int> Tokens => tokens.AsSpan(start, count);
@@ -39,6 +43,7 @@ internal sealed class StepScheduler : IDisposable
     private readonly List<StepRequest> _batch = [];
     private readonly List<KvCache> _caches = [];
     private int[] _tokens = [];
+    private int[] _next = [];
     private float[] _logits = [];
     private int _activeDecoders;
 
@@ -124,7 +129,15 @@ internal sealed class StepScheduler : IDisposable
     {
         try
         {
-            _model.Forward(request.Cache, request.Tokens, request.Logits, request.AllPositions);
+            if (request.Next is not null && _model is IGreedyDecoding greedy)
+            {
+                greedy.ForwardGreedy(request.Cache, request.Tokens, request.Next);
+            }
+            else
+            {
+                _model.Forward(request.Cache, request.Tokens, request.Logits, request.AllPositions);
+            }
+
             request.Completion.TrySetResult();
         }
         catch (Exception e)
@@ -150,13 +163,31 @@ internal sealed class StepScheduler : IDisposable
             _tokens[i] = _batch[i].Tokens[0];
         }
 
+        var onDevice = _model is IGreedyDecoding && _batch.TrueForAll(static r => r.Next is not null);
         try
         {
-            _model.ForwardBatch(_caches, _tokens.AsSpan(0, n), _logits);
+            if (onDevice)
+            {
+                if (_next.Length < n)
+                {
+                    _next = new int[n];
+                }
+
+                ((IGreedyDecoding)_model).DecodeGreedy(_caches, _tokens.AsSpan(0, n), _next);
+            }
+            else if (_batch.Exists(static r => r.Next is not null) && _model is IGreedyDecoding)
+            {
+                throw new InvalidOperationException("mixed batch");
+            }
+            else
+            {
+                _model.ForwardBatch(_caches, _tokens.AsSpan(0, n), _logits);
+            }
         }
         catch (Exception)
         {
-            // One bad step (a full cache) must not fail the others: run them alone, each getting its own outcome.
+            // One bad step (a full cache) must not fail the others: run them alone, each getting its own outcome. A batch
+            // that mixes greedy-on-device steps with logits steps (rare) runs alone too.
             foreach (var request in _batch)
             {
                 RunAlone(request);
@@ -168,7 +199,15 @@ internal sealed class StepScheduler : IDisposable
         LargestBatch = Math.Max(LargestBatch, n);
         for (var i = 0; i < n; i++)
         {
-            _logits.AsSpan(i * vocab, vocab).CopyTo(_batch[i].Logits);
+            if (onDevice)
+            {
+                _batch[i].Next![0] = _next[i];
+            }
+            else
+            {
+                _logits.AsSpan(i * vocab, vocab).CopyTo(_batch[i].Logits);
+            }
+
             _batch[i].Completion.TrySetResult();
         }
     }

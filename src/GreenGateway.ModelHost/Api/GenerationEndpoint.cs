@@ -32,8 +32,14 @@ internal static partial class GenerationEndpoint
                 return;
             }
 
+            if (chat && session.Chat is null)
+            {
+                await ApiError.Invalid(session.NoChatMessage, "messages", "chat_template_missing").WriteAsync(context);
+                return;
+            }
+
             var prompt = chat
-                ? session.Tokenizer.Encode(session.Chat.Render(request!.Messages!))
+                ? session.Tokenizer.Encode(session.Chat!.Render(request!.Messages!))
                 : request!.PromptTokens ?? session.Tokenizer.Encode(request.PromptText!);
             if (Check(session, request, prompt) is { } refusal)
             {

@@ -41,6 +41,9 @@ internal sealed record GenerationRequest
 
     public bool IgnoreEos { get; init; }
 
+    /// <summary>Stop strings: the completion ends before the first of them and does not contain it (finish_reason "stop").</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
     /// <summary>vLLM: completions logprobs name tokens <c>token_id:N</c> instead of their text (a lone byte of a UTF-8 character has no text).</summary>
     public bool ReturnTokensAsTokenIds { get; init; }
 }

@@ -58,6 +58,7 @@ internal static partial class RequestParser
             PromptLogprobs = Int(root, "prompt_logprobs", errors),
             IgnoreEos = Bool(root, "ignore_eos", errors),
             ReturnTokensAsTokenIds = Bool(root, "return_tokens_as_token_ids", errors),
+            Stop = ReadStop(root, errors),
         };
         Check(request, root, errors);
         if (errors.Count == 0)
@@ -67,6 +68,37 @@ internal static partial class RequestParser
 
         var message = string.Join("; ", errors.Select(static e => e.Message));
         return (null, ApiError.Invalid(message, errors[0].Param));
+    }
+
+    /// <summary>OpenAI's <c>stop</c>: null, a string, or a list of up to 4 non-empty strings.</summary>
+    private static IReadOnlyList<string> ReadStop(JsonElement root, List<(string, string)> errors)
+    {
+        if (!root.TryGetProperty("stop", out var stop) || stop.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        var list = new List<string>();
+        if (stop.ValueKind == JsonValueKind.String)
+        {
+            list.Add(stop.GetString()!);
+        }
+        else if (stop.ValueKind == JsonValueKind.Array && stop.EnumerateArray().All(static e => e.ValueKind == JsonValueKind.String))
+        {
+            list.AddRange(stop.EnumerateArray().Select(static e => e.GetString()!));
+        }
+        else
+        {
+            errors.Add(("stop must be a string or a list of strings", "stop"));
+            return [];
+        }
+
+        if (list.Count > 4 || list.Exists(static x => x.Length == 0))
+        {
+            errors.Add(("stop takes up to 4 non-empty strings", "stop"));
+        }
+
+        return list;
     }
 
     private static void Check(GenerationRequest r, JsonElement root, List<(string, string)> errors)

@@ -30,6 +30,12 @@ internal static class TokenizeEndpoints
                     return;
                 }
 
+                if (session.Chat is null)
+                {
+                    await ApiError.Invalid(session.NoChatMessage, "messages", "chat_template_missing").WriteAsync(context);
+                    return;
+                }
+
                 var generationPrompt = !root.TryGetProperty("add_generation_prompt", out var g) || g.ValueKind != JsonValueKind.False;
                 tokens = session.Tokenizer.Encode(session.Chat.Render(request!.Messages!, generationPrompt));
             }

@@ -51,7 +51,10 @@ internal sealed class GenerationRun : IDisposable
         return run;
     }
 
-    public async IAsyncEnumerable<GeneratedToken> TokensAsync([EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<GeneratedToken> TokensAsync(CancellationToken ct) =>
+        _request.Stop.Count == 0 ? RawTokensAsync(ct) : StopStrings.Apply(RawTokensAsync(ct), _request.Stop, ct);
+
+    private async IAsyncEnumerable<GeneratedToken> RawTokensAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (MaxTokens == 0)
         {

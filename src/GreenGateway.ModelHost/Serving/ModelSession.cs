@@ -24,9 +24,26 @@ internal sealed class ModelSession : IDisposable
         }, logger);
         Tokenizer = isGguf ? Tokenizer.FromGguf(path) : Tokenizer.FromFile(Path.Combine(path, "tokenizer.json"));
         // A GGUF's Jinja template is not read by the engine's public API; ChatML is the common case.
-        Chat = isGguf || !File.Exists(Path.Combine(path, "tokenizer_config.json"))
-            ? ChatTemplate.Create(ChatFormat.ChatMl)
-            : ChatTemplate.FromModelDirectory(path);
+        if (isGguf)
+        {
+            Chat = ChatTemplate.Create(ChatFormat.ChatMl);
+        }
+        else
+        {
+            // A checkpoint without a chat template it can render (a base model, or a family not supported yet) still
+            // serves /v1/completions; /v1/chat/completions then answers 400 saying why.
+            try
+            {
+                Chat = File.Exists(Path.Combine(path, "tokenizer_config.json"))
+                    ? ChatTemplate.FromModelDirectory(path)
+                    : throw new NotSupportedException($"'{path}' has no tokenizer_config.json, so no chat template");
+            }
+            catch (NotSupportedException e)
+            {
+                ChatUnavailableReason = e.Message.TrimEnd('.');
+            }
+        }
+
         Engine = new InferenceEngine(Model, Tokenizer, new EngineOptions
         {
             MaxKvCacheBytes = options.MaxKvCacheBytes,
@@ -45,7 +62,15 @@ internal sealed class ModelSession : IDisposable
 
     public Tokenizer Tokenizer { get; }
 
-    public ChatTemplate Chat { get; }
+    /// <summary>The chat template, or null for a model without one it can render (see <see cref="ChatUnavailableReason"/>).</summary>
+    public ChatTemplate? Chat { get; }
+
+    /// <summary>Why <see cref="Chat"/> is null, or null.</summary>
+    public string? ChatUnavailableReason { get; }
+
+    /// <summary>The 400 a chat request gets from a model without a chat template.</summary>
+    public string NoChatMessage =>
+        $"model '{ModelId}' has no chat template this server can render ({ChatUnavailableReason}): it is served as a base model; use /v1/completions with a plain prompt.";
 
     public InferenceEngine Engine { get; }
 
