@@ -13,6 +13,8 @@ internal static class UsageEndpoint
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         var now = time.GetUtcNow();
         var windows = await ledger.GetUsageAsync(tenant.Id, now, context.RequestAborted);
+        // Read before the first byte is written; the verdicts' store (Redis) being away leaves them null, never the usage.
+        var feedback = await dashboard.TryFeedbackAsync(tenant.Id, context.RequestAborted);
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
@@ -42,7 +44,15 @@ internal static class UsageEndpoint
         WriteBaselines(json, counterfactual, catalog, time.GetUtcNow());
         WriteLatencies(json, judge);
         json.WritePropertyName("feedback");
-        (await dashboard.FeedbackAsync(tenant.Id, context.RequestAborted)).WriteTo(json);
+        if (feedback is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            feedback.WriteTo(json);
+        }
+
         json.WriteEndObject();
     }
 
