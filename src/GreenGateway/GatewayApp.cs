@@ -81,6 +81,13 @@ public static partial class GatewayApp
         {
             Dashboard.DashboardEndpoints.Map(app);
         }
+
+        if (config.Batches.Enabled)
+        {
+            Batches.FilesEndpoint.Map(app);
+            Batches.BatchesEndpoint.Map(app);
+        }
+
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<Pipeline.GatewayPipeline>();
@@ -177,10 +184,37 @@ public static partial class GatewayApp
         services.AddSingleton<Answers.AnswerWriter>();
         services.AddSingleton<UpstreamForwarder>();
         AddCascade(services, config);
+        AddBatches(services, config);
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
         services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
+    }
+
+    /// <summary>The Files and Batch APIs: the store (SharedState), the planner, the executor and each replica's runner.</summary>
+    private static void AddBatches(IServiceCollection services, GatewayConfig config)
+    {
+        services.AddSingleton<Batches.BatchKey>();
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchRegions, Batches.CatalogRegions>();
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchLineSender, Batches.SelfLineSender>();
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchObserver, Batches.BatchMetrics>();
+        services.AddSingleton(new GreenGateway.Core.Batches.BatchPlanner(config.Batches.ToPlannerOptions()));
+        services.AddSingleton(sp => new GreenGateway.Core.Batches.BatchExecutor(
+            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchStore>(),
+            sp.GetRequiredService<GreenGateway.Core.Batches.BatchPlanner>(),
+            sp.GetRequiredService<ICarbonIntensitySource>(),
+            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchRegions>(),
+            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchLineSender>(),
+            sp.GetRequiredService<TimeProvider>(),
+            config.Batches.ToExecutorOptions(),
+            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchObserver>()));
+        services.AddSingleton<Batches.BatchRunner>();
+        if (config.Batches.Enabled)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<Batches.BatchRunner>());
+        }
+
+        services.AddHttpClient(nameof(Batches.SelfLineSender), client => client.Timeout = Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Tiers 2 and 3 (the draft model in this process, verification by the large model) and the router.</summary>

@@ -13,7 +13,10 @@ namespace GreenGateway.Core.Budgets;
 /// </remarks>
 public interface IBudgetLedger
 {
-    /// <summary>Checks the limits and, when none is spent, reserves <see cref="ReserveRequest.Estimate"/> atomically.</summary>
+    /// <summary>
+    /// Checks the limits and, when none is spent, reserves <see cref="ReserveRequest.Estimate"/> atomically. Idempotent by
+    /// <see cref="ReserveRequest.RequestId"/> while its reservation is open: a retried reserve is admitted and reserves nothing more.
+    /// </summary>
     ValueTask<ReserveOutcome> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken);
 
     /// <summary>

@@ -12,6 +12,10 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
 
     // Settled request ids, kept until the longest window they could affect has passed.
     private readonly Dictionary<string, DateTimeOffset> _settled = [];
+
+    // Request ids holding a reservation, so that a retried reserve is admitted without reserving twice (as the Redis
+    // ledger's reservation key does); removed when settled, or with the month window they were made in.
+    private readonly Dictionary<string, DateTimeOffset> _open = [];
     private DateTimeOffset _nextEviction;
 
     public ValueTask<ReserveOutcome> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
@@ -19,6 +23,11 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         lock (_lock)
         {
             Evict(request.Now);
+            if (_open.ContainsKey(request.RequestId))
+            {
+                return ValueTask.FromResult(ReserveOutcome.Admit(new Reservation(request.TenantId, request.RequestId, request.Estimate, request.Now)));
+            }
+
             WindowSpan? spent = null;
             foreach (var limit in request.Limits)
             {
@@ -43,6 +52,8 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                 entry.Reserved += request.Estimate;
             }
 
+            _open[request.RequestId] = WindowSpan.Containing(BudgetWindow.Month, request.Now).End;
+
             var reservation = new Reservation(request.TenantId, request.RequestId, request.Estimate, request.Now);
             return ValueTask.FromResult(ReserveOutcome.Admit(reservation));
         }
@@ -57,6 +68,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                 return ValueTask.CompletedTask;
             }
 
+            _open.Remove(reservation.RequestId);
             foreach (var window in WindowSpan.All)
             {
                 var entry = Get(reservation.TenantId, WindowSpan.Containing(window, reservation.ReservedAt));
@@ -118,6 +130,14 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             if (until < cutoff)
             {
                 _settled.Remove(id);
+            }
+        }
+
+        foreach (var (id, until) in _open)
+        {
+            if (until < cutoff)
+            {
+                _open.Remove(id);
             }
         }
     }

@@ -13,7 +13,7 @@ namespace GreenGateway.Core.Carbon;
 /// CSV: a header line, then <c>region,timestamp,gco2e_per_kwh</c> (ISO 8601 timestamps).
 /// JSON: an array of <c>{"region": "DE", "at": "2026-11-21T10:00:00Z", "gramsPerKwh": 312}</c>.
 /// </remarks>
-public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, ICarbonForecast
+public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, ICarbonForecastSource
 {
     private readonly Dictionary<string, (DateTimeOffset[] Times, double[] Values)> _series;
     private readonly ICarbonIntensitySource _fallback;
@@ -64,24 +64,26 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, IC
         return ValueTask.FromResult(new CarbonIntensity(s.Values[index], _name, s.Times[index]));
     }
 
-    /// <summary>The file's points after <paramref name="after"/> within <paramref name="horizon"/>: what a published forecast holds.</summary>
-    public IReadOnlyList<CarbonIntensity> Forecast(string region, DateTimeOffset after, TimeSpan horizon)
+    /// <summary>The file's points from the one in force at <paramref name="from"/> to <paramref name="to"/>: a recorded or
+    /// published series is its own forecast. A region without points has none (the caller falls back).</summary>
+    public ValueTask<CarbonForecast?> ForecastAsync(string region, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         if (!_series.TryGetValue(region, out var s) && !_series.TryGetValue("*", out s))
         {
-            return [];
+            return ValueTask.FromResult<CarbonForecast?>(null);
         }
 
-        var points = new List<CarbonIntensity>();
+        var points = new List<ForecastPoint>();
         for (var i = 0; i < s.Times.Length; i++)
         {
-            if (s.Times[i] > after && s.Times[i] <= after + horizon)
+            var inForceAtFrom = i + 1 < s.Times.Length && s.Times[i + 1] > from;
+            if ((s.Times[i] >= from || inForceAtFrom || i == s.Times.Length - 1) && s.Times[i] < to)
             {
-                points.Add(new CarbonIntensity(s.Values[i], _name, s.Times[i]));
+                points.Add(new ForecastPoint(s.Times[i], s.Values[i]));
             }
         }
 
-        return points;
+        return ValueTask.FromResult<CarbonForecast?>(points.Count == 0 ? null : new CarbonForecast(region, _name, points));
     }
 
     internal static List<(string, DateTimeOffset, double)> ParseCsv(string[] lines)

@@ -27,7 +27,7 @@ public sealed record PolicyLoadResult(PolicySet? Policies, IReadOnlyList<string>
 /// </example>
 public static partial class PolicyParser
 {
-    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules", "cascade"];
+    private static readonly string[] TenantKeys = ["keys", "models", "budgets", "on_exhausted", "downgrade_to", "description", "timezone", "builtin_rules", "cascade", "batches"];
 
     /// <summary>Reads every <c>*.yaml</c>/<c>*.yml</c> file of <paramref name="directory"/>.</summary>
     public static PolicyLoadResult LoadDirectory(string directory)
@@ -197,12 +197,13 @@ public static partial class PolicyParser
         var timeZone = ReadTimeZone(r, id, map);
         var builtins = ReadBuiltinRules(r, id, map);
         var cascade = ReadCascade(r, id, map);
+        var batches = ReadBatches(r, id, map);
         return r.Count > before
             ? null
             : new TenantPolicy
             {
                 Id = id, KeyHashes = keys, Models = models, Limits = limits, OnExhausted = action, DowngradeTo = downgradeTo,
-                TimeZone = timeZone, BuiltinRules = builtins, Cascade = cascade,
+                TimeZone = timeZone, BuiltinRules = builtins, Cascade = cascade, Batches = batches,
             };
     }
 

@@ -45,6 +45,9 @@ public sealed record TenantPolicy
     /// <summary>The tenant's cascade settings. Default <see cref="Cascade.CascadePolicy.Default"/>.</summary>
     public Cascade.CascadePolicy Cascade { get; init; } = GreenGateway.Core.Cascade.CascadePolicy.Default;
 
+    /// <summary>The capacity and timing of the tenant's batches. Default <see cref="GreenGateway.Core.Batches.BatchPolicy.Default"/>.</summary>
+    public GreenGateway.Core.Batches.BatchPolicy Batches { get; init; } = GreenGateway.Core.Batches.BatchPolicy.Default;
+
     public bool AllowsModel(string model)
     {
         foreach (var allowed in Models)

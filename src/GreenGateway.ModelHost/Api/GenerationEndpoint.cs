@@ -43,7 +43,7 @@ internal static partial class GenerationEndpoint
 
             var maxTokens = request.MaxTokens ?? session.MaxContextTokens - prompt.Length;
             var started = TimeProvider.System.GetTimestamp();
-            var mark = meter.Start();
+            using var mark = meter.Start();
             GenerationRun run;
             try
             {

@@ -33,6 +33,7 @@ public sealed record GatewayConfig
 
     /// <summary>The operator's dashboard, its admin API and feedback on answers.</summary>
     public DashboardSettings Dashboard { get; init; } = new();
+    public BatchSettings Batches { get; init; } = new();
 
     public GreenGateway.ModelServer.ModelServerOptions ModelServer { get; init; } = new();
 
@@ -84,6 +85,7 @@ public sealed record GatewayConfig
         Cascade.Validate(errors);
         Responses.Validate(errors);
         Dashboard.Validate(errors);
+        Batches.Validate(errors);
         ModelServer.Validate(errors);
         if (Cache.Embedder == "upstream" && Cache.EmbeddingModel is { } embedding && !Models.ContainsKey(embedding))
         {

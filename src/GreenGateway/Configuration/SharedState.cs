@@ -28,6 +28,8 @@ internal static partial class SharedState
             services.AddSingleton<IResponseStore>(sp => new InMemoryResponseStore(config.Responses.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IActivityStore>(sp => new InMemoryActivityStore(sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IFeedbackStore>(sp => new InMemoryFeedbackStore(sp.GetRequiredService<TimeProvider>(), config.Dashboard.MaxAnswersInMemory));
+            services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Core.Batches.DiskBatchStore(
+                Path.GetFullPath(config.Batches.Directory, sp.GetRequiredService<IHostEnvironment>().ContentRootPath), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<ISemanticCache>(sp =>
                 new InMemorySemanticCache(sp.GetRequiredService<IEmbedder>(), config.Cache.ToOptions(), sp.GetRequiredService<TimeProvider>()));
             return;
@@ -46,6 +48,7 @@ internal static partial class SharedState
             new RedisActivityStore(sp.GetRequiredService<RedisSharedState>().Multiplexer), TimeSpan.FromSeconds(1), TimeProvider.System,
             e => Log.ActivityFlushFailed(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SharedState).FullName!), e)));
         services.AddSingleton<IFeedbackStore>(sp => new RedisFeedbackStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
     }
 
     /// <summary>

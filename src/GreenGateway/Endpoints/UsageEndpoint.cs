@@ -8,7 +8,7 @@ namespace GreenGateway.Endpoints;
 internal static class UsageEndpoint
 {
     public static async Task HandleAsync(HttpContext context, IBudgetLedger ledger, TimeProvider time, Accounting.Counterfactual counterfactual,
-        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog, Dashboard.DashboardQuery dashboard)
+        Cascade.CascadeJudge judge, Upstreams.ModelCatalog catalog, Dashboard.DashboardQuery dashboard, GreenGateway.Core.Batches.IBatchStore batches)
     {
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         var now = time.GetUtcNow();
@@ -53,7 +53,43 @@ internal static class UsageEndpoint
             feedback.WriteTo(json);
         }
 
+        await WriteBatchesAsync(json, batches, tenant.Id, context.RequestAborted);
         json.WriteEndObject();
+    }
+
+    /// <summary>The tenant's latest batches (20): progress, and the carbon each cost against running it at submission.</summary>
+    private static async Task WriteBatchesAsync(Utf8JsonWriter json, GreenGateway.Core.Batches.IBatchStore store, string tenant, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<GreenGateway.Core.Batches.BatchRecord> batches;
+        try
+        {
+            batches = await store.ListBatchesAsync(tenant, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Usage stays available while the batch store is away; the batches are left out.
+            json.WriteNull("batches");
+            return;
+        }
+
+        json.WriteStartArray("batches");
+        foreach (var batch in batches.Take(20))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", batch.Id);
+            json.WriteString("status", batch.Status);
+            json.WriteNumber("total", batch.Total);
+            json.WriteNumber("completed", batch.Completed);
+            json.WriteNumber("failed", batch.Failed);
+            json.WriteNumber("energy_joules", batch.EnergyJoules);
+            json.WriteNumber("carbon_gco2e", batch.CarbonGrams);
+            json.WriteNumber("counterfactual_gco2e", batch.CounterfactualGrams);
+            json.WriteNumber("saved_gco2e", batch.CounterfactualGrams - batch.CarbonGrams);
+            json.WriteString("plan", batch.Plan);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     /// <summary>Each large model's counterfactual: observed (fitted from its own answers) or still modelled, and how good the fit is.</summary>

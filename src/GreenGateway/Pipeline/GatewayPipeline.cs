@@ -88,7 +88,7 @@ internal sealed partial class GatewayPipeline(
         }
 
         // 2. Resolve: the model's upstream, and the tenant's right to it.
-        var (route, unknown) = await resolver.ResolveAsync(request!, tenant, context.RequestAborted);
+        var (route, unknown) = await resolver.ResolveAsync(request!, tenant, context.RequestAborted, tenantFeature.BatchRegion);
         if (route is null)
         {
             await OpenAiErrors.WriteAsync(context, unknown!);

@@ -7,7 +7,8 @@ namespace GreenGateway.Pipeline;
 /// <summary>Step 2: where the requested model is served, and whether the tenant may use it.</summary>
 internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discovery)
 {
-    public async Task<(ModelRoute? Route, RequestError? Error)> ResolveAsync(OpenAiRequest request, TenantPolicy tenant, CancellationToken cancellationToken)
+    /// <param name="region">A batch request's region (the plan's cleanest): an upstream there that serves the model, else the model's own.</param>
+    public async Task<(ModelRoute? Route, RequestError? Error)> ResolveAsync(OpenAiRequest request, TenantPolicy tenant, CancellationToken cancellationToken, string? region = null)
     {
         if (!catalog.TryResolve(request.Model, out var route))
         {
@@ -31,6 +32,11 @@ internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discove
         {
             return (null, new RequestError(StatusCodes.Status403Forbidden,
                 $"The model '{request.Model}' is not allowed for this key.", "invalid_request_error", "model", "model_not_allowed"));
+        }
+
+        if (region is not null && catalog.TryResolveIn(request.Model, region, out var there))
+        {
+            route = there;
         }
 
         return (route, null);

@@ -14,6 +14,7 @@ internal sealed class ModelCatalog
     private readonly GatewayConfig _config;
     private readonly ConcurrentDictionary<string, string> _discovered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _unreachable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyCollection<string>> _served = new(StringComparer.Ordinal);
 
     public ModelCatalog(IOptions<GatewayConfig> config)
     {
@@ -48,6 +49,51 @@ internal sealed class ModelCatalog
         return false;
     }
 
+    /// <summary>
+    /// Every route to <paramref name="model"/>: its own (<see cref="TryResolve"/>), then each other upstream that serves the
+    /// same upstream model (it listed it, or takes any model), each in its upstream's region. Batches go to the cleanest.
+    /// </summary>
+    public IReadOnlyList<ModelRoute> RoutesIn(string model)
+    {
+        var routes = new List<ModelRoute>();
+        if (!TryResolve(model, out var home))
+        {
+            return routes;
+        }
+
+        routes.Add(home!);
+        foreach (var (name, options) in _config.Upstreams.OrderBy(u => u.Key, StringComparer.Ordinal))
+        {
+            if (name == home!.Upstream)
+            {
+                continue;
+            }
+
+            if (options.AcceptAnyModel || (_served.TryGetValue(name, out var served) && served.Contains(home.UpstreamModel)))
+            {
+                routes.Add(Build(model, name, home.UpstreamModel, null));
+            }
+        }
+
+        return routes;
+    }
+
+    /// <summary>The route to <paramref name="model"/> in <paramref name="region"/>, if an upstream there serves it.</summary>
+    public bool TryResolveIn(string model, string region, out ModelRoute? route)
+    {
+        foreach (var candidate in RoutesIn(model))
+        {
+            if (string.Equals(candidate.Region, region, StringComparison.OrdinalIgnoreCase))
+            {
+                route = candidate;
+                return true;
+            }
+        }
+
+        route = null;
+        return false;
+    }
+
     /// <summary>Every model a client can ask for, with the upstream serving it.</summary>
     public IReadOnlyList<(string Model, string Upstream)> List()
     {
@@ -69,6 +115,7 @@ internal sealed class ModelCatalog
     public void SetDiscovered(string upstream, IReadOnlyCollection<string> models)
     {
         _unreachable.TryRemove(upstream, out _);
+        _served[upstream] = models.ToHashSet(StringComparer.Ordinal);
         foreach (var (model, owner) in _discovered)
         {
             if (owner == upstream && !models.Contains(model))

@@ -189,6 +189,28 @@ public sealed class InMemoryBudgetLedgerTests
     }
 
     [Fact]
+    public async Task Reserve_RetriedWithTheSameRequestId_IsAdmittedOnce_AndReservesNothingMore()
+    {
+        BudgetLimit[] limits = [new(BudgetWindow.Minute, EnergyJoules: 8, CarbonGrams: null)];
+        var request = new ReserveRequest(Tenant, "retried", new EnergyCarbon(5, 0.5), limits, _clock.Now);
+
+        var first = await _ledger.ReserveAsync(request, Ct);
+        var retried = await _ledger.ReserveAsync(request, Ct);
+        var minute = (await _ledger.GetUsageAsync(Tenant, _clock.Now, Ct))[0];
+
+        // As the Redis ledger: reserving twice would hold 10 J against the 8 J limit.
+        Assert.True(first.Admitted);
+        Assert.True(retried.Admitted);
+        Assert.Equal(5, minute.Reserved.Joules);
+
+        await _ledger.SettleAsync(retried.Reservation!, new EnergyCarbon(4, 0.25), Ct);
+        minute = (await _ledger.GetUsageAsync(Tenant, _clock.Now, Ct))[0];
+        Assert.Equal(0, minute.Reserved.Joules);
+        Assert.Equal(4, minute.Consumed.Joules);
+        Assert.True((await Reserve(Joules(3), limits)).Admitted);
+    }
+
+    [Fact]
     public async Task Settle_OfAFailedRequestWithZero_ReleasesTheReservation()
     {
         BudgetLimit[] limits = [new(BudgetWindow.Minute, EnergyJoules: 100, CarbonGrams: null)];

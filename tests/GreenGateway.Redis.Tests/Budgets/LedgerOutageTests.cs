@@ -103,6 +103,31 @@ public sealed class LedgerOutageTests
     }
 
     [Fact]
+    public async Task FailOpen_SettleDuringTheOutage_ReleasesTheLocalReservation_SoTheNextReserveIsAdmitted()
+    {
+        // Never started: Redis is away for the whole test, as in an outage.
+        await using var server = new RedisServerFixture();
+        await using var connection = await ConnectAsync(server);
+        await using var ledger = new RedisBudgetLedger(connection, new RedisBudgetLedgerOptions { FailMode = LedgerFailMode.FailOpen, LocalSliceFraction = 1 });
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Day, 10, null)];
+
+        var first = await ledger.ReserveAsync(new ReserveRequest("outage", "l1", new EnergyCarbon(10, 0), limits, now), Token);
+        var held = await ledger.ReserveAsync(new ReserveRequest("outage", "l2", new EnergyCarbon(1, 0), limits, now), Token);
+        await ledger.SettleAsync(first.Reservation!, new EnergyCarbon(3, 0), Token);
+
+        // The 10 J reservation is released and 3 J consumed: 7 J more lands exactly on the limit, and nothing fits after it.
+        var next = await ledger.ReserveAsync(new ReserveRequest("outage", "l3", new EnergyCarbon(7, 0), limits, now), Token);
+        var full = await ledger.ReserveAsync(new ReserveRequest("outage", "l4", new EnergyCarbon(1, 0), limits, now), Token);
+
+        Assert.True(first.Admitted);
+        Assert.False(held.Admitted);
+        Assert.True(next.Admitted, "the reservation settled during the outage still holds the local slice");
+        Assert.False(full.Admitted);
+        Assert.Equal(1, ledger.JournalLength);
+    }
+
+    [Fact]
     public async Task FailClosed_WhileDown_RefusesWithTypedError_AndJournalsSettles()
     {
         await using var server = new RedisServerFixture();

@@ -51,6 +51,62 @@ public sealed class BudgetEnforcementTests
     }
 
     [Fact]
+    public async Task SpentBudget_OffAWholeSecond_RetryAfterIsRoundedUp()
+    {
+        // 10:00:15.250: the minute ends in 44.75 s; a client told 44 would retry a quarter second early and be refused again.
+        var clock = new FakeTimeProvider(Start.AddMilliseconds(250));
+        await using var upstream = await FakeOpenAiUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync([upstream.BaseUrl], Policies, time: clock);
+        using var client = gateway.Client("key-tiny");
+
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 3; i++)
+        {
+            last = await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(45), last.Headers.RetryAfter!.Delta);
+
+        // 44.75 s later, one tick before the minute's end, still refused; at its end, served.
+        clock.Advance(TimeSpan.FromSeconds(44.75) - TimeSpan.FromTicks(1));
+        var early = await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.TooManyRequests, early.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), early.Headers.RetryAfter!.Delta);
+        clock.Advance(TimeSpan.FromTicks(1));
+        var onTime = await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, onTime.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(503)]
+    public async Task FailedRequests_ReleaseTheirReservations_SoASmallBudgetStillAdmits(int status)
+    {
+        // The tiny tenant's minute admits about two requests' reservations: five failures that kept theirs would spend it.
+        var clock = new FakeTimeProvider(Start);
+        await using var upstream = await FakeOpenAiUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync([upstream.BaseUrl], Policies, time: clock,
+            settings: new Dictionary<string, string?> { ["Upstreams:main:MaxAttempts"] = "1" });
+        using var client = gateway.Client("key-tiny");
+        upstream.FailNext(5, status);
+
+        var failures = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            var failed = await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken);
+            failures.Add(failed.StatusCode);
+            await Json.AssertNothingReservedAsync(client);
+        }
+
+        var served = await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken);
+
+        Assert.All(failures, s => Assert.Equal((HttpStatusCode)status, s));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        await Json.AssertNothingReservedAsync(client);
+    }
+
+    [Fact]
     public async Task SpentBudget_WithDowngrade_IsServedByTheCheaperModel()
     {
         var clock = new FakeTimeProvider(Start);

@@ -42,7 +42,7 @@ public sealed class PassThroughTests : IAsyncLifetime
             ["Gateway:PassThroughPaths:0:JoulesPerRequest"] = "50",
             ["Gateway:PassThroughPaths:1:Path"] = "/v1/custom",
             ["Gateway:PassThroughPaths:1:Accounting"] = "tokens",
-            ["Gateway:PassThroughPaths:2:Path"] = "/v1/files",
+            ["Gateway:PassThroughPaths:2:Path"] = "/v1/vector_stores",
             ["Gateway:PassThroughPaths:2:Accounting"] = "free",
         });
     }
@@ -104,7 +104,7 @@ public sealed class PassThroughTests : IAsyncLifetime
     {
         using var client = _gateway.Client();
 
-        var response = await client.PostAsync("/v1/files", Json.Body("""{"purpose":"batch"}"""), TestContext.Current.CancellationToken);
+        var response = await client.PostAsync("/v1/vector_stores", Json.Body("""{"name":"docs"}"""), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("X-GG-Energy-J"));

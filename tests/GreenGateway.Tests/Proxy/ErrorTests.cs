@@ -164,12 +164,12 @@ public sealed class ErrorTests : IAsyncLifetime
     {
         using var client = _gateway.Client();
 
-        var response = await client.GetAsync("/v1/files", TestContext.Current.CancellationToken);
+        var response = await client.GetAsync("/v1/vector_stores", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("upstream", (await Json.ReadObjectAsync(response))["served_by"]!.GetValue<string>());
         var recorded = Assert.Single(_upstream.Requests);
-        Assert.Equal("/v1/files", recorded.Path);
+        Assert.Equal("/v1/vector_stores", recorded.Path);
         Assert.Equal("", recorded.Authorization);
     }
 

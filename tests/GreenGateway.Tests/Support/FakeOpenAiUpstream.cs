@@ -81,10 +81,10 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
             upstream.Record(context, (JsonObject?)await JsonNode.ParseAsync(context.Request.Body));
             await context.Response.WriteAsJsonAsync(new { output = Answer, usage = new { prompt_tokens = PromptTokens, completion_tokens = 4 } });
         });
-        app.MapPost("/v1/files", async (HttpContext context) =>
+        app.MapPost("/v1/vector_stores", async (HttpContext context) =>
         {
             upstream.Record(context, (JsonObject?)await JsonNode.ParseAsync(context.Request.Body));
-            await context.Response.WriteAsJsonAsync(new { id = "file-1", @object = "file" });
+            await context.Response.WriteAsJsonAsync(new { id = "vs-1", @object = "vector_store" });
         });
         app.MapPost("/v1/audio/speech", async (HttpContext context) =>
         {
@@ -92,7 +92,7 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
             context.Response.ContentType = "audio/mpeg";
             await context.Response.Body.WriteAsync(new byte[] { 0xFF, 0xFB, 0x90, 0x00 });
         });
-        app.MapGet("/v1/files", (HttpContext context) =>
+        app.MapGet("/v1/vector_stores", (HttpContext context) =>
         {
             upstream.Record(context, null);
             return Results.Json(new { @object = "list", data = Array.Empty<object>(), served_by = name });

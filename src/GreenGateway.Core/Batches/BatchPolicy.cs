@@ -1,0 +1,19 @@
+namespace GreenGateway.Core.Batches;
+
+/// <summary>
+/// A tenant's <c>batches:</c> policy: the upstream capacity its batches may use (live requests have no such bound, so
+/// they come first), and whether their work waits for clean hours.
+/// </summary>
+public sealed record BatchPolicy
+{
+    public static readonly BatchPolicy Default = new();
+
+    /// <summary>Requests of the tenant's batches in flight at once. Default 2.</summary>
+    public int Concurrency { get; init; } = 2;
+
+    /// <summary>Requests per second the tenant's batches may start. Default 5.</summary>
+    public double RequestsPerSecond { get; init; } = 5;
+
+    /// <summary>Whether the work waits for the cleanest hours (and regions) before the deadline; off runs it at once. Default true.</summary>
+    public bool CarbonAware { get; init; } = true;
+}
