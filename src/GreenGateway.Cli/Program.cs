@@ -6,5 +6,6 @@ var root = new RootCommand("GreenGateway's tools: the cascade workload, the rout
     WorkloadCommands.Create(),
     RouterCommands.Create(),
     BenchCommands.Create(),
+    CacheCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -11,7 +11,7 @@ namespace GreenGateway.Cli.Commands;
 /// <summary><c>gg router label</c> and <c>gg router train</c>.</summary>
 internal static class RouterCommands
 {
-    public static Command Create() => new("router", "Label prompts with the cheapest good-enough tier, and train the tier router") { Label(), Train(), Calibrate(), DraftFeatures() };
+    public static Command Create() => new("router", "Label prompts with the cheapest good-enough tier, and train the tier router") { Label(), Train(), Calibrate() };
 
     private static Command Label()
     {
@@ -102,41 +102,20 @@ internal static class RouterCommands
         return command;
     }
 
-    private static Command DraftFeatures()
-    {
-        var labels = new Option<string[]>("--labels") { Description = "Label files (JSON Lines with prompt and label)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var test = new Option<string[]>("--test") { Description = "A second labelled set to evaluate on", AllowMultipleArgumentsPerToken = true };
-        var draft = new Option<string>("--draft") { Description = "The draft model's folder", DefaultValueFactory = _ => "models/draft" };
-        var holdout = new Option<double>("--holdout") { Description = "Share of distinct prompts held out", DefaultValueFactory = _ => 0.2 };
-        var command = new Command("draft-features", "Experiment: does the draft model's own view of a prompt beat n-grams as router features?") { labels, test, draft, holdout };
-        command.SetAction(async (parse, ct) =>
-        {
-            using var model = new LocalModel(parse.GetValue(draft)!, Environment.ProcessorCount);
-            Console.WriteLine(await DraftFeatureExperiment.RunAsync(model, RouterTrainer.ReadLabels(parse.GetValue(labels)!),
-                RouterTrainer.ReadLabels(parse.GetValue(test) ?? []), new RouterTrainOptions { HoldOut = parse.GetValue(holdout) }, ct));
-            return 0;
-        });
-        return command;
-    }
-
     private static Command Train()
     {
         var labels = new Option<string[]>("--labels") { Description = "Label files or gateway outcome logs (JSON Lines with prompt and label); repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string>("--out") { Description = "The router file", DefaultValueFactory = _ => "models/router/router.ggrt" };
+        var output = new Option<string>("--out") { Description = "The router model (an ML.NET zip)", DefaultValueFactory = _ => "models/router/router.zip" };
         var holdout = new Option<double>("--holdout") { Description = "Share of distinct prompts held out for evaluation", DefaultValueFactory = _ => 0.2 };
-        var hashBits = new Option<int>("--hash-bits") { Description = "Featurizer hash bits", DefaultValueFactory = _ => 16 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => new TrainingOptions().Epochs };
         var test = new Option<string[]>("--test") { Description = "Extra labelled sets to evaluate on (their prompts seen in training are left out)", AllowMultipleArgumentsPerToken = true };
         var report = new Option<string?>("--report") { Description = "Also write the evaluation as Markdown here" };
-        var command = new Command("train", "Train the tier router and evaluate it on held-out prompts") { labels, output, holdout, hashBits, epochs, test, report };
+        var command = new Command("train", "Train the ML.NET tier router (SDCA, L-BFGS and LightGBM compared, the best kept) and evaluate it on held-out prompts") { labels, output, holdout, test, report };
         command.SetAction(parse =>
         {
             var examples = RouterTrainer.ReadLabels(parse.GetValue(labels)!);
             var result = RouterTrainer.Train(examples, new RouterTrainOptions
             {
                 HoldOut = parse.GetValue(holdout),
-                HashBits = parse.GetValue(hashBits),
-                Training = new TrainingOptions { Epochs = parse.GetValue(epochs) },
             });
             var path = parse.GetValue(output)!;
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
@@ -152,10 +131,10 @@ internal static class RouterCommands
                     .Select(e => Evaluation.AnswerCheck.Normalize(e.Prompt)).ToHashSet(StringComparer.Ordinal);
                 var unseen = RouterTrainer.ReadLabels([extra]).Where(e => e.Label is not null && TierRouter.Tiers.Contains(e.Label) && !trained.Contains(Evaluation.AnswerCheck.Normalize(e.Prompt)))
                     .DistinctBy(e => Evaluation.AnswerCheck.Normalize(e.Prompt)).ToList();
-                var (accuracy, confusion) = RouterTrainer.Evaluate(result.Router, unseen);
-                markdown.AppendLine(CultureInfo.InvariantCulture, $"On `{extra}` ({unseen.Count} distinct prompts not trained on): accuracy **{accuracy * 100:0.0} %**.");
+                var (accuracy, confusion) = RouterTrainer.Evaluate(result.Router.Predict, unseen);
+                markdown.AppendLine(CultureInfo.InvariantCulture, $"On `{extra}` ({unseen.Count} distinct prompts not trained on), {result.Trainer}: accuracy **{accuracy * 100:0.0} %**.");
                 markdown.AppendLine();
-                markdown.AppendLine(RouterTrainer.ConfusionMarkdown(result.Router.Labels, confusion));
+                markdown.AppendLine(RouterTrainer.ConfusionMarkdown(TierRouter.Tiers, confusion));
             }
 
             Console.WriteLine($"router written to {path}");

@@ -40,4 +40,5 @@ public sealed record DraftProvenance(double MinTokenProbability, double MeanEntr
 /// <param name="Answer">The answer.</param>
 /// <param name="CreatedAt">When it was stored.</param>
 /// <param name="ExpiresAt">When it stops being served.</param>
-public sealed record CacheEntry(string Id, string PromptHash, float[] Embedding, CachedAnswer Answer, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+/// <param name="Prompt">The prompt it answered, for the <see cref="LexicalGuard"/>; empty for entries stored before it was kept (never a semantic hit).</param>
+public sealed record CacheEntry(string Id, string PromptHash, float[] Embedding, CachedAnswer Answer, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string Prompt = "");

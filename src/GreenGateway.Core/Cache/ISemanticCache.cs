@@ -16,7 +16,20 @@ public interface ISemanticCache
 /// <param name="Partition">Where to look.</param>
 /// <param name="Prompt">The message being answered (the last user turn).</param>
 /// <param name="Temperature">The request's temperature; null when the request gave none.</param>
-public sealed record CacheQuery(CachePartition Partition, string Prompt, double? Temperature);
+public sealed record CacheQuery(CachePartition Partition, string Prompt, double? Temperature)
+{
+    /// <summary>
+    /// The prompt's embedding, computed at most once for the request and shared by the lookup, the write-back and the
+    /// router. Null: the cache embeds the prompt itself.
+    /// </summary>
+    public PromptEmbedding? Embedding { get; init; }
+
+    /// <summary>The prompt's embedding under <paramref name="embedder"/>: the shared one when it came from the same embedder.</summary>
+    public ValueTask<float[]> EmbedAsync(IEmbedder embedder, CancellationToken cancellationToken) =>
+        Embedding is { } shared && shared.EmbedderName == embedder.Name
+            ? shared.GetAsync(cancellationToken)
+            : embedder.EmbedAsync(Prompt, cancellationToken);
+}
 
 public enum CacheLookupKind
 {

@@ -33,9 +33,8 @@ public sealed class InMemorySemanticCache : ISemanticCache
             return CacheLookupResult.Bypass;
         }
 
+        // The exact match first: it needs no embedding.
         var hash = CacheKeys.PromptHash(query.Prompt);
-        var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
-        var threshold = _options.ThresholdFor(query.Partition.TenantId);
         lock (_lock)
         {
             if (!_partitions.TryGetValue(query.Partition.Id, out var entries))
@@ -44,26 +43,44 @@ public sealed class InMemorySemanticCache : ISemanticCache
             }
 
             RemoveExpired(entries, _time.GetUtcNow(), null);
-            CacheEntry? best = null;
-            var bestScore = float.NegativeInfinity;
             foreach (var entry in entries)
             {
                 if (entry.PromptHash == hash)
                 {
                     return new CacheLookupResult(CacheLookupKind.ExactHit, entry, 1);
                 }
+            }
+        }
 
-                var score = VectorMath.Dot(embedding, entry.Embedding);
-                if (score > bestScore)
+        var embedding = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
+        var threshold = _options.ThresholdFor(query.Partition.TenantId);
+        var candidates = new List<(CacheEntry Entry, float Score)>();
+        lock (_lock)
+        {
+            if (_partitions.TryGetValue(query.Partition.Id, out var entries))
+            {
+                foreach (var entry in entries)
                 {
-                    (best, bestScore) = (entry, score);
+                    var score = VectorMath.Dot(embedding, entry.Embedding);
+                    if (score >= threshold)
+                    {
+                        candidates.Add((entry, score));
+                    }
                 }
             }
-
-            return best is not null && bestScore >= threshold
-                ? new CacheLookupResult(CacheLookupKind.SemanticHit, best, bestScore)
-                : CacheLookupResult.Miss;
         }
+
+        // The most similar neighbour that the acceptance rule takes.
+        candidates.Sort(static (a, b) => b.Score.CompareTo(a.Score));
+        foreach (var (entry, score) in candidates)
+        {
+            if (_options.Accepts(query, entry, score, threshold))
+            {
+                return new CacheLookupResult(CacheLookupKind.SemanticHit, entry, score);
+            }
+        }
+
+        return CacheLookupResult.Miss;
     }
 
     public async ValueTask<bool> StoreAsync(CacheQuery query, CachedAnswer answer, CancellationToken cancellationToken)
@@ -73,9 +90,9 @@ public sealed class InMemorySemanticCache : ISemanticCache
             return false;
         }
 
-        var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
+        var embedding = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var entry = new CacheEntry(Guid.NewGuid().ToString("N"), CacheKeys.PromptHash(query.Prompt), embedding, answer, now, now + _options.EntryTimeToLive);
+        var entry = new CacheEntry(Guid.NewGuid().ToString("N"), CacheKeys.PromptHash(query.Prompt), embedding, answer, now, now + _options.EntryTimeToLive, query.Prompt);
         lock (_lock)
         {
             if (!_partitions.TryGetValue(query.Partition.Id, out var entries))

@@ -54,6 +54,32 @@ public static class VectorMath
     }
 
     /// <summary>
+    /// The rows of <paramref name="rows"/> (count x dimensions) at or above <paramref name="threshold"/>, most similar
+    /// first, at most <paramref name="max"/>: the candidates an acceptance rule then judges one by one.
+    /// </summary>
+    public static List<(int Index, float Score)> Above(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int count, double threshold, int max)
+    {
+        var found = new List<(int Index, float Score)>();
+        var dimensions = query.Length;
+        for (var r = 0; r < count; r++)
+        {
+            var score = Dot(query, rows.Slice(r * dimensions, dimensions));
+            if (score >= threshold)
+            {
+                found.Add((r, score));
+            }
+        }
+
+        found.Sort(static (a, b) => b.Score.CompareTo(a.Score));
+        if (found.Count > max)
+        {
+            found.RemoveRange(max, found.Count - max);
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// The row of <paramref name="rows"/> (count x dimensions, row-major) most similar to <paramref name="query"/>:
     /// its index and dot product, or (-1, -inf) when there are no rows. Brute force, which at a few thousand
     /// rows per partition costs microseconds and needs no index to keep in sync.

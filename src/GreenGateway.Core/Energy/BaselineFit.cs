@@ -125,7 +125,15 @@ public sealed class BaselineFit
         var residuals = usable.Select(u => Math.Abs(Residual(first, u.O))).Order().ToArray();
         var median = residuals[residuals.Length / 2];
         var kept = usable.Where(u => Math.Abs(Residual(first, u.O)) <= (OutlierFactor * median) + 1e-12).ToList();
-        return kept.Count >= 3 && kept.Count < usable.Count ? FitOnce(kept) ?? first : first;
+        if (kept.Count < 3 || kept.Count == usable.Count || FitOnce(kept) is not { } refit)
+        {
+            return first;
+        }
+
+        // The outliers are left out of the coefficients, not out of the evidence: they were answers of the model too, so
+        // they count towards MinObservations and MinFullAnswers (on a busy machine a few of any ten are outliers).
+        return new BaselineFit(refit.JoulesPerRequest, refit.JoulesPerPromptToken, refit.JoulesPerCompletionToken, first.EffectiveObservations,
+            first.FullAnswers, first.Newest, refit.RelativeError);
     }
 
     /// <summary>How many median absolute residuals off the first fit an observation may be and still count.</summary>

@@ -17,7 +17,7 @@ public sealed partial class RedisSemanticCache
     /// next lookup); lookups that find one in flight use the index they have instead of piling up. Only entries
     /// leaving the partition make a sync rebuild the arrays.
     /// </summary>
-    private async ValueTask<CacheLookupResult> SearchLocallyAsync(PartitionKeys keys, float[] embedding, RedisResult versionReply, double threshold, CancellationToken cancellationToken)
+    private async ValueTask<CacheLookupResult> SearchLocallyAsync(CacheQuery query, PartitionKeys keys, float[] embedding, RedisResult versionReply, double threshold, CancellationToken cancellationToken)
     {
         var version = versionReply.IsNull ? 0 : (long)versionReply;
         if (version == 0)
@@ -40,21 +40,26 @@ public sealed partial class RedisSemanticCache
             }
         }
 
-        var (row, score) = VectorMath.Nearest(embedding, index.Vectors, index.Count);
-        if (row < 0 || score < threshold)
+        // The candidates above the threshold, most similar first; the first that the acceptance rule takes answers.
+        var candidates = VectorMath.Above(embedding, index.Vectors, index.Count, threshold, _redisOptions.CandidateCount);
+        foreach (var (row, _) in candidates)
         {
-            return CacheLookupResult.Miss;
+            var entry = await ReadEntryAsync(keys, index.Ids[row]).ConfigureAwait(false);
+            if (entry is null)
+            {
+                // Expired since the sync: force a fresh one next time.
+                _local[keys.Id] = index with { Version = -1 };
+                continue;
+            }
+
+            var score = VectorMath.Dot(embedding, entry.Embedding);
+            if (_options.Accepts(query, entry, score, threshold))
+            {
+                return new CacheLookupResult(CacheLookupKind.SemanticHit, entry, score);
+            }
         }
 
-        var entry = await ReadEntryAsync(keys, index.Ids[row]).ConfigureAwait(false);
-        if (entry is null)
-        {
-            // Expired since the sync: force a fresh one next time.
-            _local[keys.Id] = index with { Version = -1 };
-            return CacheLookupResult.Miss;
-        }
-
-        return new CacheLookupResult(CacheLookupKind.SemanticHit, entry, VectorMath.Dot(embedding, entry.Embedding));
+        return CacheLookupResult.Miss;
     }
 
     private async Task<LocalIndex> SyncOnceAsync(PartitionKeys keys, LocalIndex? previous, long version)

@@ -9,7 +9,7 @@ public sealed partial class RedisSemanticCache
     // threshold are still fetched and re-scored exactly against the stored float32 vector.
     private const double CandidateSlack = 0.05;
 
-    private async ValueTask<CacheLookupResult> RescoreCandidatesAsync(PartitionKeys keys, VectorEngine engine, float[] embedding, RedisResult reply, double threshold, CancellationToken cancellationToken)
+    private async ValueTask<CacheLookupResult> RescoreCandidatesAsync(CacheQuery query, PartitionKeys keys, VectorEngine engine, float[] embedding, RedisResult reply, double threshold, CancellationToken cancellationToken)
     {
         // RESP2: [id, score, id, score...]; RESP3: a map id → score, which SE.Redis also hands out as a flat array.
         cancellationToken.ThrowIfCancellationRequested();
@@ -24,8 +24,7 @@ public sealed partial class RedisSemanticCache
             }
         }
 
-        CacheEntry? best = null;
-        var bestScore = double.NegativeInfinity;
+        var candidates = new List<(CacheEntry Entry, float Score)>(reads.Count);
         foreach (var (id, read) in reads)
         {
             var entry = await read.ConfigureAwait(false);
@@ -36,16 +35,20 @@ public sealed partial class RedisSemanticCache
                 continue;
             }
 
-            var score = VectorMath.Dot(embedding, entry.Embedding);
-            if (score > bestScore)
+            candidates.Add((entry, VectorMath.Dot(embedding, entry.Embedding)));
+        }
+
+        // The most similar neighbour that the acceptance rule takes (the exact score, then the lexical guard).
+        candidates.Sort(static (a, b) => b.Score.CompareTo(a.Score));
+        foreach (var (entry, score) in candidates)
+        {
+            if (_options.Accepts(query, entry, score, threshold))
             {
-                (best, bestScore) = (entry, score);
+                return new CacheLookupResult(CacheLookupKind.SemanticHit, entry, score);
             }
         }
 
-        return best is not null && bestScore >= threshold
-            ? new CacheLookupResult(CacheLookupKind.SemanticHit, best, bestScore)
-            : CacheLookupResult.Miss;
+        return CacheLookupResult.Miss;
     }
 
     /// <summary>Drops ids whose expiry has passed from the expiry set and the vector set, and trims the partition to its cap.</summary>

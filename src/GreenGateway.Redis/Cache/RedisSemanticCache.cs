@@ -119,7 +119,7 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     {
         var engine = await DetectEngineAsync(cancellationToken).ConfigureAwait(false);
         var keys = new PartitionKeys(_redisOptions.KeyPrefix, query.Partition, _embedder.Name);
-        var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
+        var embedding = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
 
         // Exact match and the neighbour search (or the version check) go out together: one round trip.
         cancellationToken.ThrowIfCancellationRequested();
@@ -141,19 +141,19 @@ public sealed partial class RedisSemanticCache : ISemanticCache
 
         var threshold = _options.ThresholdFor(query.Partition.TenantId);
         return engine == VectorEngine.None
-            ? await SearchLocallyAsync(keys, embedding, searched, threshold, cancellationToken).ConfigureAwait(false)
-            : await RescoreCandidatesAsync(keys, engine, embedding, searched, threshold, cancellationToken).ConfigureAwait(false);
+            ? await SearchLocallyAsync(query, keys, embedding, searched, threshold, cancellationToken).ConfigureAwait(false)
+            : await RescoreCandidatesAsync(query, keys, engine, embedding, searched, threshold, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask StoreCoreAsync(CacheQuery query, CachedAnswer answer, CancellationToken cancellationToken)
     {
         var engine = await DetectEngineAsync(cancellationToken).ConfigureAwait(false);
         var keys = new PartitionKeys(_redisOptions.KeyPrefix, query.Partition, _embedder.Name);
-        var embedding = await _embedder.EmbedAsync(query.Prompt, cancellationToken).ConfigureAwait(false);
+        var embedding = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var expires = now + _options.EntryTimeToLive;
         var id = Guid.NewGuid().ToString("N");
-        var stored = new StoredEntry(CacheKeys.PromptHash(query.Prompt), now, expires, answer);
+        var stored = new StoredEntry(CacheKeys.PromptHash(query.Prompt), now, expires, answer, query.Prompt);
         var ttl = (long)_options.EntryTimeToLive.TotalMilliseconds;
         var vector = StoredEntry.VectorBytes(embedding);
 
@@ -195,6 +195,6 @@ public sealed partial class RedisSemanticCache : ISemanticCache
         var stored = StoredEntry.FromJson((byte[])fields[0]!);
         return stored is null || stored.ExpiresAt <= _time.GetUtcNow()
             ? null
-            : new CacheEntry(id, stored.PromptHash, StoredEntry.VectorFromBytes((byte[])fields[1]!), stored.Answer, stored.CreatedAt, stored.ExpiresAt);
+            : new CacheEntry(id, stored.PromptHash, StoredEntry.VectorFromBytes((byte[])fields[1]!), stored.Answer, stored.CreatedAt, stored.ExpiresAt, stored.Prompt ?? "");
     }
 }

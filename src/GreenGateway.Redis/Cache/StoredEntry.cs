@@ -6,7 +6,8 @@ using GreenGateway.Core.Cache;
 namespace GreenGateway.Redis.Cache;
 
 /// <summary>An entry as kept in its Redis hash: field <c>a</c> holds this as JSON, field <c>v</c> the vector as little-endian float32.</summary>
-internal sealed record StoredEntry(string PromptHash, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, CachedAnswer Answer)
+/// <param name="Prompt">The prompt answered, for the lexical guard; null in entries stored before it was kept.</param>
+internal sealed record StoredEntry(string PromptHash, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, CachedAnswer Answer, string? Prompt = null)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, CacheJsonContext.Default.StoredEntry);
 

@@ -4,12 +4,13 @@ using GreenGateway.Core.Cascade;
 namespace GreenGateway.Cascade;
 
 /// <summary>
-/// The learned router (<see cref="Core.Routing.TierRouter"/>, trained by <c>router train</c>) as the gateway uses
-/// it: loaded at start from <see cref="RouterSettings.Model"/> when the file is there.
+/// The learned router as the gateway uses it, loaded at start from <see cref="RouterSettings.Model"/> when the file is
+/// there: an ML.NET model zip (<see cref="Semantics.Routing.MlNetRouter"/>, written by <c>gg router train</c>, scored
+/// with pooled prediction engines).
 /// </summary>
 internal sealed partial class TierRouter
 {
-    private readonly Core.Routing.TierRouter? _router;
+    private readonly Func<string, Core.Routing.TierPrediction>? _predict;
 
     public TierRouter(CascadeSettings settings, ILogger<TierRouter> logger)
     {
@@ -21,8 +22,9 @@ internal sealed partial class TierRouter
 
         try
         {
-            _router = Core.Routing.TierRouter.Load(path);
-            Log.Loaded(logger, path, string.Join(", ", _router.Labels));
+            var router = Semantics.Routing.MlNetRouter.Load(path);
+            _predict = router.Predict;
+            Log.Loaded(logger, path, string.Join(", ", router.Labels));
         }
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ArgumentException)
         {
@@ -30,11 +32,11 @@ internal sealed partial class TierRouter
         }
     }
 
-    public bool IsLoaded => _router is not null;
+    public bool IsLoaded => _predict is not null;
 
     public RouterPrediction Predict(string prompt)
     {
-        var p = _router!.Predict(prompt);
+        var p = _predict!(prompt);
         return new RouterPrediction(p.Label, p.Probability, p.ProbabilityOf(CascadeTiers.Rules) + p.ProbabilityOf(CascadeTiers.Draft));
     }
 

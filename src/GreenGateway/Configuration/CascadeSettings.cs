@@ -166,8 +166,8 @@ public sealed record SpeculativeSettings
 /// <summary>The learned router that predicts the cheapest tier likely to succeed.</summary>
 public sealed record RouterSettings
 {
-    /// <summary>The trained router (<c>router train</c>). Default models/router/router.ggrt; none there: no router.</summary>
-    public string? Model { get; init; } = "models/router/router.ggrt";
+    /// <summary>The trained router (<c>gg router train</c>: an ML.NET model zip). Default models/router/router.zip; none there: no router.</summary>
+    public string? Model { get; init; } = "models/router/router.zip";
 
     /// <summary>
     /// The router's probability at or above which a prediction of <c>speculative</c> skips the draft's attempt

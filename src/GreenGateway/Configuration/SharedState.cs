@@ -77,9 +77,12 @@ internal static partial class SharedState
 
     private static IEmbedder CreateEmbedder(IServiceProvider services, GatewayConfig config)
     {
-        if (config.Cache.Embedder != "upstream")
+        switch (config.Cache.Embedder)
         {
-            return new HashedNGramEmbedder();
+            case "hashed":
+                return new HashedNGramEmbedder();
+            case "onnx":
+                return new Semantics.Embeddings.OnnxSentenceEmbedder(config.Cache.ToEmbedderOptions(services.GetRequiredService<IHostEnvironment>().ContentRootPath));
         }
 
         var alias = config.Models[config.Cache.EmbeddingModel!];

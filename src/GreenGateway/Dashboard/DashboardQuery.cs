@@ -141,19 +141,6 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
         return rows;
     }
 
-    /// <summary><see cref="FeedbackAsync"/>, or null when the shared store cannot be read.</summary>
-    public async Task<JsonArray?> TryFeedbackAsync(string tenant, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await FeedbackAsync(tenant, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return null;
-        }
-    }
-
     public static string Name(ActivityWindow window) => window.ToString().ToLowerInvariant();
 
     private static string Key(ActivityCount count, string by) => by switch

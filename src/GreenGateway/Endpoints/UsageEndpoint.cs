@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GreenGateway.Core.Budgets;
 using GreenGateway.Tenants;
 
@@ -13,8 +14,28 @@ internal static class UsageEndpoint
         var tenant = context.Features.Get<TenantFeature>()!.Tenant;
         var now = time.GetUtcNow();
         var windows = await ledger.GetUsageAsync(tenant.Id, now, context.RequestAborted);
-        // Read before the first byte is written; the verdicts' store (Redis) being away leaves them null, never the usage.
-        var feedback = await dashboard.TryFeedbackAsync(tenant.Id, context.RequestAborted);
+
+        // Everything read from the shared state is read before the first byte goes out: once the body has begun, a
+        // failure can no longer be answered, only cut off. Usage stays available while a store is away; its section is
+        // then null.
+        JsonArray? feedback = null;
+        IReadOnlyList<GreenGateway.Core.Batches.BatchRecord>? batchList = null;
+        try
+        {
+            feedback = await dashboard.FeedbackAsync(tenant.Id, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            batchList = await batches.ListBatchesAsync(tenant.Id, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+        }
+
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body);
         json.WriteStartObject();
@@ -53,21 +74,15 @@ internal static class UsageEndpoint
             feedback.WriteTo(json);
         }
 
-        await WriteBatchesAsync(json, batches, tenant.Id, context.RequestAborted);
+        WriteBatches(json, batchList);
         json.WriteEndObject();
     }
 
     /// <summary>The tenant's latest batches (20): progress, and the carbon each cost against running it at submission.</summary>
-    private static async Task WriteBatchesAsync(Utf8JsonWriter json, GreenGateway.Core.Batches.IBatchStore store, string tenant, CancellationToken cancellationToken)
+    private static void WriteBatches(Utf8JsonWriter json, IReadOnlyList<GreenGateway.Core.Batches.BatchRecord>? batches)
     {
-        IReadOnlyList<GreenGateway.Core.Batches.BatchRecord> batches;
-        try
+        if (batches is null)
         {
-            batches = await store.ListBatchesAsync(tenant, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Usage stays available while the batch store is away; the batches are left out.
             json.WriteNull("batches");
             return;
         }

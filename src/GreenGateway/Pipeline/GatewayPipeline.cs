@@ -35,6 +35,7 @@ internal sealed partial class GatewayPipeline(
     UpstreamForwarder forwarder,
     Settlement settlement,
     Cache.CacheTier cache,
+    IEmbedder embedder,
     Telemetry.GatewayMetrics metrics,
     PassThrough passThrough,
     TimeProvider time,
@@ -169,7 +170,11 @@ internal sealed partial class GatewayPipeline(
         }
 
         // Only a request that may use the cache reads or fills it (X-GG-Tiers: upstream leaves it alone).
-        var query = held.Query = plan.Allows(CascadeTier.Cache) ? CacheQueries.For(request, tenant.Tenant.Id) : null;
+        // Its embedding is computed once, on first use, and shared by the lookup and the write-back; a request that cannot
+        // be cached never computes one.
+        var query = held.Query = plan.Allows(CascadeTier.Cache) && CacheQueries.For(request, tenant.Tenant.Id) is { } q
+            ? q with { Embedding = new PromptEmbedding(embedder, q.Prompt) }
+            : null;
 
         // 5. The cascade: the first tier below the large model that answers.
         var tierRequest = new TierRequest(request, route, tenant.Tenant, tenant.Policies, plan, admitted.Grid, query);

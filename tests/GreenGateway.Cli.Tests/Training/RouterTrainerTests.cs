@@ -2,6 +2,7 @@ using GreenGateway.Cli.Labeling;
 using GreenGateway.Cli.Tests.Support;
 using GreenGateway.Cli.Workloads;
 using GreenGateway.Core.Routing;
+using GreenGateway.Semantics.Routing;
 
 namespace GreenGateway.Cli.Training.Tests;
 
@@ -36,15 +37,16 @@ public sealed class RouterTrainerTests : IDisposable
     {
         var labels = _folder.File("labels.jsonl");
         Jsonl.Write(labels, Labels(seed: 1, perClass: 150));
-        var result = RouterTrainer.Train(RouterTrainer.ReadLabels([labels]), new RouterTrainOptions { HoldOut = 0.25, HashBits = 14 });
-        var path = _folder.File("router.ggrt");
+        var result = RouterTrainer.Train(RouterTrainer.ReadLabels([labels]), new RouterTrainOptions { HoldOut = 0.25 });
+        var path = _folder.File("router.zip");
         result.Router.Save(path);
-        var loaded = TierRouter.Load(path);
+        var loaded = MlNetRouter.Load(path);
 
         Assert.True(result.Accuracy > 0.9, $"held-out accuracy {result.Accuracy}");
         Assert.Equal(result.TestCount, result.Confusion.Cast<int>().Sum());
         Assert.InRange(result.TestCount, result.TrainCount / 5, result.TrainCount / 2);
-        Assert.Equal(TierRouter.Tiers, loaded.Labels);
+        Assert.Equal(TierRouter.Tiers.Order(StringComparer.Ordinal), loaded.Labels.Order(StringComparer.Ordinal));
+        Assert.Equal(["ML.NET Sdca", "ML.NET Lbfgs", "ML.NET LightGbm"], result.Compared.Select(c => c.Name));
         foreach (var prompt in new[] { "What is 12 * 7?", "What does System.Path.Trim return?", "Write a long essay about middleware ordering." })
         {
             Assert.Equal(result.Router.Predict(prompt).Probabilities, loaded.Predict(prompt).Probabilities);
@@ -68,7 +70,7 @@ public sealed class RouterTrainerTests : IDisposable
         var labels = _folder.File("labels.jsonl");
         Jsonl.Write(labels, Labels(seed: 2, perClass: 20));
 
-        var result = RouterTrainer.Train(RouterTrainer.ReadLabels([labels, outcomes]), new RouterTrainOptions { HoldOut = 0.2, HashBits = 12 });
+        var result = RouterTrainer.Train(RouterTrainer.ReadLabels([labels, outcomes]), new RouterTrainOptions { HoldOut = 0.2, Trainers = [RouterTrainerKind.Sdca] });
 
         Assert.Equal(1, result.Skipped);
         Assert.True(result.Duplicates >= 1);

@@ -45,6 +45,23 @@ public sealed class BaselineFitTests
     }
 
     [Fact]
+    public void Outliers_AreLeftOutOfTheCoefficients_NotOutOfTheEvidence()
+    {
+        // Eight answers, one of them an outlier (the first request's compilation): still eight answers of the model.
+        var observations = Synthetic(0.5, 0.01, 0.2, count: 7, seed: 11, noise: 0.01);
+        observations.Add(new EnergyObservation(Now, 20, 20, 60));
+
+        var fit = BaselineFit.Fit(observations, Now, HalfLife)!;
+
+        // Each observation weighs a little under 1 (up to a minute old); six would weigh under 6.
+        Assert.InRange(fit.EffectiveObservations, 7.5, 8);
+        Assert.Equal(5, fit.FullAnswers); // three of the synthetic seven are verification-shaped (one token)
+        Assert.True(fit.IsObserved(new BaselineFitOptions { MinObservations = 7.5 }, Now));
+        var truth = 0.5 + (20 * 0.01) + (20 * 0.2);
+        Assert.InRange(fit.Predict(new TokenUsage(20, 20, Counted: false)), truth * 0.9, truth * 1.1);
+    }
+
+    [Fact]
     public void OldObservations_DecayAway_TheFitFollowsTheUpstream()
     {
         // Two hours ago a decoded token cost 0.2 J; in the last ten minutes, 0.4 J (a busier GPU, say).

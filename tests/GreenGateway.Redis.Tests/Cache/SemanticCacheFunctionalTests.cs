@@ -138,7 +138,8 @@ public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : 
             var partition = new CachePartition($"{_tenant}-{i}", "m", "p", "c");
             await cache.StoreAsync(new CacheQuery(partition, a, 0), Answer, Token);
             var result = await cache.LookupAsync(new CacheQuery(partition, b, 0), Token);
-            var direct = VectorMath.Dot(_embedder.Embed(a), _embedder.Embed(b)) >= 0.9 || CacheKeys.PromptHash(a) == CacheKeys.PromptHash(b);
+            // The same acceptance rule computed directly: cosine at the threshold and the lexical guard, or an exact match.
+            var direct = (VectorMath.Dot(_embedder.Embed(a), _embedder.Embed(b)) >= 0.9 && LexicalGuard.Agrees(a, b)) || CacheKeys.PromptHash(a) == CacheKeys.PromptHash(b);
             if (isSame)
             {
                 same++;

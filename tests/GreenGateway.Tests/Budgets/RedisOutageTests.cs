@@ -66,6 +66,13 @@ public sealed class RedisOutageTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, during.StatusCode);
         }
 
+        // Usage answers whole while Redis is away (its shared-state sections null), never a cut-off body.
+        var usage = await client.GetAsync("/v1/usage", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await usage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Null(body["feedback"]);
+        Assert.Null(body["batches"]);
+
         await _redis.StartAsync();
 
         // The journal is replayed once Redis is back: all four requests are in the shared ledger.

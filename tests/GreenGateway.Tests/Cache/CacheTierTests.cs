@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using GreenGateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GreenGateway.Cache.Tests;
 
@@ -138,6 +139,28 @@ public sealed class CacheTierTests : IAsyncLifetime
     }
 
     /// <summary>Answers are stored in the background: asks until the cache answers (at most 5 s).</summary>
+    [Fact]
+    public async Task Embedding_IsComputedOncePerCacheableRequest_AndNeverForOneThatCannotBeCached()
+    {
+        using var client = _gateway.Client();
+        var embedder = (GreenGateway.Semantics.Embeddings.OnnxSentenceEmbedder)_gateway.Services.GetRequiredService<GreenGateway.Core.Cache.IEmbedder>();
+        var ct = TestContext.Current.CancellationToken;
+        var before = embedder.Counts.Texts;
+
+        // Two choices, and a temperature above the bypass: neither may use the cache, so neither embeds.
+        var two = await client.PostAsync("/v1/chat/completions", Json.Body(Ask("How do I list the files of a folder?", extra: ",\"n\":2")), ct);
+        var hot = await client.PostAsync("/v1/chat/completions", Json.Body(Ask("How do I list the files of a folder?").Replace("\"temperature\":0", "\"temperature\":1.5", StringComparison.Ordinal)), ct);
+        Assert.Equal(HttpStatusCode.OK, two.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, hot.StatusCode);
+        Assert.Equal(before, embedder.Counts.Texts);
+
+        // A cacheable miss: one embedding serves its lookup and its write-back; the repeat is an exact hit and needs none.
+        await client.PostAsync("/v1/chat/completions", Json.Body(Ask("How do I delete every file of a folder?")), ct);
+        var (hit, _) = await AskUntilCachedAsync(client, Ask("how do I delete every file of a folder"));
+        Assert.Equal("exact", hit.Headers.GetValues("X-GG-Cache").Single());
+        Assert.Equal(before + 1, embedder.Counts.Texts);
+    }
+
     private static async Task<(HttpResponseMessage Response, JsonObject Body)> AskUntilCachedAsync(HttpClient client, string body)
     {
         for (var i = 0; i < 50; i++)

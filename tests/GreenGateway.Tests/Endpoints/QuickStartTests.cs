@@ -67,7 +67,7 @@ public sealed class QuickStartTests
             ["Gateway:PoliciesPath"] = Path.Combine(root, "policies"),
             ["ModelServer:Model"] = Path.Combine(root, "models", "target"),
             ["Cascade:Draft:Model"] = Path.Combine(root, "models", "draft"),
-            ["Cascade:Router:Model"] = Path.Combine(root, "models", "router", "router.ggrt"),
+            ["Cascade:Router:Model"] = Path.Combine(root, "models", "router", "router.zip"),
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
