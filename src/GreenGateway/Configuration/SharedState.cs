@@ -44,9 +44,13 @@ internal static partial class SharedState
         services.AddSingleton<IResponseStore>(sp => new RedisResponseStore(sp.GetRequiredService<RedisSharedState>().Multiplexer, config.Responses.ToOptions()));
         // Counts are summed in process and sent once a second of wall-clock time (batching, not accounting, so not the
         // gateway's TimeProvider): one increment per bucket and field, not per request.
-        services.AddSingleton<IActivityStore>(sp => new BufferedActivityStore(
-            new RedisActivityStore(sp.GetRequiredService<RedisSharedState>().Multiplexer), TimeSpan.FromSeconds(1), TimeProvider.System,
-            e => Log.ActivityFlushFailed(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SharedState).FullName!), e)));
+        services.AddSingleton<IActivityStore>(sp =>
+        {
+            // The logger is taken now: the last flush runs while the container is being disposed.
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SharedState).FullName!);
+            return new BufferedActivityStore(new RedisActivityStore(sp.GetRequiredService<RedisSharedState>().Multiplexer), TimeSpan.FromSeconds(1),
+                TimeProvider.System, e => Log.ActivityFlushFailed(logger, e));
+        });
         services.AddSingleton<IFeedbackStore>(sp => new RedisFeedbackStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
         services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
     }
