@@ -21,10 +21,3 @@ public sealed class StaticCarbonIntensitySource(double gramsPerKwh) : ICarbonInt
     public ValueTask<CarbonIntensity> GetAsync(string region, DateTimeOffset at, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new CarbonIntensity(GramsPerKwh, "static", at));
 }
-
-/// <summary>A source that knows the intensity ahead of now (a time series reaching into the future, a forecasting API).</summary>
-public interface ICarbonForecast
-{
-    /// <summary>The values after <paramref name="after"/> up to <paramref name="horizon"/> ahead, oldest first; empty when it has none.</summary>
-    IReadOnlyList<CarbonIntensity> Forecast(string region, DateTimeOffset after, TimeSpan horizon);
-}

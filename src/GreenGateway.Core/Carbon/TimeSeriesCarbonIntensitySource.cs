@@ -13,7 +13,7 @@ namespace GreenGateway.Core.Carbon;
 /// CSV: a header line, then <c>region,timestamp,gco2e_per_kwh</c> (ISO 8601 timestamps).
 /// JSON: an array of <c>{"region": "DE", "at": "2026-11-21T10:00:00Z", "gramsPerKwh": 312}</c>.
 /// </remarks>
-public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, ICarbonForecast, ICarbonForecastSource
+public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, ICarbonForecastSource
 {
     private readonly Dictionary<string, (DateTimeOffset[] Times, double[] Values)> _series;
     private readonly ICarbonIntensitySource _fallback;
@@ -62,26 +62,6 @@ public sealed class TimeSeriesCarbonIntensitySource : ICarbonIntensitySource, IC
         }
 
         return ValueTask.FromResult(new CarbonIntensity(s.Values[index], _name, s.Times[index]));
-    }
-
-    /// <summary>The file's points after <paramref name="after"/> within <paramref name="horizon"/>: what a published forecast holds.</summary>
-    public IReadOnlyList<CarbonIntensity> Forecast(string region, DateTimeOffset after, TimeSpan horizon)
-    {
-        if (!_series.TryGetValue(region, out var s) && !_series.TryGetValue("*", out s))
-        {
-            return [];
-        }
-
-        var points = new List<CarbonIntensity>();
-        for (var i = 0; i < s.Times.Length; i++)
-        {
-            if (s.Times[i] > after && s.Times[i] <= after + horizon)
-            {
-                points.Add(new CarbonIntensity(s.Values[i], _name, s.Times[i]));
-            }
-        }
-
-        return points;
     }
 
     /// <summary>The file's points from the one in force at <paramref name="from"/> to <paramref name="to"/>: a recorded or

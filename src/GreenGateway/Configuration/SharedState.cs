@@ -42,7 +42,15 @@ internal static partial class SharedState
         services.AddSingleton<GreenGateway.Core.Energy.IEnergyObservations>(sp =>
             new GreenGateway.Redis.Energy.RedisEnergyObservations(sp.GetRequiredService<RedisSharedState>().Multiplexer));
         services.AddSingleton<IResponseStore>(sp => new RedisResponseStore(sp.GetRequiredService<RedisSharedState>().Multiplexer, config.Responses.ToOptions()));
-        services.AddSingleton<IActivityStore>(sp => new RedisActivityStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
+        // Counts are summed in process and sent once a second of wall-clock time (batching, not accounting, so not the
+        // gateway's TimeProvider): one increment per bucket and field, not per request.
+        services.AddSingleton<IActivityStore>(sp =>
+        {
+            // The logger is taken now: the last flush runs while the container is being disposed.
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SharedState).FullName!);
+            return new BufferedActivityStore(new RedisActivityStore(sp.GetRequiredService<RedisSharedState>().Multiplexer), TimeSpan.FromSeconds(1),
+                TimeProvider.System, e => Log.ActivityFlushFailed(logger, e));
+        });
         services.AddSingleton<IFeedbackStore>(sp => new RedisFeedbackStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
         services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
     }
@@ -90,5 +98,11 @@ internal static partial class SharedState
             alias.UpstreamModel ?? config.Cache.EmbeddingModel!,
             config.Cache.EmbeddingDimensions,
             TimeSpan.FromSeconds(upstream.ResponseTimeoutSeconds));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "The dashboard's activity could not be written to Redis; these counts are lost, the requests are unaffected")]
+        public static partial void ActivityFlushFailed(ILogger logger, Exception exception);
     }
 }

@@ -74,7 +74,10 @@ internal static class DashboardEndpoints
             return;
         }
 
-        await WriteJsonAsync(context, await query.OverviewAsync(viewer, window, context.RequestAborted));
+        if (await ReadAsync(context, () => query.OverviewAsync(viewer, window, context.RequestAborted)) is { } overview)
+        {
+            await WriteJsonAsync(context, overview);
+        }
     }
 
     private static async Task SeriesAsync(HttpContext context, DashboardAuth auth, DashboardQuery query)
@@ -84,7 +87,10 @@ internal static class DashboardEndpoints
             return;
         }
 
-        await WriteJsonAsync(context, await query.SeriesAsync(request.Viewer, request.Window, request.Metric, request.By, request.Tenant, request.Model, context.RequestAborted));
+        if (await ReadAsync(context, () => query.SeriesAsync(request.Viewer, request.Window, request.Metric, request.By, request.Tenant, request.Model, context.RequestAborted)) is { } series)
+        {
+            await WriteJsonAsync(context, series);
+        }
     }
 
     private static async Task ChartAsync(HttpContext context, DashboardAuth auth, DashboardQuery query)
@@ -94,7 +100,11 @@ internal static class DashboardEndpoints
             return;
         }
 
-        var series = await query.SeriesAsync(request.Viewer, request.Window, request.Metric, request.By, request.Tenant, request.Model, context.RequestAborted);
+        if (await ReadAsync(context, () => query.SeriesAsync(request.Viewer, request.Window, request.Metric, request.By, request.Tenant, request.Model, context.RequestAborted)) is not { } series)
+        {
+            return;
+        }
+
         var (title, unit) = request.Metric switch
         {
             ActivityMetrics.Joules => ($"Energy per {series["resolution"]} by {request.By}", "J"),
@@ -105,6 +115,21 @@ internal static class DashboardEndpoints
         context.Response.ContentType = "image/svg+xml; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsync(SvgChart.Render(series, title, unit), context.RequestAborted);
+    }
+
+    /// <summary>Reads the figures before anything is written: a shared store (Redis) that is away is a 503, never a broken response.</summary>
+    private static async Task<JsonObject?> ReadAsync(HttpContext context, Func<Task<JsonObject>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await OpenAiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                "The dashboard's figures cannot be read now (the shared store is unavailable). Try again shortly.", "server_error", code: "activity_unavailable");
+            return null;
+        }
     }
 
     private sealed record SeriesRequest(DashboardViewer Viewer, ActivityWindow Window, string Metric, string By, string? Tenant, string? Model);

@@ -335,9 +335,11 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
         {
             var intensity = await carbon.GetAsync(region, now, cancellationToken);
             JsonArray? forecast = null;
-            if (carbon is ICarbonForecast forecaster)
+            if (carbon is ICarbonForecastSource forecaster)
             {
-                forecast = new JsonArray(forecaster.Forecast(region, now, TimeSpan.FromDays(1))
+                // The values ahead of now within a day; the one in force now is the intensity above.
+                var points = await forecaster.ForecastAsync(region, now, now.AddDays(1), cancellationToken) is { } f ? f.Points : [];
+                forecast = new JsonArray(points.Where(p => p.At > now)
                     .Select(p => (JsonNode)new JsonObject { ["at"] = p.At, ["g_per_kwh"] = p.GramsPerKwh }).ToArray());
             }
 

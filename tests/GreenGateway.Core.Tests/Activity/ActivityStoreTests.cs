@@ -65,3 +65,47 @@ public sealed class ActivityStoreTests
         Assert.Empty(await store.RecentAsync("a", 10, ct));
     }
 }
+
+/// <summary>The buffer in front of a shared store: counts summed in process, sent once per flush, one call per minute.</summary>
+public sealed class BufferedActivityStoreTests
+{
+    [Fact]
+    public async Task Counts_AreSummedUntilTheFlush_ThenSentOncePerMinute()
+    {
+        var start = new DateTimeOffset(2026, 12, 3, 10, 0, 30, TimeSpan.Zero);
+        var inner = new CountingStore(new InMemoryActivityStore(TimeProvider.System));
+        await using var buffered = new BufferedActivityStore(inner, TimeSpan.FromHours(1), TimeProvider.System, e => throw e);
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 100; i++)
+        {
+            await buffered.AddAsync(start, [new("a", "m", "upstream", ActivityMetrics.Joules, 0.5), new("a", "m", "upstream", ActivityMetrics.Requests, 1)], ct);
+        }
+
+        await buffered.AddAsync(start.AddMinutes(1), [new("a", "m", "cache", ActivityMetrics.Requests, 1)], ct);
+        Assert.Empty(await buffered.ReadAsync(ActivityResolution.Hour, start, start, ct));
+
+        await buffered.FlushAsync();
+        Assert.Equal(2, inner.Calls);
+        var counts = (await buffered.ReadAsync(ActivityResolution.Hour, start, start, ct)).Single().Counts;
+        Assert.Equal(50, counts.Single(c => c.Metric == ActivityMetrics.Joules).Value, 9);
+        Assert.Equal(100, counts.Single(c => c.Metric == ActivityMetrics.Requests && c.Tier == "upstream").Value);
+        Assert.Equal(1, counts.Single(c => c.Tier == "cache").Value);
+
+        await buffered.FlushAsync();
+        Assert.Equal(2, inner.Calls);
+    }
+
+    private sealed class CountingStore(IActivityStore inner) : IActivityStore
+    {
+        public int Calls { get; private set; }
+
+        public ValueTask AddAsync(DateTimeOffset at, IReadOnlyList<ActivityCount> counts, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return inner.AddAsync(at, counts, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<ActivityBucket>> ReadAsync(ActivityResolution resolution, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+            inner.ReadAsync(resolution, from, to, cancellationToken);
+    }
+}

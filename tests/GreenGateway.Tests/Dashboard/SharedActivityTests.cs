@@ -72,6 +72,33 @@ public sealed class SharedActivityTests : IAsyncLifetime
         Assert.Equal(1, hour["not_useful"]!.GetValue<double>());
     }
 
+    [Fact]
+    public async Task RedisGoingAway_LeavesUsageWhole_AndTheAdminApiAnswers503()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var upstream = await FakeOpenAiUpstream.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync([upstream.BaseUrl], Policies, new Dictionary<string, string?>
+        {
+            ["Redis:Url"] = _redis.ConnectionString,
+            ["Redis:FailMode"] = "fail-open",
+        });
+        using var alpha = gateway.Client("key-alpha");
+        using var admin = gateway.Client("key-admin");
+        Assert.Equal(HttpStatusCode.OK, (await alpha.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), ct)).StatusCode);
+
+        await _redis.StopAsync();
+        var usage = await alpha.GetAsync("/v1/usage", ct);
+        Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
+        var body = await Json.ReadObjectAsync(usage);
+        Assert.NotEmpty(body["windows"]!.AsArray());
+        Assert.Null(body["feedback"]);
+
+        var overview = await admin.GetAsync("/admin/v1/overview", ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, overview.StatusCode);
+        Assert.Equal("activity_unavailable", (await Json.ReadObjectAsync(overview))["error"]!["code"]!.GetValue<string>());
+        await _redis.StartAsync();
+    }
+
     private static double Energy(HttpResponseMessage response) =>
         double.Parse(response.Headers.GetValues("X-GG-Energy-J").Single(), System.Globalization.CultureInfo.InvariantCulture);
 }
