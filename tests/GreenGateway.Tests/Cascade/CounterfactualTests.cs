@@ -22,17 +22,7 @@ public sealed class CounterfactualTests
     [Fact]
     public async Task Baseline_IsModelled_UntilTheLargeModelsOwnAnswersFitIt_ThenItPredictsThem()
     {
-        var port = Loopback.FreePort();
-        await using var gateway = await GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], settings: new Dictionary<string, string?>
-        {
-            ["ModelServer:Mode"] = "in-process",
-            ["ModelServer:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["ModelServer:Model"] = Path.Combine(Repository.Root, "models", "target"),
-            ["ModelHost:Threads"] = "1",
-            ["Cascade:Draft:Model"] = Path.Combine(Repository.Root, "models", "draft"),
-            ["Cascade:Router:Model"] = "",
-            ["Energy:Baseline:ProbeFraction"] = "0",
-        });
+        await using var gateway = await StartAsync(probeFraction: "0");
         using var client = gateway.Client();
         using var alone = gateway.Client();
         alone.DefaultRequestHeaders.Add("X-GG-Tiers", "upstream");
@@ -66,17 +56,7 @@ public sealed class CounterfactualTests
     [Fact]
     public async Task Probes_SkipOnlyTheModelTiers_AndAreLabelled()
     {
-        var port = Loopback.FreePort();
-        await using var gateway = await GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], settings: new Dictionary<string, string?>
-        {
-            ["ModelServer:Mode"] = "in-process",
-            ["ModelServer:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["ModelServer:Model"] = Path.Combine(Repository.Root, "models", "target"),
-            ["ModelHost:Threads"] = "1",
-            ["Cascade:Draft:Model"] = Path.Combine(Repository.Root, "models", "draft"),
-            ["Cascade:Router:Model"] = "",
-            ["Energy:Baseline:ProbeFraction"] = "1",
-        });
+        await using var gateway = await StartAsync(probeFraction: "1");
         using var client = gateway.Client();
 
         // Every request the draft or speculation would answer is a probe: the large model answers it alone.
@@ -87,6 +67,22 @@ public sealed class CounterfactualTests
         // The free tiers still answer first: a rules question costs no model's work, probe or not.
         var rules = await client.PostAsync("/v1/chat/completions", Json.Body(Chat("What is 12 * 7?")), TestContext.Current.CancellationToken);
         Assert.Equal("rules", rules.Headers.GetValues("X-GG-Tier").Single());
+    }
+
+    /// <summary>A gateway with the real model host (the target, in process) and the demo draft; probes as given.</summary>
+    private static Task<GatewayHost> StartAsync(string probeFraction)
+    {
+        var port = Loopback.FreePort();
+        return GatewayHost.StartAsync([$"http://127.0.0.1:{port}/v1"], settings: new Dictionary<string, string?>
+        {
+            ["ModelServer:Mode"] = "in-process",
+            ["ModelServer:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["ModelServer:Model"] = Path.Combine(Repository.Root, "models", "target"),
+            ["ModelHost:Threads"] = "1",
+            ["Cascade:Draft:Model"] = Path.Combine(Repository.Root, "models", "draft"),
+            ["Cascade:Router:Model"] = "",
+            ["Energy:Baseline:ProbeFraction"] = probeFraction,
+        });
     }
 
     private static string Chat(string question) =>
