@@ -57,12 +57,21 @@ public static class VectorMath
     /// The rows of <paramref name="rows"/> (count x dimensions) at or above <paramref name="threshold"/>, most similar
     /// first, at most <paramref name="max"/>: the candidates an acceptance rule then judges one by one.
     /// </summary>
-    public static List<(int Index, float Score)> Above(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int count, double threshold, int max)
+    public static List<(int Index, float Score)> Above(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int count, double threshold, int max) =>
+        Above(query, rows, count, threshold, max, default);
+
+    /// <summary>As above, leaving out the rows whose <paramref name="skip"/> flag is set (removed rows of an index).</summary>
+    public static List<(int Index, float Score)> Above(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int count, double threshold, int max, ReadOnlySpan<bool> skip)
     {
         var found = new List<(int Index, float Score)>();
         var dimensions = query.Length;
         for (var r = 0; r < count; r++)
         {
+            if (r < skip.Length && skip[r])
+            {
+                continue;
+            }
+
             var score = Dot(query, rows.Slice(r * dimensions, dimensions));
             if (score >= threshold)
             {

@@ -6,18 +6,44 @@ namespace GreenGateway.Redis.Cache;
 
 public sealed partial class RedisSemanticCache
 {
+    // Rewrites a partition's log as one "+id" per live entry (atomically, so no store lands in between) and bumps its
+    // epoch, which tells every replica to replay the new log from the start. KEYS: z, log, epoch, ver.
+    // ARGV: now (ms), the keys' time to live (ms).
+    private const string CompactLogScript = """
+        local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
+        redis.call('DEL', KEYS[2])
+        local chunk = {}
+        for _, id in ipairs(live) do
+          chunk[#chunk + 1] = '+' .. id
+          if #chunk == 1000 then
+            redis.call('RPUSH', KEYS[2], unpack(chunk))
+            chunk = {}
+          end
+        end
+        if #chunk > 0 then
+          redis.call('RPUSH', KEYS[2], unpack(chunk))
+        end
+        redis.call('PEXPIRE', KEYS[2], ARGV[2])
+        redis.call('INCR', KEYS[3])
+        redis.call('PEXPIRE', KEYS[3], ARGV[2])
+        redis.call('INCR', KEYS[4])
+        redis.call('PEXPIRE', KEYS[4], ARGV[2])
+        return #live
+        """;
+
     private readonly ConcurrentDictionary<string, LocalIndex> _local = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<LocalIndex>> _syncing = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Client-side search for servers without vector sets. Each replica keeps a partition's vectors in memory and
-    /// compares the partition's <c>ver</c> counter (fetched with the exact-match GET) with the one it synced at;
-    /// when another replica has stored since, one sync at a time re-reads the live ids from <c>z</c> and fetches
-    /// only the new vectors, appending them. The lookup that starts a sync waits for it (so a store is seen by the
-    /// next lookup); lookups that find one in flight use the index they have instead of piling up. Only entries
-    /// leaving the partition make a sync rebuild the arrays.
+    /// compares the partition's <c>ver</c> counter (fetched with the exact-match GET) with the one it synced at. Every
+    /// store appends <c>+id</c> and every removal <c>-id</c> to the partition's <c>log</c> list, so when another
+    /// replica has written since, one sync at a time reads only the log's new tail and fetches only the new vectors:
+    /// its cost follows the changes, not the partition's size. Removed rows are flagged, not copied out; the arrays
+    /// are rebuilt only when a quarter of the rows are dead. The lookup that starts a sync waits for it (so a store is
+    /// seen by the next lookup); lookups that find one in flight use the index they have instead of piling up.
     /// </summary>
-    private async ValueTask<CacheLookupResult> SearchLocallyAsync(CacheQuery query, PartitionKeys keys, float[] embedding, RedisResult versionReply, double threshold, CancellationToken cancellationToken)
+    private async ValueTask<CacheLookupResult> SearchLocallyAsync(CacheQuery query, PartitionKeys keys, float[] embedding, RedisValue versionReply, double threshold, CancellationToken cancellationToken)
     {
         var version = versionReply.IsNull ? 0 : (long)versionReply;
         if (version == 0)
@@ -41,14 +67,14 @@ public sealed partial class RedisSemanticCache
         }
 
         // The candidates above the threshold, most similar first; the first that the acceptance rule takes answers.
-        var candidates = VectorMath.Above(embedding, index.Vectors, index.Count, threshold, _redisOptions.CandidateCount);
+        var rows = index.Rows;
+        var candidates = VectorMath.Above(embedding, rows.Vectors, rows.Count, threshold, _redisOptions.CandidateCount, rows.Dead);
         foreach (var (row, _) in candidates)
         {
-            var entry = await ReadEntryAsync(keys, index.Ids[row]).ConfigureAwait(false);
+            // An entry that expired since the sync reads as null; the sweep logs its removal.
+            var entry = await ReadEntryAsync(keys, rows.Ids[row]).ConfigureAwait(false);
             if (entry is null)
             {
-                // Expired since the sync: force a fresh one next time.
-                _local[keys.Id] = index with { Version = -1 };
                 continue;
             }
 
@@ -78,49 +104,70 @@ public sealed partial class RedisSemanticCache
 
     private async Task<LocalIndex> SyncAsync(PartitionKeys keys, LocalIndex? previous, long version)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var live = await _db.SortedSetRangeByScoreAsync(keys.Expiries, now, double.PositiveInfinity).ConfigureAwait(false);
-        var liveIds = new HashSet<string>(live.Length, StringComparer.Ordinal);
-        foreach (var item in live)
+        // The log's epoch, length and new tail in one transaction, so a compaction cannot fall between them.
+        var from = previous?.LogOffset ?? 0;
+        var read = _db.CreateTransaction();
+        var epochRead = read.StringGetAsync(keys.LogEpoch);
+        var lengthRead = read.ListLengthAsync(keys.Log);
+        var tailRead = read.ListRangeAsync(keys.Log, from, -1);
+        await read.ExecuteAsync().ConfigureAwait(false);
+        var epochValue = await epochRead.ConfigureAwait(false);
+        var epoch = epochValue.IsNull ? 0 : (long)epochValue;
+        var length = await lengthRead.ConfigureAwait(false);
+        var tail = await tailRead.ConfigureAwait(false);
+        if (previous is not null && (previous.Epoch != epoch || length < from))
         {
-            liveIds.Add(item.ToString());
+            // Compacted, or expired and begun again: replay the whole log.
+            return await SyncAsync(keys, null, version).ConfigureAwait(false);
         }
 
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        var kept = 0;
-        if (previous is not null)
+        // Replay: ids are unique (a GUID per store), so an id added and removed within the tail never lands.
+        var added = new List<string>();
+        var addedSet = new HashSet<string>(StringComparer.Ordinal);
+        var removed = new List<string>();
+        foreach (var item in tail)
         {
-            for (var i = 0; i < previous.Count; i++)
+            var text = item.ToString();
+            if (text.Length < 2)
             {
-                known.Add(previous.Ids[i]);
-                kept += liveIds.Contains(previous.Ids[i]) ? 1 : 0;
+                continue;
+            }
+
+            var id = text[1..];
+            if (text[0] == '+')
+            {
+                if (addedSet.Add(id))
+                {
+                    added.Add(id);
+                }
+            }
+            else if (text[0] == '-' && !addedSet.Remove(id))
+            {
+                removed.Add(id);
             }
         }
 
-        var fetches = new List<(string Id, Task<RedisValue> Vector)>();
-        foreach (var id in liveIds)
+        var fetches = new List<(string Id, Task<RedisValue> Vector)>(addedSet.Count);
+        foreach (var id in added)
         {
-            if (!known.Contains(id))
+            if (addedSet.Contains(id))
             {
                 fetches.Add((id, _db.HashGetAsync(keys.Entry(id), "v")));
             }
         }
 
         var dimensions = _embedder.Dimensions;
-        var added = new List<(string Id, float[] Vector)>(fetches.Count);
+        var vectors = new List<(string Id, float[] Vector)>(fetches.Count);
         foreach (var (id, fetch) in fetches)
         {
             var vector = await fetch.ConfigureAwait(false);
             if (!vector.IsNull && ((byte[])vector!).Length == dimensions * sizeof(float))
             {
-                added.Add((id, StoredEntry.VectorFromBytes((byte[])vector!)));
+                vectors.Add((id, StoredEntry.VectorFromBytes((byte[])vector!)));
             }
         }
 
-        var index = previous is not null && kept == previous.Count
-            ? previous.Append(added, dimensions)
-            : LocalIndex.Rebuild(previous, liveIds, added, dimensions);
-        index = index with { Version = version };
+        var index = (previous ?? new LocalIndex(dimensions)).Apply(removed, vectors, version, epoch, from + tail.Length);
         if (_local.Count >= _redisOptions.MaxLocalPartitions && !_local.ContainsKey(keys.Id))
         {
             // Simple bound: forget every partition; each is rebuilt from Redis on its next lookup.
@@ -131,58 +178,132 @@ public sealed partial class RedisSemanticCache
         return index;
     }
 
-    /// <summary>
-    /// A snapshot of one partition's vectors. Rows [0, Count) never change once written, so a snapshot may share
-    /// its arrays with a later one that appended rows past its Count.
-    /// </summary>
-    /// <param name="Ids">Capacity >= Count; the first Count are live.</param>
-    /// <param name="Vectors">Capacity x dimensions, row-major; the first Count rows are live.</param>
-    private sealed record LocalIndex(long Version, string[] Ids, float[] Vectors, int Count)
+    /// <summary>Appends a store's <c>+id</c> to the partition's log (part of the store's batch); the log's length after it is returned.</summary>
+    private static Task<long> LogStore(IBatch batch, PartitionKeys keys, string id, TimeSpan ttl)
     {
-        public LocalIndex Append(List<(string Id, float[] Vector)> added, int dimensions)
+        var pushed = batch.ListRightPushAsync(keys.Log, "+" + id);
+        _ = batch.KeyExpireAsync(keys.Log, ttl);
+        _ = batch.KeyExpireAsync(keys.LogEpoch, ttl);
+        return pushed;
+    }
+
+    /// <summary>Rewrites the log as its live entries once it holds more than four times the partition's cap.</summary>
+    private async ValueTask CompactLogIfLongAsync(PartitionKeys keys, long length, DateTimeOffset now)
+    {
+        if (length <= (4L * _options.MaxEntriesPerPartition) + 64)
         {
-            if (added.Count == 0)
-            {
-                return this;
-            }
-
-            var ids = Ids;
-            var vectors = Vectors;
-            if (Count + added.Count > ids.Length)
-            {
-                var capacity = Math.Max(16, Math.Max(ids.Length * 2, Count + added.Count));
-                ids = new string[capacity];
-                Array.Copy(Ids, ids, Count);
-                vectors = new float[capacity * dimensions];
-                Array.Copy(Vectors, vectors, Count * dimensions);
-            }
-
-            for (var i = 0; i < added.Count; i++)
-            {
-                ids[Count + i] = added[i].Id;
-                added[i].Vector.CopyTo(vectors, (Count + i) * dimensions);
-            }
-
-            return this with { Ids = ids, Vectors = vectors, Count = Count + added.Count };
+            return;
         }
 
-        public static LocalIndex Rebuild(LocalIndex? previous, HashSet<string> live, List<(string Id, float[] Vector)> added, int dimensions)
+        await _db.ScriptEvaluateAsync(
+            CompactLogScript,
+            [keys.Expiries, keys.Log, keys.LogEpoch, keys.Version],
+            [now.ToUnixTimeMilliseconds(), (long)_options.EntryTimeToLive.TotalMilliseconds]).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One partition's vectors on one replica. <see cref="Rows"/> is an immutable snapshot whose arrays later snapshots
+    /// may share: rows [0, Count) never change once written, and a row's dead flag only ever turns on, so a lookup
+    /// scanning an older snapshot sees at worst a row removed since, whose entry then reads as gone.
+    /// </summary>
+    private sealed class LocalIndex(int dimensions)
+    {
+        private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
+        private int _dead;
+
+        public long Version { get; private set; }
+
+        public long Epoch { get; private set; }
+
+        /// <summary>How many log items this index has replayed.</summary>
+        public long LogOffset { get; private set; }
+
+        public RowSet Rows { get; private set; } = new([], [], [], 0);
+
+        /// <summary>Applies a sync's removals and additions; called by one sync at a time per partition.</summary>
+        public LocalIndex Apply(List<string> removed, List<(string Id, float[] Vector)> added, long version, long epoch, long logOffset)
         {
-            var fresh = new LocalIndex(0, [], [], 0);
-            var kept = new List<(string Id, float[] Vector)>();
-            if (previous is not null)
+            var rows = Rows;
+            foreach (var id in removed)
             {
-                for (var i = 0; i < previous.Count; i++)
+                if (_rowOf.Remove(id, out var row))
                 {
-                    if (live.Contains(previous.Ids[i]))
-                    {
-                        kept.Add((previous.Ids[i], previous.Vectors.AsSpan(i * dimensions, dimensions).ToArray()));
-                    }
+                    rows.Dead[row] = true;
+                    _dead++;
                 }
             }
 
-            kept.AddRange(added);
-            return fresh.Append(kept, dimensions);
+            if (_dead > 64 && _dead > rows.Count / 4)
+            {
+                rows = Compact(rows);
+            }
+
+            if (added.Count > 0)
+            {
+                rows = Append(rows, added);
+            }
+
+            Rows = rows;
+            Version = version;
+            Epoch = epoch;
+            LogOffset = logOffset;
+            return this;
+        }
+
+        private RowSet Append(RowSet rows, List<(string Id, float[] Vector)> added)
+        {
+            var (ids, vectors, dead) = (rows.Ids, rows.Vectors, rows.Dead);
+            var count = rows.Count;
+            if (count + added.Count > ids.Length)
+            {
+                var capacity = Math.Max(16, Math.Max(ids.Length * 2, count + added.Count));
+                ids = new string[capacity];
+                Array.Copy(rows.Ids, ids, count);
+                vectors = new float[capacity * dimensions];
+                Array.Copy(rows.Vectors, vectors, count * dimensions);
+                dead = new bool[capacity];
+                Array.Copy(rows.Dead, dead, count);
+            }
+
+            foreach (var (id, vector) in added)
+            {
+                ids[count] = id;
+                vector.CopyTo(vectors, count * dimensions);
+                _rowOf[id] = count;
+                count++;
+            }
+
+            return new RowSet(ids, vectors, dead, count);
+        }
+
+        private RowSet Compact(RowSet rows)
+        {
+            var live = rows.Count - _dead;
+            var capacity = Math.Max(16, live * 2);
+            var ids = new string[capacity];
+            var vectors = new float[capacity * dimensions];
+            var count = 0;
+            _rowOf.Clear();
+            for (var r = 0; r < rows.Count; r++)
+            {
+                if (rows.Dead[r])
+                {
+                    continue;
+                }
+
+                ids[count] = rows.Ids[r];
+                Array.Copy(rows.Vectors, r * dimensions, vectors, count * dimensions, dimensions);
+                _rowOf[ids[count]] = count;
+                count++;
+            }
+
+            _dead = 0;
+            return new RowSet(ids, vectors, new bool[capacity], count);
         }
     }
+
+    /// <param name="Ids">Capacity >= Count; the first Count are rows.</param>
+    /// <param name="Vectors">Capacity x dimensions, row-major.</param>
+    /// <param name="Dead">Capacity flags: a removed row.</param>
+    private sealed record RowSet(string[] Ids, float[] Vectors, bool[] Dead, int Count);
 }

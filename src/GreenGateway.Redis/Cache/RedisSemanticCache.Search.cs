@@ -86,6 +86,16 @@ public sealed partial class RedisSemanticCache
             {
                 removals.Add(_db.ExecuteAsync("VREM", (RedisKey)keys.Vectors, id));
             }
+            else
+            {
+                // Replicas' client-side indexes learn of the removal from the log.
+                removals.Add(_db.ListRightPushAsync(keys.Log, "-" + id));
+            }
+        }
+
+        if (engine == VectorEngine.None)
+        {
+            removals.Add(_db.StringIncrementAsync(keys.Version));
         }
 
         await Task.WhenAll(removals).ConfigureAwait(false);
@@ -103,6 +113,10 @@ public sealed partial class RedisSemanticCache
         public string Expiries => _root + ":z";
 
         public string Version => _root + ":ver";
+
+        public string Log => _root + ":log";
+
+        public string LogEpoch => _root + ":epoch";
 
         public string Entry(string id) => $"{_root}:e:{id}";
 

@@ -11,7 +11,9 @@ namespace GreenGateway.Redis.Cache;
 /// The semantic cache in Redis, shared by all replicas. Per partition (a hash tag, so one cluster slot):
 /// <c>e:{id}</c> hash per entry (answer JSON and vector) with its own PX expiry; <c>x:{prompt hash}</c> → id for
 /// exact matches; <c>z</c>, a sorted set of ids scored by expiry time; <c>v</c>, a vector set of ids where the
-/// server has one; <c>ver</c>, a counter bumped by every store. Vector-set elements cannot expire one by one,
+/// server has one; <c>ver</c>, a counter bumped by every store and removal; <c>log</c> (servers without vector sets), the list of
+/// <c>+id</c>/<c>-id</c> changes that replicas' client-side indexes replay, and <c>epoch</c>, bumped when the log is
+/// compacted. Vector-set elements cannot expire one by one,
 /// so an element is only a pointer: a hit is served only if its entry hash still exists, and expired ids are
 /// swept from <c>v</c> and <c>z</c> (by <c>z</c>'s scores) on later stores and lookups.
 /// </summary>
@@ -119,17 +121,13 @@ public sealed partial class RedisSemanticCache : ISemanticCache
     {
         var engine = await DetectEngineAsync(cancellationToken).ConfigureAwait(false);
         var keys = new PartitionKeys(_redisOptions.KeyPrefix, query.Partition, _embedder.Name);
-        var embedding = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
 
-        // Exact match and the neighbour search (or the version check) go out together: one round trip.
+        // The exact match first, before any embedding: a question asked again costs one round trip and no model call.
+        // The client-side index's version goes out with it.
         cancellationToken.ThrowIfCancellationRequested();
         var exact = _db.StringGetAsync(keys.Exact(CacheKeys.PromptHash(query.Prompt)));
-        var search = engine == VectorEngine.None
-            ? _db.ExecuteAsync("GET", (RedisKey)keys.Version)
-            : _db.ExecuteAsync("VSIM", (RedisKey)keys.Vectors, "FP32", StoredEntry.VectorBytes(embedding), "WITHSCORES", "COUNT", _redisOptions.CandidateCount);
-
+        var version = engine == VectorEngine.None ? _db.StringGetAsync(keys.Version) : null;
         var exactId = await exact.ConfigureAwait(false);
-        var searched = await search.ConfigureAwait(false);
         if (!exactId.IsNull)
         {
             var entry = await ReadEntryAsync(keys, exactId.ToString()).ConfigureAwait(false);
@@ -140,9 +138,23 @@ public sealed partial class RedisSemanticCache : ISemanticCache
         }
 
         var threshold = _options.ThresholdFor(query.Partition.TenantId);
-        return engine == VectorEngine.None
-            ? await SearchLocallyAsync(query, keys, embedding, searched, threshold, cancellationToken).ConfigureAwait(false)
-            : await RescoreCandidatesAsync(query, keys, engine, embedding, searched, threshold, cancellationToken).ConfigureAwait(false);
+        if (engine == VectorEngine.None)
+        {
+            var versionReply = await version!.ConfigureAwait(false);
+            if (versionReply.IsNull)
+            {
+                // An empty partition: nothing to compare with, so no embedding either (the write-back computes it).
+                return CacheLookupResult.Miss;
+            }
+
+            var embedding = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
+            return await SearchLocallyAsync(query, keys, embedding, versionReply, threshold, cancellationToken).ConfigureAwait(false);
+        }
+
+        var vector = await query.EmbedAsync(_embedder, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var searched = await _db.ExecuteAsync("VSIM", (RedisKey)keys.Vectors, "FP32", StoredEntry.VectorBytes(vector), "WITHSCORES", "COUNT", _redisOptions.CandidateCount).ConfigureAwait(false);
+        return await RescoreCandidatesAsync(query, keys, engine, vector, searched, threshold, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask StoreCoreAsync(CacheQuery query, CachedAnswer answer, CancellationToken cancellationToken)
@@ -171,15 +183,24 @@ public sealed partial class RedisSemanticCache : ISemanticCache
             batch.StringIncrementAsync(keys.Version),
             batch.KeyExpireAsync(keys.Version, ttlSpan),
         };
+        Task<long>? logged = null;
         if (engine != VectorEngine.None)
         {
             writes.Add(batch.ExecuteAsync("VADD", (RedisKey)keys.Vectors, "FP32", vector, id));
             writes.Add(batch.KeyExpireAsync(keys.Vectors, ttlSpan));
         }
+        else
+        {
+            writes.Add(logged = LogStore(batch, keys, id, ttlSpan));
+        }
 
         batch.Execute();
         await Task.WhenAll(writes).ConfigureAwait(false);
         await SweepAsync(keys, engine, now).ConfigureAwait(false);
+        if (logged is not null)
+        {
+            await CompactLogIfLongAsync(keys, await logged.ConfigureAwait(false), now).ConfigureAwait(false);
+        }
     }
 
     private static readonly RedisValue[] EntryFields = ["a", "v"];

@@ -38,7 +38,22 @@ public sealed class OnnxSentenceEmbedder : IEmbedder, IDisposable
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
 
-        using var session = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = _options.Threads };
+        using var session = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = _options.Threads,
+            InterOpNumThreads = 1,
+        };
+        if (!_options.AllowSpinning)
+        {
+            // ONNX Runtime's pool threads spin-wait after each call by default (session option keys:
+            // onnxruntime_session_options_config_keys.h). On a gateway the calls come a few milliseconds apart, so
+            // the spinning kept both cores of the soak machine busy between calls and starved the request path.
+            session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            session.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        }
+
         if (_options.ModelPath is { } path)
         {
             _session = new InferenceSession(path, session);

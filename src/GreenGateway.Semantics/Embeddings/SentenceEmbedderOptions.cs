@@ -28,6 +28,12 @@ public sealed record SentenceEmbedderOptions
     /// <summary>ONNX Runtime intra-op threads. Default 0: ONNX Runtime's own choice (one per physical core).</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Whether ONNX Runtime's threads spin-wait between calls. Default false: spinning buys a little latency on an
+    /// otherwise idle machine and costs whole cores on a busy gateway (docs/benchmarks.md, the soak).
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Every problem with these options; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -40,6 +40,9 @@ public sealed record CacheSettings
     /// <summary>Most prompts embedded in one ONNX Runtime call (prompts that arrive together share one). Default 32.</summary>
     public int EmbeddingMaxBatch { get; init; } = 32;
 
+    /// <summary>ONNX Runtime threads per embedding call. Default 0: ONNX Runtime's choice (one per physical core).</summary>
+    public int EmbeddingThreads { get; init; }
+
     /// <summary>Whether a semantic hit must also name the same identifiers, numbers and directions (the lexical guard). Default true.</summary>
     public bool LexicalGuard { get; init; } = true;
 
@@ -72,6 +75,7 @@ public sealed record CacheSettings
         VocabPath = Resolve(EmbeddingVocabPath, root),
         LowerCase = EmbeddingLowerCase,
         MaxBatch = EmbeddingMaxBatch,
+        Threads = EmbeddingThreads,
     };
 
     private static string? Resolve(string? path, string? root) => path is { Length: > 0 } && root is not null ? Path.GetFullPath(path, root) : path;

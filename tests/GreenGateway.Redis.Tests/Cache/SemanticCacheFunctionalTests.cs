@@ -92,6 +92,79 @@ public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : 
         Assert.Equal("Settings > Billing.", second.Entry?.Answer.Content);
     }
 
+    [Fact]
+    public async Task ClientIndex_FollowsAnotherReplicasStoresEvictionsAndLogCompactions()
+    {
+        // Cap 4: every store past the fourth evicts the oldest, so the log gains a removal per store and is compacted
+        // (past 4 x 4 + 64 items) about every 38 stores. One reader syncs every 7 stores, from the log's tail; another
+        // synced once near the start, so after the compactions its offset points into a rewritten log.
+        await using var other = await server.ConnectAsync();
+        await using var third = await server.ConnectAsync();
+        var options = new SemanticCacheOptions { SimilarityThreshold = 0.8, EntryTimeToLive = TimeSpan.FromHours(1), MaxEntriesPerPartition = 4 };
+        var client = new RedisSemanticCacheOptions { SearchMode = VectorSearchMode.Client };
+        var writer = new RedisSemanticCache(Connection, _embedder, options, client);
+        var reader = new RedisSemanticCache(other, _embedder, options, client);
+        var lagging = new RedisSemanticCache(third, _embedder, options, client);
+        var last = 0;
+        for (var i = 0; await CompactionsAsync() < 2; i++)
+        {
+            Assert.True(i < 200, "the log was not compacted twice in 200 stores");
+            await writer.StoreAsync(Query($"How do I configure widget {i} on the dashboard?"), Answer with { Content = $"widget {i}" }, Token);
+            last = i;
+            if (i == 2)
+            {
+                Assert.True((await lagging.LookupAsync(Query("How can I configure widget 2 on the dashboard?"), Token)).IsHit);
+            }
+
+            if (i % 7 != 6)
+            {
+                continue;
+            }
+
+            var latest = await reader.LookupAsync(Query($"How can I configure widget {i} on the dashboard?"), Token);
+            Assert.Equal(CacheLookupKind.SemanticHit, latest.Kind);
+            Assert.Equal($"widget {i}", latest.Entry!.Answer.Content);
+
+            // An older entry is served exactly while it is still stored (evictions go by expiry time, ties within a
+            // millisecond by id, so which of the older ones are gone is read from Redis).
+            Assert.Equal(await StoredAsync(i - 5), (await reader.LookupAsync(Query($"How can I configure widget {i - 5} on the dashboard?"), Token)).IsHit);
+        }
+
+        // Just after a compaction: the live entries are the rewritten log's first items, which the lagging reader
+        // must replay from the start rather than from its old offset.
+        var live = 0;
+        for (var i = last - 7; i <= last; i++)
+        {
+            var stored = await StoredAsync(i);
+            live += stored ? 1 : 0;
+            Assert.Equal(stored, (await lagging.LookupAsync(Query($"How can I configure widget {i} on the dashboard?"), Token)).IsHit);
+        }
+
+        Assert.Equal(4, live);
+
+        async Task<bool> StoredAsync(int widget) =>
+            (await writer.LookupAsync(Query($"How do I configure widget {widget} on the dashboard?"), Token)).Kind == CacheLookupKind.ExactHit;
+
+        async Task<long> CompactionsAsync()
+        {
+            var db = Connection.GetDatabase();
+            var epochs = 0L;
+            foreach (var endpoint in Connection.GetEndPoints())
+            {
+                var node = Connection.GetServer(endpoint);
+                if (!node.IsReplica)
+                {
+                    await foreach (var key in node.KeysAsync(pattern: "gg:cache:*:epoch"))
+                    {
+                        epochs += (long)await db.StringGetAsync(key);
+                    }
+                }
+            }
+
+            return epochs;
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Modes))]
     public async Task ExpiredEntry_IsNotServed_AndIsSweptFromTheIndexes(VectorSearchMode mode)
