@@ -92,6 +92,41 @@ public abstract class SemanticCacheFunctionalTests(IRespServerFixture server) : 
         Assert.Equal("Settings > Billing.", second.Entry?.Answer.Content);
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task ExactHits_AndLookupsOfAnEmptyPartition_CostNoEmbedding(VectorSearchMode mode)
+    {
+        var embedder = new CountingEmbedder(_embedder);
+        var cache = new RedisSemanticCache(Connection, embedder, new SemanticCacheOptions { SimilarityThreshold = 0.8 }, new RedisSemanticCacheOptions { SearchMode = mode });
+        Assert.False((await cache.LookupAsync(Query("How do I reset my password?"), Token)).IsHit);
+        var expected = mode == VectorSearchMode.Client || cache.Engine == VectorEngine.None ? 0 : 1;
+        Assert.Equal(expected, embedder.Calls);
+
+        await cache.StoreAsync(Query("How do I reset my password?"), Answer, Token);
+        var afterStore = embedder.Calls;
+        Assert.Equal(CacheLookupKind.ExactHit, (await cache.LookupAsync(Query("How do I reset my password?"), Token)).Kind);
+        Assert.Equal(afterStore, embedder.Calls);
+        Assert.Equal(CacheLookupKind.SemanticHit, (await cache.LookupAsync(Query("How can I reset my password?"), Token)).Kind);
+        Assert.Equal(afterStore + 1, embedder.Calls);
+    }
+
+    private sealed class CountingEmbedder(IEmbedder inner) : IEmbedder
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public int Dimensions => inner.Dimensions;
+
+        public string Name => inner.Name;
+
+        public ValueTask<float[]> EmbedAsync(string text, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return inner.EmbedAsync(text, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task ClientIndex_FollowsAnotherReplicasStoresEvictionsAndLogCompactions()
     {
