@@ -39,8 +39,7 @@ public sealed partial class RedisSemanticCache
     /// compares the partition's <c>ver</c> counter (fetched with the exact-match GET) with the one it synced at. Every
     /// store appends <c>+id</c> and every removal <c>-id</c> to the partition's <c>log</c> list, so when another
     /// replica has written since, one sync at a time reads only the log's new tail and fetches only the new vectors:
-    /// its cost follows the changes, not the partition's size. Removed rows are flagged, not copied out; the arrays
-    /// are rebuilt only when a quarter of the rows are dead. The lookup that starts a sync waits for it (so a store is
+    /// its cost follows the changes, not the partition's size. Removed rows are flagged and their slots reused. The lookup that starts a sync waits for it (so a store is
     /// seen by the next lookup); lookups that find one in flight use the index they have instead of piling up.
     /// </summary>
     private async ValueTask<CacheLookupResult> SearchLocallyAsync(CacheQuery query, PartitionKeys keys, float[] embedding, RedisValue versionReply, double threshold, CancellationToken cancellationToken)
@@ -202,14 +201,16 @@ public sealed partial class RedisSemanticCache
     }
 
     /// <summary>
-    /// One partition's vectors on one replica. <see cref="Rows"/> is an immutable snapshot whose arrays later snapshots
-    /// may share: rows [0, Count) never change once written, and a row's dead flag only ever turns on, so a lookup
-    /// scanning an older snapshot sees at worst a row removed since, whose entry then reads as gone.
+    /// One partition's vectors on one replica. <see cref="Rows"/> is a snapshot whose arrays later snapshots may share.
+    /// A removed row is flagged dead and its slot reused by a later addition, so under steady churn (a full partition
+    /// evicting its oldest entry on every store) the arrays neither grow nor get copied: no large-object garbage. A
+    /// lookup scanning while a slot is rewritten may score a half-written row, but a candidate is only ever accepted
+    /// after its entry is read from Redis and scored against the vector stored with it, so the worst case is a miss.
     /// </summary>
     private sealed class LocalIndex(int dimensions)
     {
         private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
-        private int _dead;
+        private readonly Stack<int> _free = new();
 
         public long Version { get; private set; }
 
@@ -228,19 +229,30 @@ public sealed partial class RedisSemanticCache
             {
                 if (_rowOf.Remove(id, out var row))
                 {
-                    rows.Dead[row] = true;
-                    _dead++;
+                    Volatile.Write(ref rows.Dead[row], true);
+                    _free.Push(row);
                 }
             }
 
-            if (_dead > 64 && _dead > rows.Count / 4)
+            var appended = new List<(string Id, float[] Vector)>();
+            foreach (var (id, vector) in added)
             {
-                rows = Compact(rows);
+                if (_free.TryPop(out var row))
+                {
+                    vector.CopyTo(rows.Vectors, row * dimensions);
+                    rows.Ids[row] = id;
+                    Volatile.Write(ref rows.Dead[row], false);
+                    _rowOf[id] = row;
+                }
+                else
+                {
+                    appended.Add((id, vector));
+                }
             }
 
-            if (added.Count > 0)
+            if (appended.Count > 0)
             {
-                rows = Append(rows, added);
+                rows = Append(rows, appended);
             }
 
             Rows = rows;
@@ -274,31 +286,6 @@ public sealed partial class RedisSemanticCache
             }
 
             return new RowSet(ids, vectors, dead, count);
-        }
-
-        private RowSet Compact(RowSet rows)
-        {
-            var live = rows.Count - _dead;
-            var capacity = Math.Max(16, live * 2);
-            var ids = new string[capacity];
-            var vectors = new float[capacity * dimensions];
-            var count = 0;
-            _rowOf.Clear();
-            for (var r = 0; r < rows.Count; r++)
-            {
-                if (rows.Dead[r])
-                {
-                    continue;
-                }
-
-                ids[count] = rows.Ids[r];
-                Array.Copy(rows.Vectors, r * dimensions, vectors, count * dimensions, dimensions);
-                _rowOf[ids[count]] = count;
-                count++;
-            }
-
-            _dead = 0;
-            return new RowSet(ids, vectors, new bool[capacity], count);
         }
     }
 
