@@ -207,7 +207,9 @@ public static partial class GatewayApp
             sp.GetRequiredService<GreenGateway.Core.Batches.IBatchLineSender>(),
             sp.GetRequiredService<TimeProvider>(),
             config.Batches.ToExecutorOptions(),
-            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchObserver>()));
+            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchObserver>(),
+            sp.GetRequiredService<GreenGateway.Core.Budgets.IBudgetLedger>()));
+        services.AddSingleton<Batches.BatchBudget>();
         services.AddSingleton<Batches.BatchRunner>();
         if (config.Batches.Enabled)
         {

@@ -16,7 +16,7 @@ internal static class BatchObjects
         ["filename"] = file.Filename,
         ["purpose"] = file.Purpose,
         ["status"] = "processed",
-        ["expires_at"] = null,
+        ["expires_at"] = file.ExpiresAt,
         ["status_details"] = null,
     };
 

@@ -225,7 +225,7 @@ public sealed class BatchExecutorTests : IDisposable
 
         public ConcurrentQueue<string> Sent { get; } = new();
 
-        public async ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, CancellationToken cancellationToken)
+        public async ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, bool held, CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls);
             if (OnCall is { } hook)
