@@ -30,6 +30,8 @@ public interface IBatchRegions
 /// <summary>What the runner reports as lines and batches end (the host's metrics).</summary>
 public interface IBatchObserver
 {
+    void BatchCreated(BatchRecord batch);
+
     void LineRecorded(BatchRecord batch, BatchLineResult result);
 
     void BatchEnded(BatchRecord batch);

@@ -32,7 +32,7 @@ internal static class BatchesEndpoint
     }
 
     private static async Task CreateAsync(HttpContext context, IBatchStore store, IOptions<GatewayConfig> options, TimeProvider time,
-        ICarbonIntensitySource intensity, IBatchRegions regions, BatchRunner runner, BatchBudget budget, Core.Budgets.IBudgetLedger ledger)
+        ICarbonIntensitySource intensity, IBatchRegions regions, BatchRunner runner, BatchBudget budget, Core.Budgets.IBudgetLedger ledger, IBatchObserver observer)
     {
         var settings = options.Value.Batches;
         var policy = context.Features.Get<TenantFeature>()!.Tenant;
@@ -171,6 +171,7 @@ internal static class BatchesEndpoint
             return;
         }
 
+        observer.BatchCreated(batch);
         runner.Wake();
         await FilesEndpoint.WriteAsync(context, BatchObjects.Batch(batch, cancelRequested: false));
     }

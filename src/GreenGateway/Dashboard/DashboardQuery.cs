@@ -19,7 +19,8 @@ namespace GreenGateway.Dashboard;
 /// upstreams' health and the cascade's speculation. A tenant viewer sees only its own rows.
 /// </summary>
 internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedback, IBudgetLedger ledger, PolicyMonitor policies,
-    ICarbonIntensitySource carbon, ModelCatalog catalog, IProxyStateLookup proxy, TimeProvider time, IOptions<GatewayConfig> options)
+    ICarbonIntensitySource carbon, ModelCatalog catalog, IProxyStateLookup proxy, TimeProvider time, IOptions<GatewayConfig> options,
+    Core.Batches.IBatchStore batches)
 {
     private readonly GatewayConfig _config = options.Value;
 
@@ -51,6 +52,7 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
             row.Insert(0, "tenant", tenant);
             row["budgets"] = await BudgetsAsync(tenant, now, cancellationToken);
             row["recent"] = await RecentAsync(tenant, cancellationToken);
+            row["batches"] = await BatchesAsync(tenant, cancellationToken);
             tenantRows.Add(row);
         }
 
@@ -291,6 +293,27 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The tenant's batches (all of them, not the window's: a batch spans hours): totals, and the latest 10 with their
+    /// progress, deadline and carbon saved, as <c>/v1/usage</c> has them. Null while the batch store is away.
+    /// </summary>
+    private async Task<JsonObject?> BatchesAsync(string tenant, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Core.Batches.BatchRecord> list;
+        try
+        {
+            list = await batches.ListBatchesAsync(tenant, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+
+        var summary = Batches.BatchObjects.Totals(list);
+        summary["latest"] = new JsonArray(list.Take(10).Select(b => (JsonNode)Batches.BatchObjects.Summary(b)).ToArray());
+        return summary;
     }
 
     private async Task<JsonArray> RecentAsync(string tenant, CancellationToken cancellationToken)
