@@ -188,6 +188,7 @@ public static partial class GatewayApp
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
         services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();
+        services.AddSingleton<UpstreamLatency>();
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
     }
 
