@@ -25,7 +25,7 @@ internal sealed class UpstreamLatency(TimeProvider time, IOptions<GatewayConfig>
     public const double Weight = 0.2;
 
     private readonly ConcurrentDictionary<string, Estimate> _estimates = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, long> _probes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _probes = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeSpan _probeInterval = TimeSpan.FromSeconds(options.Value.Gateway.LatencyProbeSeconds);
 
     /// <summary>Records one request's time to response headers.</summary>
@@ -49,12 +49,12 @@ internal sealed class UpstreamLatency(TimeProvider time, IOptions<GatewayConfig>
     /// <summary>True for at most one caller per probe interval per upstream: that caller's request is the probe.</summary>
     public bool TryTakeProbe(string upstream)
     {
-        var now = time.GetTimestamp();
+        var now = time.GetUtcNow();
         while (true)
         {
             if (_probes.TryGetValue(upstream, out var last))
             {
-                if (time.GetElapsedTime(last, now) < _probeInterval)
+                if (now - last < _probeInterval)
                 {
                     return false;
                 }
