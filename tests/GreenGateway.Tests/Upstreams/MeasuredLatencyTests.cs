@@ -18,51 +18,17 @@ public sealed class MeasuredLatencyTests : IAsyncLifetime
             cascade: { carbon_aware: { above_g_per_kwh: 100, prefer_region: { max_added_latency_ms: 50 } } }
         """;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("gg-latency-").FullName;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private FakeOpenAiUpstream _dirty = null!;
-    private FakeOpenAiUpstream _clean = null!;
-    private GatewayHost _gateway = null!;
+    private TwoRegions _regions = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _dirty = await FakeOpenAiUpstream.StartAsync("dirty");
-        _clean = await FakeOpenAiUpstream.StartAsync("clean");
-        var series = Path.Combine(_directory, "grid.csv");
-        await File.WriteAllTextAsync(series, "region,timestamp,gco2e_per_kwh\n# synthetic\ncoal-valley,2020-01-01T00:00:00Z,500\nhydro-fjord,2020-01-01T00:00:00Z,50\n");
-        _gateway = await GatewayHost.StartAsync([_dirty.BaseUrl], Policies, new Dictionary<string, string?>
-        {
-            ["Batches:Directory"] = Path.Combine(_directory, "store"),
-            ["Carbon:Source"] = "timeseries",
-            ["Carbon:TimeSeriesPath"] = series,
-            ["Gateway:LatencyProbeSeconds"] = "60",
-            ["Upstreams:main:Region"] = "coal-valley",
-            ["Upstreams:fjord:Destinations:0"] = _clean.BaseUrl,
-            ["Upstreams:fjord:Region"] = "hydro-fjord",
-            ["Upstreams:fjord:HealthCheckPath"] = "",
+    public async ValueTask InitializeAsync() =>
+        _regions = await TwoRegions.StartAsync(Policies, new Dictionary<string, string?> { ["Gateway:LatencyProbeSeconds"] = "60" }, _time);
 
-            // Declared within the bound (the prior): the measurement decides.
-            ["Upstreams:fjord:AddedLatencyMs"] = "30",
-            ["Models:echo-model:Upstream"] = "main",
-        }, _time);
-        var catalog = _gateway.Services.GetRequiredService<ModelCatalog>();
-        for (var i = 0; i < 200 && catalog.RoutesIn("echo-model").Count < 2; i++)
-        {
-            await Task.Delay(50);
-        }
-    }
+    public async ValueTask DisposeAsync() => await _regions.DisposeAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _dirty.DisposeAsync();
-        await _clean.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    private int Clean => _regions.CleanChats;
 
-    private int Clean => _clean.Requests.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
-
-    private int Dirty => _dirty.Requests.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
+    private int Dirty => _regions.DirtyChats;
 
     private async Task AskAsync(HttpClient client, int times)
     {
@@ -76,14 +42,14 @@ public sealed class MeasuredLatencyTests : IAsyncLifetime
     [Fact]
     public async Task CleanerRegion_MeasuredOutOfTheBound_GetsOnlyAProbePerInterval_AndTakesTheTrafficOnceMeasuredWithinIt()
     {
-        using var gamma = _gateway.Client("key-gamma");
-        _clean.Delay = TimeSpan.FromMilliseconds(400);
+        using var gamma = _regions.Gateway.Client("key-gamma");
+        _regions.Clean.Delay = TimeSpan.FromMilliseconds(400);
 
         // Unmeasured: the first request is its probe; measured 400 ms slower than home, it gets no more in the interval.
         await AskAsync(gamma, 4);
         Assert.Equal(1, Clean);
         Assert.Equal(3, Dirty);
-        var latency = _gateway.Services.GetRequiredService<UpstreamLatency>();
+        var latency = _regions.Gateway.Services.GetRequiredService<UpstreamLatency>();
         Assert.InRange(latency.Of("fjord")!.Ms, 400, 5000);
         Assert.InRange(latency.Of("main")!.Ms, 0, 350);
 
@@ -94,7 +60,7 @@ public sealed class MeasuredLatencyTests : IAsyncLifetime
         Assert.Equal(5, Dirty);
 
         // The cleaner region became near: the next probe replaces its figure, and live requests move there.
-        _clean.Delay = TimeSpan.Zero;
+        _regions.Clean.Delay = TimeSpan.Zero;
         _time.Advance(TimeSpan.FromSeconds(61));
         await AskAsync(gamma, 4);
         Assert.Equal(6, Clean);
