@@ -99,6 +99,36 @@ public sealed class BatchExpiryTests : IAsyncLifetime
         Assert.True(File.Exists(Path.Combine(_directory, "files", keep["id"]!.GetValue<string>() + ".json")));
     }
 
+    [Fact]
+    public async Task File_WithExpiresAfter_OnRedis_IsGoneAfterIt_AndThenRemovedFromRedis()
+    {
+        await using var redis = new GreenGateway.Redis.Tests.Fixtures.RedisServerFixture();
+        await redis.InitializeAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await GatewayHost.StartAsync([_upstream.BaseUrl], Policies, new Dictionary<string, string?>
+        {
+            ["Batches:PollSeconds"] = "0.2",
+            ["Redis:Url"] = redis.ConnectionString,
+        }, time);
+        using var client = gateway.Client();
+        var id = (await Json.ReadObjectAsync(await UploadAsync(client, "created_at", "7200")))["id"]!.GetValue<string>();
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
+        var db = connection.GetDatabase();
+        Assert.True(await db.KeyExistsAsync($"gg:bfile:{id}:content"));
+
+        time.Advance(TimeSpan.FromHours(2));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/files/{id}", TestContext.Current.CancellationToken)).StatusCode);
+        for (var i = 0; i < 400 && await db.KeyExistsAsync($"gg:bfile:{id}"); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(await db.KeyExistsAsync($"gg:bfile:{id}"), "the expired file was not removed");
+        Assert.False(await db.KeyExistsAsync($"gg:bfile:{id}:content"));
+        Assert.Equal(0, await db.SortedSetLengthAsync("gg:bfiles:expiry"));
+    }
+
     [Theory]
     [InlineData("created_at", "60")]
     [InlineData("created_at", "2592001")]
