@@ -85,6 +85,36 @@ public sealed class DashboardBatchesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_CountTheBatchsRequests_AndTheCarbonItSaved()
+    {
+        using var client = _regions.Gateway.Client();
+
+        // Counters reach the exporter on its next collection: a scrape may come before the last line's.
+        List<GreenGateway.Telemetry.Tests.PrometheusSample> samples = [];
+        for (var i = 0; i < 50; i++)
+        {
+            samples = GreenGateway.Telemetry.Tests.PrometheusSample.Parse(await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken)).ToList();
+            if (Sum(samples, "gg_batch_requests_total", "outcome") >= 4)
+            {
+                break;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(4, Sum(samples, "gg_batch_requests_submitted"));
+        Assert.Equal(4, Sum(samples, "gg_batch_requests_total", "outcome"));
+        Assert.Equal(Gg("saved_gco2e"), Sum(samples, "gg_batch_carbon_saved"), 9);
+        Assert.Equal(Gg("carbon_gco2e"), Sum(samples, "gg_batch_carbon_g"), 9);
+    }
+
+    /// <summary>alpha's samples of the series whose name starts with <paramref name="prefix"/> (the exporter adds unit and total suffixes), with <paramref name="label"/> when given.</summary>
+    private static double Sum(IEnumerable<GreenGateway.Telemetry.Tests.PrometheusSample> samples, string prefix, string? label = null) =>
+        samples.Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal) && !s.Name.EndsWith("_created", StringComparison.Ordinal)
+                && s.Labels.GetValueOrDefault("tenant") == "alpha" && (label is null || s.Labels.ContainsKey(label)))
+            .Sum(s => s.Value);
+
+    [Fact]
     public async Task Page_ShowsTheBatch_AndItsCarbonSaved_WithoutScriptErrors()
     {
         await using var browser = await Browser.LaunchAsync();
