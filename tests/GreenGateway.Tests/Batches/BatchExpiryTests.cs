@@ -196,9 +196,10 @@ public sealed class BatchExpiryTests : IAsyncLifetime
 
     private static async Task<JsonObject> WaitAsync(HttpClient client, string id, Func<JsonObject, bool> done)
     {
+        JsonObject? batch = null;
         for (var i = 0; i < 600; i++)
         {
-            var batch = await Json.ReadObjectAsync(await client.GetAsync($"/v1/batches/{id}"));
+            batch = await Json.ReadObjectAsync(await client.GetAsync($"/v1/batches/{id}"));
             if (done(batch))
             {
                 return batch;
@@ -207,6 +208,6 @@ public sealed class BatchExpiryTests : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("the batch did not get there in 60 s");
+        throw new TimeoutException("the batch did not get there in 60 s: " + batch?.ToJsonString());
     }
 }
