@@ -20,7 +20,7 @@ namespace GreenGateway.Dashboard;
 /// </summary>
 internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedback, IBudgetLedger ledger, PolicyMonitor policies,
     ICarbonIntensitySource carbon, ModelCatalog catalog, IProxyStateLookup proxy, TimeProvider time, IOptions<GatewayConfig> options,
-    Core.Batches.IBatchStore batches)
+    Core.Batches.IBatchStore batches, UpstreamLatency latency)
 {
     private readonly GatewayConfig _config = options.Value;
 
@@ -71,6 +71,7 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
             ["tenants"] = tenantRows,
             ["models"] = Models(counts),
             ["grid"] = await GridAsync(now, cancellationToken),
+            ["upstreams"] = Upstreams(),
             ["cascade"] = Cascade(counts),
         };
     }
@@ -335,6 +336,31 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
                 ["energy_method"] = answer.EnergyMethod,
                 ["verdict"] = verdict is null ? null : verdict.Useful ? "useful" : "not_useful",
                 ["score"] = verdict?.Score,
+            });
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Each upstream's region and latency: declared (<c>AddedLatencyMs</c>, the prior of <c>carbon_aware.prefer_region</c>)
+    /// and measured by this replica (the mean time to response headers, its samples and the latest one's time; null
+    /// before any), the figures the region preference compares (docs/batches.md).
+    /// </summary>
+    private JsonArray Upstreams()
+    {
+        var rows = new JsonArray();
+        foreach (var (name, upstream) in _config.Upstreams.OrderBy(u => u.Key, StringComparer.Ordinal))
+        {
+            var measured = latency.Of(name);
+            rows.Add(new JsonObject
+            {
+                ["upstream"] = name,
+                ["region"] = upstream.Region ?? _config.Carbon.Region,
+                ["declared_added_latency_ms"] = upstream.AddedLatencyMs,
+                ["measured_latency_ms"] = measured?.Ms,
+                ["latency_samples"] = measured?.Samples,
+                ["measured_at"] = measured?.At,
             });
         }
 

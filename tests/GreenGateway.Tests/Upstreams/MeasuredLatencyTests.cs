@@ -53,6 +53,13 @@ public sealed class MeasuredLatencyTests : IAsyncLifetime
         Assert.InRange(latency.Of("fjord")!.Ms, 600, 5000);
         Assert.InRange(latency.Of("main")!.Ms, 0, 450);
 
+        // The dashboard's API shows the figures the choice compared.
+        var overview = await Json.ReadObjectAsync(await gamma.GetAsync("/admin/v1/overview", TestContext.Current.CancellationToken));
+        var fjord = overview["upstreams"]!.AsArray().Single(u => u!["upstream"]!.GetValue<string>() == "fjord")!;
+        Assert.Equal(latency.Of("fjord")!.Ms, fjord["measured_latency_ms"]!.GetValue<double>(), 9);
+        Assert.Equal(30, fjord["declared_added_latency_ms"]!.GetValue<double>());
+        Assert.Equal("hydro-fjord", fjord["region"]!.GetValue<string>());
+
         // A probe interval later, one more probe; still slow, so the rest stay home.
         _time.Advance(TimeSpan.FromSeconds(61));
         await AskAsync(gamma, 3);
