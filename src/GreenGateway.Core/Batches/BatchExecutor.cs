@@ -204,6 +204,14 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                     left = pending.Count;
                 }
 
+                if (_batch.ExpiredAt is not null)
+                {
+                    // A run that began to expire the batch and was cut short (a kill, a lost lease): it expired, whatever
+                    // is left now.
+                    ending = "expired";
+                    break;
+                }
+
                 if (left == 0 && inFlight.Count == 0)
                 {
                     break;
@@ -444,6 +452,9 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
         {
             if (ending == "expired")
             {
+                // Marked before the lines are: a run cut short after writing them (all lines then have a result) must
+                // still end expired, not completed.
+                await SaveAsync(_batch with { ExpiredAt = _batch.ExpiredAt ?? owner.Now() }, cancellationToken).ConfigureAwait(false);
                 foreach (var line in pending)
                 {
                     await RecordAsync(new BatchLineResult(line.Index, line.CustomId, false,
@@ -482,7 +493,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
             ended = ending switch
             {
                 "cancelled" => ended with { CancelledAt = now, CancellingAt = _batch.CancellingAt ?? now },
-                "expired" => ended with { ExpiredAt = now },
+                "expired" => ended with { ExpiredAt = _batch.ExpiredAt ?? now },
                 _ => ended with { CompletedAt = now },
             };
             await SaveAsync(ended, cancellationToken).ConfigureAwait(false);

@@ -172,6 +172,30 @@ public sealed class BatchExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_CutShortWhileExpiring_EndsExpiredWhenTakenUpAgain_NotCompleted()
+    {
+        // A run killed after it wrote the batch_expired lines, before the batch ended: every line has a result.
+        var id = await SubmitAsync(3, TimeSpan.FromHours(1));
+        var batch = (await _store.GetBatchAsync(id, CancellationToken.None))!;
+        await _store.SaveBatchAsync(batch with { Status = "in_progress", ExpiredAt = batch.ExpiresAt }, active: true, CancellationToken.None);
+        await _store.TryAddResultAsync(id, new BatchLineResult(0, "r0", true, "{\"custom_id\":\"r0\"}", 36, 0.004, 0.004), CancellationToken.None);
+        for (var i = 1; i < 3; i++)
+        {
+            await _store.TryAddResultAsync(id, new BatchLineResult(i, $"r{i}", false, BatchExecutor.ErrorLine($"r{i}", "batch_expired", "expired"), 0, 0, 0), CancellationToken.None);
+        }
+
+        _time.Advance(TimeSpan.FromHours(2));
+        await Executor(new StaticCarbonIntensitySource(400)).RunAsync(id, Fast, TestContext.Current.CancellationToken);
+
+        batch = (await _store.GetBatchAsync(id, CancellationToken.None))!;
+        Assert.Equal("expired", batch.Status);
+        Assert.Equal(1, batch.Completed);
+        Assert.Equal(2, batch.Failed);
+        Assert.Equal(0, _sender.Calls);
+        Assert.Equal(["r0"], await OutputIdsAsync(id));
+    }
+
+    [Fact]
     public async Task Throttled_Line_Waits_AndIsAnsweredOnceTheBudgetAllows()
     {
         var id = await SubmitAsync(3, TimeSpan.FromHours(24));
