@@ -50,7 +50,7 @@ public sealed class MeasuredLatencyTests : IAsyncLifetime
         Assert.Equal(1, Clean);
         Assert.Equal(3, Dirty);
         var latency = _regions.Gateway.Services.GetRequiredService<UpstreamLatency>();
-        Assert.InRange(latency.Of("fjord")!.Ms, 600, 5000);
+        Assert.InRange(latency.Of("fjord")!.Ms, 550, 5000);
         Assert.InRange(latency.Of("main")!.Ms, 0, 450);
 
         // The dashboard's API shows the figures the choice compared.
