@@ -188,6 +188,7 @@ public static partial class GatewayApp
 
         var (routes, clusters) = ProxyConfigBuilder.Build(config);
         services.AddReverseProxy().LoadFromMemory(routes, clusters).AddTransforms<UpstreamAuthTransformProvider>();
+        services.AddSingleton<UpstreamLatency>();
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
     }
 
@@ -207,7 +208,9 @@ public static partial class GatewayApp
             sp.GetRequiredService<GreenGateway.Core.Batches.IBatchLineSender>(),
             sp.GetRequiredService<TimeProvider>(),
             config.Batches.ToExecutorOptions(),
-            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchObserver>()));
+            sp.GetRequiredService<GreenGateway.Core.Batches.IBatchObserver>(),
+            sp.GetRequiredService<GreenGateway.Core.Budgets.IBudgetLedger>()));
+        services.AddSingleton<Batches.BatchBudget>();
         services.AddSingleton<Batches.BatchRunner>();
         if (config.Batches.Enabled)
         {

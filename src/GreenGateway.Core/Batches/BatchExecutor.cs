@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Carbon;
 
 namespace GreenGateway.Core.Batches;
@@ -30,11 +31,14 @@ public sealed record BatchExecutorOptions
 /// gateway's own pipeline (<see cref="IBatchLineSender"/>), looking for a cancellation before each one;</item>
 /// <item>stores each line's result once (the store refuses a second), then the batch's counts and figures;</item>
 /// <item>at the end (all answered, cancelled, or past the deadline) writes the output and error files under ids derived
-/// from the batch's, so that a finalization that is cut short and done again writes the same files.</item>
+/// from the batch's, so that a finalization that is cut short and done again writes the same files;</item>
+/// <item>settles the batch's whole-batch hold, if it has one, at what the requests that ran on it cost, however the batch
+/// ends (completed, failed, expired, cancelled): the ledger's settle is idempotent by the hold's id, so a finalization
+/// done again settles nothing twice.</item>
 /// </list>
 /// </summary>
 public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarbonIntensitySource intensity, IBatchRegions regions,
-    IBatchLineSender sender, TimeProvider time, BatchExecutorOptions options, IBatchObserver? observer = null)
+    IBatchLineSender sender, TimeProvider time, BatchExecutorOptions options, IBatchObserver? observer = null, IBudgetLedger? ledger = null)
 {
     private readonly IBatchStore _store = store;
     private readonly BatchPlanner _planner = planner;
@@ -44,6 +48,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
     private readonly TimeProvider _time = time;
     private readonly BatchExecutorOptions _options = options;
     private readonly IBatchObserver? _observer = observer;
+    private readonly IBudgetLedger? _ledger = ledger;
 
     public const string OutputFilePrefix = "file-out-";
     public const string ErrorFilePrefix = "file-err-";
@@ -57,19 +62,16 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
         }
 
         var content = await _store.GetFileContentAsync(batch.TenantId, batch.InputFileId, cancellationToken).ConfigureAwait(false);
+        var run = new Run(this, batch);
+        await run.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
-            await SaveAsync(batch with
-            {
-                Status = "failed", FailedAt = Now(),
-                Errors = [new BatchError("input_file_missing", $"The input file {batch.InputFileId} was deleted before the batch ran.")],
-            }, cancellationToken).ConfigureAwait(false);
+            await run.FailAsync(new BatchError("input_file_missing", $"The input file {batch.InputFileId} was deleted (or expired) before the batch ran."), cancellationToken)
+                .ConfigureAwait(false);
             return;
         }
 
         var (lines, _) = BatchLines.Parse(content, batch.EndpointOrDefault());
-        var run = new Run(this, batch);
-        await run.LoadAsync(cancellationToken).ConfigureAwait(false);
         var pending = new Queue<BatchLine>();
         foreach (var line in lines)
         {
@@ -83,6 +85,16 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>Settles the batch's hold, if any, at what its held requests cost: the rest of it goes back to the budget.</summary>
+    private async Task SettleHoldAsync(BatchRecord batch)
+    {
+        if (batch.Hold is { } hold && _ledger is not null)
+        {
+            // Never cancelled: a hold must not outlive its batch.
+            await _ledger.SettleAsync(hold.AsReservation(batch.TenantId), new EnergyCarbon(batch.HeldJoules, batch.HeldGrams), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     private ValueTask SaveAsync(BatchRecord batch, CancellationToken cancellationToken) =>
         _store.SaveBatchAsync(batch, active: !batch.IsTerminal, cancellationToken);
@@ -136,7 +148,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
         {
             var results = await owner._store.GetResultsAsync(_batch.Id, cancellationToken).ConfigureAwait(false);
             int completed = 0, failed = 0;
-            double joules = 0, grams = 0, counterfactual = 0;
+            double joules = 0, grams = 0, counterfactual = 0, heldJoules = 0, heldGrams = 0;
             foreach (var result in results)
             {
                 _done.Add(result.Index);
@@ -144,9 +156,27 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                 joules += result.EnergyJoules;
                 grams += result.CarbonGrams;
                 counterfactual += result.CounterfactualGrams;
+                if (result.Held)
+                {
+                    heldJoules += result.EnergyJoules;
+                    heldGrams += result.CarbonGrams;
+                }
             }
 
-            _batch = _batch with { Completed = completed, Failed = failed, EnergyJoules = joules, CarbonGrams = grams, CounterfactualGrams = counterfactual };
+            _batch = _batch with
+            {
+                Completed = completed, Failed = failed, EnergyJoules = joules, CarbonGrams = grams, CounterfactualGrams = counterfactual,
+                HeldJoules = heldJoules, HeldGrams = heldGrams,
+            };
+        }
+
+        /// <summary>The batch fails as a whole (its input is gone): its hold is settled first, then it ends.</summary>
+        public async Task FailAsync(BatchError error, CancellationToken cancellationToken)
+        {
+            await owner.SettleHoldAsync(_batch).ConfigureAwait(false);
+            var failed = _batch with { Status = "failed", FailedAt = owner.Now(), Errors = [error] };
+            await SaveAsync(failed, cancellationToken).ConfigureAwait(false);
+            owner._observer?.BatchEnded(failed);
         }
 
         public async Task ExecuteAsync(Queue<BatchLine> pending, BatchPolicy policy, CancellationToken cancellationToken)
@@ -172,6 +202,14 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                 lock (_gate)
                 {
                     left = pending.Count;
+                }
+
+                if (_batch.ExpiredAt is not null)
+                {
+                    // A run that began to expire the batch and was cut short (a kill, a lost lease): it expired, whatever
+                    // is left now.
+                    ending = "expired";
+                    break;
                 }
 
                 if (left == 0 && inFlight.Count == 0)
@@ -254,10 +292,14 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
         {
             try
             {
+                // On the hold while what ran on it has not used it up (requests in flight may pass it by at most the batch's
+                // concurrency); after that, on a reservation of its own, throttled like any other.
+                var batch = _batch;
+                var held = batch.Hold is { } hold && !hold.UsedUpBy(batch.HeldJoules, batch.HeldGrams);
                 LineOutcome outcome;
                 try
                 {
-                    outcome = await owner._sender.SendAsync(_batch, line, region, cancellationToken).ConfigureAwait(false);
+                    outcome = await owner._sender.SendAsync(batch, line, region, held, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -287,7 +329,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                 var counterfactual = Math.Max(0, outcome.CarbonGrams + (kwh * (atSubmission - grid.GramsPerKwh)));
                 var ok = outcome.Status is >= 200 and < 300;
                 await RecordAsync(new BatchLineResult(line.Index, line.CustomId, ok, OutputLine(line, outcome), outcome.EnergyJoules, outcome.CarbonGrams,
-                    ok ? counterfactual : outcome.CarbonGrams), CancellationToken.None).ConfigureAwait(false);
+                    ok ? counterfactual : outcome.CarbonGrams, held), CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {
@@ -314,6 +356,8 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                     EnergyJoules = _batch.EnergyJoules + result.EnergyJoules,
                     CarbonGrams = _batch.CarbonGrams + result.CarbonGrams,
                     CounterfactualGrams = _batch.CounterfactualGrams + result.CounterfactualGrams,
+                    HeldJoules = _batch.HeldJoules + (result.Held ? result.EnergyJoules : 0),
+                    HeldGrams = _batch.HeldGrams + (result.Held ? result.CarbonGrams : 0),
                 };
                 await owner.SaveAsync(_batch, cancellationToken).ConfigureAwait(false);
             }
@@ -408,6 +452,9 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
         {
             if (ending == "expired")
             {
+                // Marked before the lines are: a run cut short after writing them (all lines then have a result) must
+                // still end expired, not completed.
+                await SaveAsync(_batch with { ExpiredAt = _batch.ExpiredAt ?? owner.Now() }, cancellationToken).ConfigureAwait(false);
                 foreach (var line in pending)
                 {
                     await RecordAsync(new BatchLineResult(line.Index, line.CustomId, false,
@@ -439,11 +486,14 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                 await SaveFileAsync(errorId, $"{_batch.Id}_error.jsonl", errors, cancellationToken).ConfigureAwait(false);
             }
 
+            // The hold goes before the batch is seen to end: a finalization cut short between them is done again, and the
+            // ledger settles a hold once.
+            await owner.SettleHoldAsync(_batch).ConfigureAwait(false);
             var ended = _batch with { OutputFileId = outputId, ErrorFileId = errorId, Status = ending };
             ended = ending switch
             {
                 "cancelled" => ended with { CancelledAt = now, CancellingAt = _batch.CancellingAt ?? now },
-                "expired" => ended with { ExpiredAt = now },
+                "expired" => ended with { ExpiredAt = _batch.ExpiredAt ?? now },
                 _ => ended with { CompletedAt = now },
             };
             await SaveAsync(ended, cancellationToken).ConfigureAwait(false);
@@ -456,6 +506,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
             await owner._store.SaveFileAsync(new StoredFile
             {
                 Id = id, TenantId = _batch.TenantId, Filename = name, Purpose = "batch_output", Bytes = bytes.Length, CreatedAt = owner.Now(),
+                ExpiresAt = owner.Now() + _batch.OutputExpiresAfterSeconds,
             }, bytes, cancellationToken).ConfigureAwait(false);
         }
 
@@ -468,7 +519,7 @@ public sealed class BatchExecutor(IBatchStore store, BatchPlanner planner, ICarb
                 _batch = batch with
                 {
                     Completed = _batch.Completed, Failed = _batch.Failed, EnergyJoules = _batch.EnergyJoules, CarbonGrams = _batch.CarbonGrams,
-                    CounterfactualGrams = _batch.CounterfactualGrams,
+                    CounterfactualGrams = _batch.CounterfactualGrams, HeldJoules = _batch.HeldJoules, HeldGrams = _batch.HeldGrams,
                 };
                 await owner.SaveAsync(_batch, cancellationToken).ConfigureAwait(false);
             }

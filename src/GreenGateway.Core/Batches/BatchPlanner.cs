@@ -159,7 +159,10 @@ public sealed class BatchPlanner(BatchPlannerOptions options)
             var fits = (int)Math.Min(int.MaxValue, Math.Floor((stop - start).TotalSeconds * rate));
             if (fits > 0)
             {
-                slots.Add(new PlannedSlot(start, stop, best.Region, bestValue, fits));
+                // Compared at a millionth of a g/kWh (no source is that precise): a time-weighted mean of a constant over
+                // a slot of fractional seconds is not always bit-equal to it, and that last bit must not make a later
+                // slot "cleaner" than the one in force (a flat forecast would then wait instead of running now).
+                slots.Add(new PlannedSlot(start, stop, best.Region, Math.Round(bestValue, 6), fits));
             }
 
             start = stop;

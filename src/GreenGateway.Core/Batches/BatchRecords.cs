@@ -18,6 +18,11 @@ public sealed record StoredFile
 
     /// <summary>Unix seconds.</summary>
     public required long CreatedAt { get; init; }
+
+    /// <summary>Unix seconds after which the file is gone (404, then removed); null: kept until deleted.</summary>
+    public long? ExpiresAt { get; init; }
+
+    public bool IsExpired(long now) => ExpiresAt is { } at && now >= at;
 }
 
 /// <summary>
@@ -96,10 +101,36 @@ public sealed record BatchRecord
     /// <summary>The mean forecast intensity of the latest plan (gCO2e/kWh).</summary>
     public double? PlannedGramsPerKwh { get; init; }
 
+    /// <summary>The client's <c>output_expires_after.seconds</c>: the output and error files expire that long after they are written.</summary>
+    public long? OutputExpiresAfterSeconds { get; init; }
+
+    /// <summary>The budget held for the whole batch at creation (<c>batches.budget: reserve_whole</c>); null when none.</summary>
+    public BatchHold? Hold { get; init; }
+
+    /// <summary>Energy of the requests that ran on <see cref="Hold"/> (J): settled against it when the batch ends.</summary>
+    public double HeldJoules { get; init; }
+
+    /// <summary>Emissions of the requests that ran on <see cref="Hold"/> (gCO2e).</summary>
+    public double HeldGrams { get; init; }
+
     /// <summary>The endpoint, known to be one the batch API takes (checked at creation).</summary>
     public string EndpointOrDefault() => BatchLines.KindOf(Endpoint) is null ? BatchLines.Endpoints[0] : Endpoint;
 
     public bool IsTerminal => Status is "completed" or "failed" or "expired" or "cancelled";
+}
+
+/// <summary>
+/// The reservation a <c>reserve_whole</c> batch holds in its tenant's budget: made at creation under
+/// <paramref name="RequestId"/> for the estimate of all its requests, settled once (idempotent by that id) at what the
+/// requests that ran on it cost, when the batch ends however it ends.
+/// </summary>
+public sealed record BatchHold(string RequestId, double Joules, double Grams, DateTimeOffset ReservedAt)
+{
+    /// <summary>The ledger's reservation this hold is (the same id, amount and time it was made with).</summary>
+    public Budgets.Reservation AsReservation(string tenantId) => new(tenantId, RequestId, new Budgets.EnergyCarbon(Joules, Grams), ReservedAt);
+
+    /// <summary>Whether the requests that ran on the hold have used it up (either quantity): later ones are admitted on their own.</summary>
+    public bool UsedUpBy(double joules, double grams) => joules >= Joules || grams >= Grams;
 }
 
 /// <summary>One of a batch's errors as a whole (OpenAI's <c>errors.data[]</c>).</summary>
@@ -109,10 +140,12 @@ public sealed record BatchError(string Code, string Message, int? Line = null);
 /// One request's result: its line in the output file (<paramref name="Ok"/>) or the error file, and its figures. Stored
 /// once per line index: a second write of the same line (a replica that took over, a restart) is refused by the store.
 /// </summary>
-public sealed record BatchLineResult(int Index, string CustomId, bool Ok, string Line, double EnergyJoules, double CarbonGrams, double CounterfactualGrams);
+/// <param name="Held">The request ran on the batch's <see cref="BatchRecord.Hold"/>, not on a reservation of its own.</param>
+public sealed record BatchLineResult(int Index, string CustomId, bool Ok, string Line, double EnergyJoules, double CarbonGrams, double CounterfactualGrams, bool Held = false);
 
 [JsonSerializable(typeof(StoredFile))]
 [JsonSerializable(typeof(BatchRecord))]
 [JsonSerializable(typeof(BatchLineResult))]
+[JsonSerializable(typeof(BatchHold))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 public sealed partial class BatchJson : JsonSerializerContext;

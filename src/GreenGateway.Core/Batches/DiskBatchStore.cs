@@ -29,10 +29,30 @@ public sealed class DiskBatchStore : IBatchStore
         await WriteAtomicAsync(FilePath(file.Id, ".json"), JsonSerializer.SerializeToUtf8Bytes(file, BatchJson.Default.StoredFile), cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<StoredFile?> GetFileAsync(string tenantId, string id, CancellationToken cancellationToken)
+    public async ValueTask<StoredFile?> GetFileAsync(string tenantId, string id, CancellationToken cancellationToken) =>
+        await OwnFileAsync(tenantId, id, cancellationToken).ConfigureAwait(false) is { } file && !file.IsExpired(Now()) ? file : null;
+
+    /// <summary>The tenant's file, expired or not.</summary>
+    private async ValueTask<StoredFile?> OwnFileAsync(string tenantId, string id, CancellationToken cancellationToken)
     {
         var file = await ReadAsync(FilePath(id, ".json"), BatchJson.Default.StoredFile, cancellationToken).ConfigureAwait(false);
         return file?.TenantId == tenantId ? file : null;
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    public async ValueTask<IReadOnlyList<StoredFile>> ExpiredFilesAsync(long now, CancellationToken cancellationToken)
+    {
+        var expired = new List<StoredFile>();
+        foreach (var path in Enumerate("files"))
+        {
+            if (expired.Count < 100 && await ReadAsync(path, BatchJson.Default.StoredFile, cancellationToken).ConfigureAwait(false) is { } file && file.IsExpired(now))
+            {
+                expired.Add(file);
+            }
+        }
+
+        return expired;
     }
 
     public async ValueTask<byte[]?> GetFileContentAsync(string tenantId, string id, CancellationToken cancellationToken)
@@ -54,7 +74,7 @@ public sealed class DiskBatchStore : IBatchStore
 
     public async ValueTask<bool> DeleteFileAsync(string tenantId, string id, CancellationToken cancellationToken)
     {
-        if (await GetFileAsync(tenantId, id, cancellationToken).ConfigureAwait(false) is null)
+        if (await OwnFileAsync(tenantId, id, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
         }
@@ -69,7 +89,7 @@ public sealed class DiskBatchStore : IBatchStore
         var files = new List<StoredFile>();
         foreach (var path in Enumerate("files"))
         {
-            if (await ReadAsync(path, BatchJson.Default.StoredFile, cancellationToken).ConfigureAwait(false) is { } file && file.TenantId == tenantId)
+            if (await ReadAsync(path, BatchJson.Default.StoredFile, cancellationToken).ConfigureAwait(false) is { } file && file.TenantId == tenantId && !file.IsExpired(Now()))
             {
                 files.Add(file);
             }

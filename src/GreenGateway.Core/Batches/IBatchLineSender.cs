@@ -2,11 +2,13 @@ namespace GreenGateway.Core.Batches;
 
 /// <summary>
 /// Runs one request of a batch through the gateway's own pipeline (tenant, parse, admission, cascade, cache, budgets,
-/// settlement) as a live request of the batch's tenant, in <paramref name="region"/> when not null.
+/// settlement) as a live request of the batch's tenant, in <paramref name="region"/> when not null. A
+/// <paramref name="held"/> request runs on the batch's whole-batch hold (<see cref="BatchRecord.Hold"/>): it is admitted
+/// without a reservation of its own, and what it cost is settled against the hold when the batch ends.
 /// </summary>
 public interface IBatchLineSender
 {
-    ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, CancellationToken cancellationToken);
+    ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, bool held, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -28,6 +30,8 @@ public interface IBatchRegions
 /// <summary>What the runner reports as lines and batches end (the host's metrics).</summary>
 public interface IBatchObserver
 {
+    void BatchCreated(BatchRecord batch);
+
     void LineRecorded(BatchRecord batch, BatchLineResult result);
 
     void BatchEnded(BatchRecord batch);

@@ -9,14 +9,18 @@ public interface IBatchStore
 {
     ValueTask SaveFileAsync(StoredFile file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
+    /// <summary>The tenant's file; null for another tenant's, an unknown or an expired one (an expired file is gone even before it is removed).</summary>
     ValueTask<StoredFile?> GetFileAsync(string tenantId, string id, CancellationToken cancellationToken);
 
     ValueTask<byte[]?> GetFileContentAsync(string tenantId, string id, CancellationToken cancellationToken);
 
     ValueTask<bool> DeleteFileAsync(string tenantId, string id, CancellationToken cancellationToken);
 
-    /// <summary>The tenant's files, newest first.</summary>
+    /// <summary>The tenant's files, newest first (none expired).</summary>
     ValueTask<IReadOnlyList<StoredFile>> ListFilesAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Any tenant's files whose <see cref="StoredFile.ExpiresAt"/> has passed at <paramref name="now"/> (Unix seconds), at most 100: the runner removes them.</summary>
+    ValueTask<IReadOnlyList<StoredFile>> ExpiredFilesAsync(long now, CancellationToken cancellationToken);
 
     /// <summary>Creates or replaces the batch; <paramref name="active"/> keeps it in the set the runners poll.</summary>
     ValueTask SaveBatchAsync(BatchRecord batch, bool active, CancellationToken cancellationToken);

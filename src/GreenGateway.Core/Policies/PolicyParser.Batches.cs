@@ -5,9 +5,9 @@ namespace GreenGateway.Core.Policies;
 
 public static partial class PolicyParser
 {
-    private static readonly string[] BatchKeys = ["concurrency", "requests_per_second", "carbon_aware"];
+    private static readonly string[] BatchKeys = ["concurrency", "requests_per_second", "carbon_aware", "budget"];
 
-    /// <summary><c>batches: { concurrency: 2, requests_per_second: 5, carbon_aware: true }</c> (docs/batches.md).</summary>
+    /// <summary><c>batches: { concurrency: 2, requests_per_second: 5, carbon_aware: true, budget: throttle }</c> (docs/batches.md).</summary>
     private static BatchPolicy ReadBatches(Reader r, string id, YamlMappingNode tenant)
     {
         if (Child(tenant, "batches") is not { } node)
@@ -50,6 +50,16 @@ public static partial class PolicyParser
                 case "true": policy = policy with { CarbonAware = true }; break;
                 case "false": policy = policy with { CarbonAware = false }; break;
                 case { } other: r.Error(awareNode, $"tenant '{id}': batches.carbon_aware is true or false, not '{other}'"); break;
+            }
+        }
+
+        if (Child(map, "budget") is { } budgetNode)
+        {
+            switch (r.Scalar(budgetNode, $"tenant '{id}': batches.budget"))
+            {
+                case "throttle": policy = policy with { Budget = BatchBudgetMode.Throttle }; break;
+                case "reserve_whole": policy = policy with { Budget = BatchBudgetMode.ReserveWhole }; break;
+                case { } other: r.Error(budgetNode, $"tenant '{id}': batches.budget is throttle or reserve_whole, not '{other}'"); break;
             }
         }
 

@@ -14,7 +14,7 @@ namespace GreenGateway.Redis.Batches;
 /// of line index to result, written with <c>HSETNX</c>, so that a line keeps its first result); <c>gg:batch:{id}:lease</c>
 /// (<c>SET NX PX</c>, renewed by its owner only, in a script).
 /// </summary>
-public sealed class RedisBatchStore(IConnectionMultiplexer redis) : IBatchStore
+public sealed class RedisBatchStore(IConnectionMultiplexer redis, TimeProvider? time = null) : IBatchStore
 {
     public const string KeyPrefix = "gg:b";
 
@@ -39,7 +39,9 @@ public sealed class RedisBatchStore(IConnectionMultiplexer redis) : IBatchStore
         return 0
         """;
 
+    private const string ExpiryKey = "gg:bfiles:expiry";
     private readonly IDatabase _db = redis.GetDatabase();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async ValueTask SaveFileAsync(StoredFile file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
@@ -47,13 +49,41 @@ public sealed class RedisBatchStore(IConnectionMultiplexer redis) : IBatchStore
         await _db.StringSetAsync($"gg:bfile:{file.Id}:content", content).ConfigureAwait(false);
         await _db.StringSetAsync($"gg:bfile:{file.Id}", JsonSerializer.SerializeToUtf8Bytes(file, BatchJson.Default.StoredFile)).ConfigureAwait(false);
         await _db.SortedSetAddAsync(TenantKey("gg:bfiles", file.TenantId), file.Id, file.CreatedAt).ConfigureAwait(false);
+        if (file.ExpiresAt is { } expires)
+        {
+            await _db.SortedSetAddAsync(ExpiryKey, file.Id, expires).ConfigureAwait(false);
+        }
     }
 
-    public async ValueTask<StoredFile?> GetFileAsync(string tenantId, string id, CancellationToken cancellationToken)
+    public async ValueTask<StoredFile?> GetFileAsync(string tenantId, string id, CancellationToken cancellationToken) =>
+        await OwnFileAsync(tenantId, id, cancellationToken).ConfigureAwait(false) is { } file && !file.IsExpired(_time.GetUtcNow().ToUnixTimeSeconds()) ? file : null;
+
+    /// <summary>The tenant's file, expired or not.</summary>
+    private async ValueTask<StoredFile?> OwnFileAsync(string tenantId, string id, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var file = Read(await _db.StringGetAsync($"gg:bfile:{id}").ConfigureAwait(false), BatchJson.Default.StoredFile);
         return file?.TenantId == tenantId ? file : null;
+    }
+
+    public async ValueTask<IReadOnlyList<StoredFile>> ExpiredFilesAsync(long now, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var expired = new List<StoredFile>();
+        foreach (var id in await _db.SortedSetRangeByScoreAsync(ExpiryKey, double.NegativeInfinity, now, take: 100).ConfigureAwait(false))
+        {
+            if (Read(await _db.StringGetAsync($"gg:bfile:{id}").ConfigureAwait(false), BatchJson.Default.StoredFile) is { } file)
+            {
+                expired.Add(file);
+            }
+            else
+            {
+                // Deleted by its owner before it expired.
+                await _db.SortedSetRemoveAsync(ExpiryKey, id).ConfigureAwait(false);
+            }
+        }
+
+        return expired;
     }
 
     public async ValueTask<byte[]?> GetFileContentAsync(string tenantId, string id, CancellationToken cancellationToken)
@@ -69,13 +99,14 @@ public sealed class RedisBatchStore(IConnectionMultiplexer redis) : IBatchStore
 
     public async ValueTask<bool> DeleteFileAsync(string tenantId, string id, CancellationToken cancellationToken)
     {
-        if (await GetFileAsync(tenantId, id, cancellationToken).ConfigureAwait(false) is null)
+        if (await OwnFileAsync(tenantId, id, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
         }
 
         await _db.KeyDeleteAsync($"gg:bfile:{id}:content").ConfigureAwait(false);
         await _db.SortedSetRemoveAsync(TenantKey("gg:bfiles", tenantId), id).ConfigureAwait(false);
+        await _db.SortedSetRemoveAsync(ExpiryKey, id).ConfigureAwait(false);
         return await _db.KeyDeleteAsync($"gg:bfile:{id}").ConfigureAwait(false);
     }
 

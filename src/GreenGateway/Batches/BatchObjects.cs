@@ -16,7 +16,7 @@ internal static class BatchObjects
         ["filename"] = file.Filename,
         ["purpose"] = file.Purpose,
         ["status"] = "processed",
-        ["expires_at"] = null,
+        ["expires_at"] = file.ExpiresAt,
         ["status_details"] = null,
     };
 
@@ -104,6 +104,64 @@ internal static class BatchObjects
             ["planned_g_per_kwh"] = batch.PlannedGramsPerKwh,
             ["plan"] = batch.Plan,
             ["counterfactual"] = Explanation(batch),
+        };
+    }
+
+    /// <summary>
+    /// One batch's progress and carbon as <c>/v1/usage</c> and the dashboard show them: its status, request counts and
+    /// deadline (<c>expires_at</c>), what it emitted, what running it at submission would have emitted, the difference, and
+    /// its whole-batch hold (null without one) with how much of it the requests that ran on it used.
+    /// </summary>
+    public static JsonObject Summary(BatchRecord batch) => new()
+    {
+        ["id"] = batch.Id,
+        ["status"] = batch.Status,
+        ["created_at"] = batch.CreatedAt,
+        ["expires_at"] = batch.ExpiresAt,
+        ["request_counts"] = new JsonObject { ["total"] = batch.Total, ["completed"] = batch.Completed, ["failed"] = batch.Failed },
+        ["total"] = batch.Total,
+        ["completed"] = batch.Completed,
+        ["failed"] = batch.Failed,
+        ["energy_joules"] = batch.EnergyJoules,
+        ["carbon_gco2e"] = batch.CarbonGrams,
+        ["counterfactual_gco2e"] = batch.CounterfactualGrams,
+        ["saved_gco2e"] = batch.CounterfactualGrams - batch.CarbonGrams,
+        ["plan"] = batch.Plan,
+        ["hold"] = batch.Hold is { } hold
+            ? new JsonObject
+            {
+                ["energy_joules"] = hold.Joules,
+                ["carbon_gco2e"] = hold.Grams,
+                ["used_energy_joules"] = batch.HeldJoules,
+                ["used_carbon_gco2e"] = batch.HeldGrams,
+                ["settled"] = batch.IsTerminal,
+            }
+            : null,
+    };
+
+    /// <summary>A tenant's batches together: how many, how many still running, their requests, and the carbon they cost and saved.</summary>
+    public static JsonObject Totals(IReadOnlyList<BatchRecord> batches)
+    {
+        int active = 0, total = 0, completed = 0, failed = 0;
+        double carbon = 0, counterfactual = 0;
+        foreach (var batch in batches)
+        {
+            active += batch.IsTerminal ? 0 : 1;
+            total += batch.Total;
+            completed += batch.Completed;
+            failed += batch.Failed;
+            carbon += batch.CarbonGrams;
+            counterfactual += batch.CounterfactualGrams;
+        }
+
+        return new JsonObject
+        {
+            ["batches"] = batches.Count,
+            ["active"] = active,
+            ["request_counts"] = new JsonObject { ["total"] = total, ["completed"] = completed, ["failed"] = failed },
+            ["carbon_gco2e"] = carbon,
+            ["counterfactual_gco2e"] = counterfactual,
+            ["saved_gco2e"] = counterfactual - carbon,
         };
     }
 

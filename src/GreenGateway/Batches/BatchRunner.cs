@@ -14,7 +14,7 @@ namespace GreenGateway.Batches;
 /// so that another takes over without waiting for them to expire.
 /// </summary>
 internal sealed partial class BatchRunner(IBatchStore store, BatchExecutor executor, PolicyMonitor policies, IOptions<GatewayConfig> options,
-    IHostApplicationLifetime lifetime, ILogger<BatchRunner> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<BatchRunner> logger) : BackgroundService
 {
     private readonly BatchSettings _settings = options.Value.Batches;
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
@@ -72,6 +72,13 @@ internal sealed partial class BatchRunner(IBatchStore store, BatchExecutor execu
 
     private async Task PollAsync(CancellationToken stoppingToken)
     {
+        // Expired files are already gone for their owners (the store hides them); here they are removed. Any replica
+        // may remove one: a second delete of the same file finds nothing.
+        foreach (var file in await store.ExpiredFilesAsync(time.GetUtcNow().ToUnixTimeSeconds(), stoppingToken))
+        {
+            await store.DeleteFileAsync(file.TenantId, file.Id, stoppingToken);
+        }
+
         var ttl = TimeSpan.FromSeconds(_settings.LeaseSeconds);
         foreach (var id in await store.ActiveBatchIdsAsync(stoppingToken))
         {

@@ -32,10 +32,11 @@ internal static class BatchesEndpoint
     }
 
     private static async Task CreateAsync(HttpContext context, IBatchStore store, IOptions<GatewayConfig> options, TimeProvider time,
-        ICarbonIntensitySource intensity, IBatchRegions regions, BatchRunner runner)
+        ICarbonIntensitySource intensity, IBatchRegions regions, BatchRunner runner, BatchBudget budget, Core.Budgets.IBudgetLedger ledger, IBatchObserver observer)
     {
         var settings = options.Value.Batches;
-        var tenant = context.Features.Get<TenantFeature>()!.Tenant.Id;
+        var policy = context.Features.Get<TenantFeature>()!.Tenant;
+        var tenant = policy.Id;
         var bytes = await RequestBody.ReadBytesAsync(context, 1_000_000);
         if (bytes is null)
         {
@@ -105,6 +106,7 @@ internal static class BatchesEndpoint
             Total = lines.Count + errors.Count,
             Metadata = request.Metadata,
             SubmissionIntensity = submission,
+            OutputExpiresAfterSeconds = request.OutputExpiresAfter,
         };
         if (lines.Count + errors.Count == 0)
         {
@@ -115,24 +117,61 @@ internal static class BatchesEndpoint
             };
         }
 
-        var saved = await CallStoreAsync<bool?>(context, async () =>
+        if (policy.Batches.Budget == BatchBudgetMode.ReserveWhole && lines.Count > 0)
         {
-            // The bad lines' results first, so that a batch is never seen without them.
-            foreach (var error in errors)
+            BatchHold? hold;
+            Core.Requests.RequestError? refused;
+            try
             {
-                await store.TryAddResultAsync(id, new BatchLineResult(error.Index, error.CustomId ?? "", false,
-                    BatchExecutor.ErrorLine(error.CustomId, error.Code, error.Message), 0, 0, 0), context.RequestAborted);
+                (hold, refused) = await budget.HoldAsync(policy, id, request.Endpoint, lines, now, context.RequestAborted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await OpenAiErrors.WriteAsync(context, 503, "The budget ledger is unavailable; the batch was not created. Try again shortly.", "server_error", code: "ledger_unavailable");
+                return;
             }
 
-            batch = batch with { Failed = errors.Count };
-            await store.SaveBatchAsync(batch, active: !batch.IsTerminal, context.RequestAborted);
-            return true;
-        });
+            if (refused is not null)
+            {
+                await OpenAiErrors.WriteAsync(context, refused);
+                return;
+            }
+
+            batch = batch with { Hold = hold };
+        }
+
+        bool? saved = null;
+        try
+        {
+            saved = await CallStoreAsync<bool?>(context, async () =>
+            {
+                // The bad lines' results first, so that a batch is never seen without them.
+                foreach (var error in errors)
+                {
+                    await store.TryAddResultAsync(id, new BatchLineResult(error.Index, error.CustomId ?? "", false,
+                        BatchExecutor.ErrorLine(error.CustomId, error.Code, error.Message), 0, 0, 0), context.RequestAborted);
+                }
+
+                batch = batch with { Failed = errors.Count };
+                await store.SaveBatchAsync(batch, active: !batch.IsTerminal, context.RequestAborted);
+                return true;
+            });
+        }
+        finally
+        {
+            // A batch that was not stored never runs: its hold goes back at once.
+            if (saved is not true && batch.Hold is { } unused)
+            {
+                await ledger.SettleAsync(unused.AsReservation(tenant), Core.Budgets.EnergyCarbon.Zero, CancellationToken.None);
+            }
+        }
+
         if (saved is not true)
         {
             return;
         }
 
+        observer.BatchCreated(batch);
         runner.Wake();
         await FilesEndpoint.WriteAsync(context, BatchObjects.Batch(batch, cancelRequested: false));
     }
@@ -239,7 +278,7 @@ internal static class BatchesEndpoint
         }
     }
 
-    private sealed record CreateRequest(string InputFileId, string Endpoint, string CompletionWindow, TimeSpan Window, Dictionary<string, string> Metadata);
+    private sealed record CreateRequest(string InputFileId, string Endpoint, string CompletionWindow, TimeSpan Window, Dictionary<string, string> Metadata, long? OutputExpiresAfter);
 
     private readonly record struct Invalid(string Message, string? Param, string Code);
 
@@ -305,8 +344,30 @@ internal static class BatchesEndpoint
             }
         }
 
-        return (new CreateRequest(input, endpoint, window, TimeSpan.FromHours(hours), metadata), null);
+        long? outputExpires = null;
+        if (body["output_expires_after"] is { } expiresNode)
+        {
+            if (expiresNode is not JsonObject expires || expires.Count != 2
+                || !FilesEndpoint.TryExpiry(Text(expires["anchor"]), Text(expires["seconds"]), out var seconds))
+            {
+                return (null, new Invalid(FilesEndpoint.ExpiryRule("output_expires_after"), "output_expires_after", "invalid_value"));
+            }
+
+            outputExpires = seconds;
+        }
+
+        return (new CreateRequest(input, endpoint, window, TimeSpan.FromHours(hours), metadata, outputExpires), null);
     }
+
+    /// <summary>A JSON string's or whole number's text; null for anything else.</summary>
+    private static string? Text(JsonNode? node) => node is JsonValue value
+        ? value.GetValueKind() switch
+        {
+            JsonValueKind.String => value.GetValue<string>(),
+            JsonValueKind.Number => value.ToJsonString(),
+            _ => null,
+        }
+        : null;
 
     private static bool TryString(JsonObject body, string name, out string value)
     {

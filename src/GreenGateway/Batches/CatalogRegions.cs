@@ -33,6 +33,8 @@ internal sealed class BatchMetrics : IBatchObserver
     private readonly System.Diagnostics.Metrics.Counter<double> _carbon;
     private readonly System.Diagnostics.Metrics.Counter<double> _counterfactual;
     private readonly System.Diagnostics.Metrics.Counter<long> _ended;
+    private readonly System.Diagnostics.Metrics.Counter<long> _submitted;
+    private readonly System.Diagnostics.Metrics.Counter<double> _saved;
 
     public BatchMetrics(System.Diagnostics.Metrics.IMeterFactory meters)
     {
@@ -41,6 +43,17 @@ internal sealed class BatchMetrics : IBatchObserver
         _carbon = meter.CreateCounter<double>("gg.batch.carbon", "gCO2e", "Emissions of batch requests, as charged.");
         _counterfactual = meter.CreateCounter<double>("gg.batch.carbon.counterfactual", "gCO2e", "What the same batch requests would have emitted run at submission.");
         _ended = meter.CreateCounter<long>("gg.batches.ended", "{batch}", "Batches ended, by tenant and status.");
+        _submitted = meter.CreateCounter<long>("gg.batch.requests.submitted", "{request}",
+            "Requests in batches created, by tenant: progress is gg.batch.requests over this.");
+        _saved = meter.CreateCounter<double>("gg.batch.carbon.saved", "gCO2e", "Counterfactual less charged emissions of batch requests, by tenant.");
+    }
+
+    public void BatchCreated(BatchRecord batch)
+    {
+        if (_submitted.Enabled)
+        {
+            _submitted.Add(batch.Total, new KeyValuePair<string, object?>("tenant", batch.TenantId));
+        }
     }
 
     public void LineRecorded(BatchRecord batch, BatchLineResult result)
@@ -55,6 +68,11 @@ internal sealed class BatchMetrics : IBatchObserver
         {
             _carbon.Add(result.CarbonGrams, tenant);
             _counterfactual.Add(result.CounterfactualGrams, tenant);
+        }
+
+        if (_saved.Enabled)
+        {
+            _saved.Add(result.CounterfactualGrams - result.CarbonGrams, tenant);
         }
     }
 

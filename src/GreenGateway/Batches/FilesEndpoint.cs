@@ -61,6 +61,12 @@ internal static class FilesEndpoint
             return;
         }
 
+        if (!TryExpiresAfter(form, out var expiresAfter, out var invalid))
+        {
+            await OpenAiErrors.WriteAsync(context, 400, invalid!, "invalid_request_error", "expires_after", "invalid_value");
+            return;
+        }
+
         if (form.Files.GetFile("file") is not { } upload)
         {
             await OpenAiErrors.WriteAsync(context, 400, "The form has no 'file' part.", "invalid_request_error", "file", "missing_required_parameter");
@@ -92,6 +98,7 @@ internal static class FilesEndpoint
             return;
         }
 
+        var createdAt = time.GetUtcNow().ToUnixTimeSeconds();
         var file = new StoredFile
         {
             Id = "file-" + Guid.NewGuid().ToString("N"),
@@ -99,7 +106,8 @@ internal static class FilesEndpoint
             Filename = Path.GetFileName(upload.FileName) is { Length: > 0 } name ? name : "batch.jsonl",
             Purpose = purpose,
             Bytes = bytes.Length,
-            CreatedAt = time.GetUtcNow().ToUnixTimeSeconds(),
+            CreatedAt = createdAt,
+            ExpiresAt = createdAt + expiresAfter,
         };
         if (await BatchesEndpoint.CallStoreAsync<bool?>(context, async () => { await store.SaveFileAsync(file, bytes, context.RequestAborted); return true; }) is not true)
         {
@@ -108,6 +116,40 @@ internal static class FilesEndpoint
 
         await WriteAsync(context, BatchObjects.File(file));
     }
+
+    /// <summary>
+    /// OpenAI's <c>expires_after</c> (https://platform.openai.com/docs/api-reference/files/create): <c>anchor</c>
+    /// <c>created_at</c> and <c>seconds</c> from 3600 (an hour) to 2592000 (30 days), as the form fields
+    /// <c>expires_after[anchor]</c> and <c>expires_after[seconds]</c>. None: the file is kept until deleted.
+    /// </summary>
+    private static bool TryExpiresAfter(IFormCollection form, out long? seconds, out string? invalid)
+    {
+        seconds = null;
+        invalid = null;
+        var anchor = form["expires_after[anchor]"].ToString();
+        var text = form["expires_after[seconds]"].ToString();
+        if (anchor.Length == 0 && text.Length == 0)
+        {
+            return true;
+        }
+
+        if (!TryExpiry(anchor, text, out var value))
+        {
+            invalid = ExpiryRule("expires_after");
+            return false;
+        }
+
+        seconds = value;
+        return true;
+    }
+
+    /// <summary>An <c>expires_after</c> (a file's, or a batch's <c>output_expires_after</c>): anchor <c>created_at</c>, 3600 to 2592000 seconds.</summary>
+    public static bool TryExpiry(string? anchor, string? seconds, out long value) =>
+        long.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value)
+        && anchor == "created_at" && value is >= 3600 and <= 2_592_000;
+
+    public static string ExpiryRule(string name) =>
+        $"'{name}' is {{\"anchor\": \"created_at\", \"seconds\": N}} with N from 3600 (1 hour) to 2592000 (30 days).";
 
     private static async Task ListAsync(HttpContext context, IBatchStore store)
     {

@@ -20,10 +20,11 @@ internal sealed class SelfLineSender(IHttpClientFactory clients, IServer server,
     public const string KeyHeader = "X-GG-Batch-Key";
     public const string TenantHeader = "X-GG-Batch-Tenant";
     public const string RegionHeader = "X-GG-Batch-Region";
+    public const string HeldHeader = "X-GG-Batch-Held";
 
     private Uri? _self;
 
-    public async ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, CancellationToken cancellationToken)
+    public async ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, bool held, CancellationToken cancellationToken)
     {
         var http = clients.CreateClient(nameof(SelfLineSender));
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Self(), batch.Endpoint))
@@ -35,6 +36,11 @@ internal sealed class SelfLineSender(IHttpClientFactory clients, IServer server,
         if (region is not null)
         {
             request.Headers.Add(RegionHeader, region);
+        }
+
+        if (held)
+        {
+            request.Headers.Add(HeldHeader, "1");
         }
 
         using var response = await http.SendAsync(request, cancellationToken);

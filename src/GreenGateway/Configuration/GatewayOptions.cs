@@ -26,6 +26,13 @@ public sealed record GatewayOptions
     /// <summary>Retry-After, in seconds, of a 429 refused because requests in flight hold the rest of a budget. Default 2.</summary>
     public int InFlightRetryAfterSeconds { get; init; } = 2;
 
+    /// <summary>
+    /// How often, at most, one live request of a tenant with <c>carbon_aware.prefer_region</c> goes to a cleaner upstream
+    /// whose latency is not measured yet, or whose measurement is older than this and was out of the bound, to measure it
+    /// (docs/batches.md, "Live requests in the cleaner region"), seconds. Default 60.
+    /// </summary>
+    public double LatencyProbeSeconds { get; init; } = 60;
+
     /// <summary>Logs prompts and responses at Debug level. Never on in production. Default false.</summary>
     public bool LogPrompts { get; init; }
 
@@ -84,6 +91,11 @@ public sealed record GatewayOptions
         if (InFlightRetryAfterSeconds < 1)
         {
             errors.Add("Gateway.InFlightRetryAfterSeconds must be >= 1.");
+        }
+
+        if (!(LatencyProbeSeconds > 0))
+        {
+            errors.Add("Gateway.LatencyProbeSeconds must be > 0.");
         }
 
         if (string.IsNullOrWhiteSpace(PoliciesPath))

@@ -52,7 +52,7 @@ internal static partial class SharedState
                 TimeProvider.System, e => Log.ActivityFlushFailed(logger, e));
         });
         services.AddSingleton<IFeedbackStore>(sp => new RedisFeedbackStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
-        services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer));
+        services.AddSingleton<GreenGateway.Core.Batches.IBatchStore>(sp => new GreenGateway.Redis.Batches.RedisBatchStore(sp.GetRequiredService<RedisSharedState>().Multiplexer, sp.GetRequiredService<TimeProvider>()));
     }
 
     /// <summary>

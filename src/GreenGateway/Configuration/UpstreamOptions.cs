@@ -39,9 +39,10 @@ public sealed record UpstreamOptions
     public bool AcceptAnyModel { get; init; }
 
     /// <summary>
-    /// The latency this upstream adds over the nearest one that serves the same models (its region's distance; the
-    /// operator's measured round trip), in milliseconds: a tenant's <c>cascade.carbon_aware.prefer_region</c> moves live
-    /// requests here only within its bound. Default 0.
+    /// The latency this upstream is declared to add over the nearest one that serves the same models (its region's
+    /// distance), in milliseconds: the prior of <c>cascade.carbon_aware.prefer_region</c>. An upstream declared beyond a
+    /// tenant's bound never gets its live requests; one within it gets them only while its measured latency
+    /// (<see cref="Upstreams.UpstreamLatency"/>) less the model's own upstream's stays within the bound. Default 0.
     /// </summary>
     public double AddedLatencyMs { get; init; }
 

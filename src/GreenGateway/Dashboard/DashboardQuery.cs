@@ -19,7 +19,8 @@ namespace GreenGateway.Dashboard;
 /// upstreams' health and the cascade's speculation. A tenant viewer sees only its own rows.
 /// </summary>
 internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedback, IBudgetLedger ledger, PolicyMonitor policies,
-    ICarbonIntensitySource carbon, ModelCatalog catalog, IProxyStateLookup proxy, TimeProvider time, IOptions<GatewayConfig> options)
+    ICarbonIntensitySource carbon, ModelCatalog catalog, IProxyStateLookup proxy, TimeProvider time, IOptions<GatewayConfig> options,
+    Core.Batches.IBatchStore batches, UpstreamLatency latency)
 {
     private readonly GatewayConfig _config = options.Value;
 
@@ -51,6 +52,7 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
             row.Insert(0, "tenant", tenant);
             row["budgets"] = await BudgetsAsync(tenant, now, cancellationToken);
             row["recent"] = await RecentAsync(tenant, cancellationToken);
+            row["batches"] = await BatchesAsync(tenant, cancellationToken);
             tenantRows.Add(row);
         }
 
@@ -69,6 +71,7 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
             ["tenants"] = tenantRows,
             ["models"] = Models(counts),
             ["grid"] = await GridAsync(now, cancellationToken),
+            ["upstreams"] = Upstreams(),
             ["cascade"] = Cascade(counts),
         };
     }
@@ -293,6 +296,27 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
         return rows;
     }
 
+    /// <summary>
+    /// The tenant's batches (all of them, not the window's: a batch spans hours): totals, and the latest 10 with their
+    /// progress, deadline and carbon saved, as <c>/v1/usage</c> has them. Null while the batch store is away.
+    /// </summary>
+    private async Task<JsonObject?> BatchesAsync(string tenant, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Core.Batches.BatchRecord> list;
+        try
+        {
+            list = await batches.ListBatchesAsync(tenant, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+
+        var summary = Batches.BatchObjects.Totals(list);
+        summary["latest"] = new JsonArray(list.Take(10).Select(b => (JsonNode)Batches.BatchObjects.Summary(b)).ToArray());
+        return summary;
+    }
+
     private async Task<JsonArray> RecentAsync(string tenant, CancellationToken cancellationToken)
     {
         var rows = new JsonArray();
@@ -312,6 +336,31 @@ internal sealed class DashboardQuery(IActivityStore series, IFeedbackStore feedb
                 ["energy_method"] = answer.EnergyMethod,
                 ["verdict"] = verdict is null ? null : verdict.Useful ? "useful" : "not_useful",
                 ["score"] = verdict?.Score,
+            });
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Each upstream's region and latency: declared (<c>AddedLatencyMs</c>, the prior of <c>carbon_aware.prefer_region</c>)
+    /// and measured by this replica (the mean time to response headers, its samples and the latest one's time; null
+    /// before any), the figures the region preference compares (docs/batches.md).
+    /// </summary>
+    private JsonArray Upstreams()
+    {
+        var rows = new JsonArray();
+        foreach (var (name, upstream) in _config.Upstreams.OrderBy(u => u.Key, StringComparer.Ordinal))
+        {
+            var measured = latency.Of(name);
+            rows.Add(new JsonObject
+            {
+                ["upstream"] = name,
+                ["region"] = upstream.Region ?? _config.Carbon.Region,
+                ["declared_added_latency_ms"] = upstream.AddedLatencyMs,
+                ["measured_latency_ms"] = measured?.Ms,
+                ["latency_samples"] = measured?.Samples,
+                ["measured_at"] = measured?.At,
             });
         }
 

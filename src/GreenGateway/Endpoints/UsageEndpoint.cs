@@ -78,33 +78,28 @@ internal static class UsageEndpoint
         json.WriteEndObject();
     }
 
-    /// <summary>The tenant's latest batches (20): progress, and the carbon each cost against running it at submission.</summary>
+    /// <summary>
+    /// The tenant's latest batches (20): progress, deadline, and the carbon each cost against running it at submission;
+    /// and all its batches together (<c>batch_totals</c>). Both null while the batch store is away.
+    /// </summary>
     private static void WriteBatches(Utf8JsonWriter json, IReadOnlyList<GreenGateway.Core.Batches.BatchRecord>? batches)
     {
         if (batches is null)
         {
             json.WriteNull("batches");
+            json.WriteNull("batch_totals");
             return;
         }
 
         json.WriteStartArray("batches");
         foreach (var batch in batches.Take(20))
         {
-            json.WriteStartObject();
-            json.WriteString("id", batch.Id);
-            json.WriteString("status", batch.Status);
-            json.WriteNumber("total", batch.Total);
-            json.WriteNumber("completed", batch.Completed);
-            json.WriteNumber("failed", batch.Failed);
-            json.WriteNumber("energy_joules", batch.EnergyJoules);
-            json.WriteNumber("carbon_gco2e", batch.CarbonGrams);
-            json.WriteNumber("counterfactual_gco2e", batch.CounterfactualGrams);
-            json.WriteNumber("saved_gco2e", batch.CounterfactualGrams - batch.CarbonGrams);
-            json.WriteString("plan", batch.Plan);
-            json.WriteEndObject();
+            Batches.BatchObjects.Summary(batch).WriteTo(json);
         }
 
         json.WriteEndArray();
+        json.WritePropertyName("batch_totals");
+        Batches.BatchObjects.Totals(batches).WriteTo(json);
     }
 
     /// <summary>Each large model's counterfactual: observed (fitted from its own answers) or still modelled, and how good the fit is.</summary>

@@ -37,13 +37,20 @@ internal sealed partial class BudgetAdmission(IBudgetLedger ledger, EnergyAccoun
 {
     private readonly GatewayOptions _gateway = options.Value.Gateway;
 
-    public async Task<(Admission? Admitted, Refusal? Refused)> AdmitAsync(OpenAiRequest request, ModelRoute route, TenantPolicy tenant, string requestId, CancellationToken cancellationToken)
+    /// <param name="batchHeld">A batch request on its batch's whole-batch hold: admitted without a reservation of its own; the
+    /// batch settles what it cost against the hold when it ends (docs/batches.md, "Budgets").</param>
+    public async Task<(Admission? Admitted, Refusal? Refused)> AdmitAsync(OpenAiRequest request, ModelRoute route, TenantPolicy tenant, string requestId,
+        CancellationToken cancellationToken, bool batchHeld = false)
     {
         var now = time.GetUtcNow();
         var grid = await accountant.IntensityAsync(route.Region, now, cancellationToken);
         try
         {
             var estimate = accountant.Estimate(route, request, grid).Charge;
+            if (batchHeld)
+            {
+                return (new Admission(HeldByBatch.Instance, new Reservation(tenant.Id, requestId, estimate, now), route, grid, logger), null);
+            }
 
             // Never cancelled once sent: a reservation the ledger made must reach its owner, or it would outlive the request.
             var outcome = await ledger.ReserveAsync(new ReserveRequest(tenant.Id, requestId, estimate, tenant.Limits, now), CancellationToken.None);
@@ -120,6 +127,23 @@ internal sealed partial class BudgetAdmission(IBudgetLedger ledger, EnergyAccoun
         return new Refusal(new RequestError(StatusCodes.Status429TooManyRequests,
             $"The {window.Window.ToString().ToLowerInvariant()} energy/carbon budget of tenant '{tenant.Id}' is spent; it resets at {window.End.ToString("O", CultureInfo.InvariantCulture)}.",
             "insufficient_quota", null, "budget_exhausted"), retryAfter);
+    }
+
+    /// <summary>
+    /// The ledger of a request that runs on its batch's hold: the hold already holds its budget, so it reserves nothing
+    /// and its settle changes nothing here; the batch settles the hold once, at what its held requests cost.
+    /// </summary>
+    private sealed class HeldByBatch : IBudgetLedger
+    {
+        public static readonly HeldByBatch Instance = new();
+
+        public ValueTask<ReserveOutcome> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("A held batch request reserves nothing.");
+
+        public ValueTask SettleAsync(Reservation reservation, EnergyCarbon actual, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<IReadOnlyList<WindowUsage>> GetUsageAsync(string tenantId, DateTimeOffset now, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<WindowUsage>>([]);
     }
 
     private static partial class Log

@@ -99,7 +99,7 @@ internal sealed partial class GatewayPipeline(
         // 3. Admit: a reservation in every budget window. From here one try/finally owns it.
         var requestId = Guid.NewGuid().ToString("N");
         context.Response.Headers["X-GG-Request-Id"] = requestId;
-        var (admitted, refused) = await admission.AdmitAsync(request!, route, tenant, requestId, context.RequestAborted);
+        var (admitted, refused) = await admission.AdmitAsync(request!, route, tenant, requestId, context.RequestAborted, tenantFeature.BatchHeld);
         if (admitted is null)
         {
             await refused!.WriteAsync(context);

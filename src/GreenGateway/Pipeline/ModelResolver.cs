@@ -6,7 +6,7 @@ namespace GreenGateway.Pipeline;
 
 /// <summary>Step 2: where the requested model is served, and whether the tenant may use it.</summary>
 internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discovery, Core.Carbon.ICarbonIntensitySource intensity, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options)
+    Microsoft.Extensions.Options.IOptions<Configuration.GatewayConfig> options, UpstreamLatency latency)
 {
     /// <param name="region">A batch request's region (the plan's cleanest): an upstream there that serves the model, else the model's own.</param>
     public async Task<(ModelRoute? Route, RequestError? Error)> ResolveAsync(OpenAiRequest request, TenantPolicy tenant, CancellationToken cancellationToken, string? region = null)
@@ -49,8 +49,8 @@ internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discove
 
     /// <summary>
     /// A live request of a tenant with <c>carbon_aware.prefer_region</c>: while its model's own region is above the policy's
-    /// intensity, the cleanest region that serves the model and adds at most <paramref name="maxAddedLatencyMs"/> (each
-    /// upstream's declared <c>AddedLatencyMs</c>).
+    /// intensity, the cleanest region that serves the model within <paramref name="maxAddedLatencyMs"/>: declared so
+    /// (the upstream's <c>AddedLatencyMs</c>, the prior) and measured so (<see cref="InMeasuredBound"/>).
     /// </summary>
     private async ValueTask<ModelRoute> CleanestAsync(ModelRoute home, double above, double maxAddedLatencyMs, CancellationToken cancellationToken)
     {
@@ -78,12 +78,34 @@ internal sealed class ModelResolver(ModelCatalog catalog, ModelDiscovery discove
             }
 
             var grams = (await intensity.GetAsync(candidate.Region, now, cancellationToken)).GramsPerKwh;
-            if (grams < bestGrams)
+            if (grams < bestGrams && InMeasuredBound(home, candidate, maxAddedLatencyMs))
             {
                 (best, bestGrams) = (candidate, grams);
             }
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Whether the candidate's measured latency less the model's own upstream's is within the bound (an own upstream
+    /// not measured yet counts as 0 ms: the candidate's whole figure is then taken as added, which errs on the safe
+    /// side). A candidate with no figure, or with one out of the bound and older than <c>Gateway.LatencyProbeSeconds</c>,
+    /// takes this request as its probe when no other request took one in that interval (<see cref="UpstreamLatency"/>).
+    /// </summary>
+    private bool InMeasuredBound(ModelRoute home, ModelRoute candidate, double maxAddedLatencyMs)
+    {
+        if (latency.Of(candidate.Upstream) is not { } there)
+        {
+            return latency.TryTakeProbe(candidate.Upstream);
+        }
+
+        var added = there.Ms - (latency.Of(home.Upstream)?.Ms ?? 0);
+        if (added <= maxAddedLatencyMs)
+        {
+            return true;
+        }
+
+        return latency.IsStale(there) && latency.TryTakeProbe(candidate.Upstream);
     }
 }

@@ -21,7 +21,8 @@ internal sealed class TenantAuthenticationMiddleware(RequestDelegate next, Polic
         }
 
         var headers = context.Request.Headers;
-        if (headers.ContainsKey(Batches.SelfLineSender.KeyHeader) || headers.ContainsKey(Batches.SelfLineSender.TenantHeader) || headers.ContainsKey(Batches.SelfLineSender.RegionHeader))
+        if (headers.ContainsKey(Batches.SelfLineSender.KeyHeader) || headers.ContainsKey(Batches.SelfLineSender.TenantHeader) || headers.ContainsKey(Batches.SelfLineSender.RegionHeader)
+            || headers.ContainsKey(Batches.SelfLineSender.HeldHeader))
         {
             var presented = headers[Batches.SelfLineSender.KeyHeader].ToString();
             var tenantId = headers[Batches.SelfLineSender.TenantHeader].ToString();
@@ -29,6 +30,7 @@ internal sealed class TenantAuthenticationMiddleware(RequestDelegate next, Polic
             headers.Remove(Batches.SelfLineSender.KeyHeader);
             headers.Remove(Batches.SelfLineSender.TenantHeader);
             headers.Remove(Batches.SelfLineSender.RegionHeader);
+            var held = headers.Remove(Batches.SelfLineSender.HeldHeader);
             var current = policies.Current;
             if (!batchKey.Matches(presented) || !current.Tenants.TryGetValue(tenantId, out var batchTenant))
             {
@@ -37,7 +39,7 @@ internal sealed class TenantAuthenticationMiddleware(RequestDelegate next, Polic
                 return;
             }
 
-            context.Features.Set(new TenantFeature(batchTenant, current) { IsBatch = true, BatchRegion = region.Length > 0 ? region : null });
+            context.Features.Set(new TenantFeature(batchTenant, current) { IsBatch = true, BatchRegion = region.Length > 0 ? region : null, BatchHeld = held });
             await next(context);
             return;
         }

@@ -10,4 +10,7 @@ internal sealed record TenantFeature(TenantPolicy Tenant, PolicySet Policies)
 
     /// <summary>Whether the request is one of a batch's, sent by this gateway's runner.</summary>
     public bool IsBatch { get; init; }
+
+    /// <summary>A batch request that runs on its batch's whole-batch hold (<c>batches.budget: reserve_whole</c>): admitted without a reservation of its own.</summary>
+    public bool BatchHeld { get; init; }
 }

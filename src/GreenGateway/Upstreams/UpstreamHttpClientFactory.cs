@@ -8,7 +8,7 @@ namespace GreenGateway.Upstreams;
 
 /// <summary>YARP's client factory plus a connect timeout per upstream, so that a black-holed
 /// destination fails fast and the request is retried elsewhere.</summary>
-internal sealed class UpstreamHttpClientFactory(IOptions<GatewayConfig> config) : ForwarderHttpClientFactory
+internal sealed class UpstreamHttpClientFactory(IOptions<GatewayConfig> config, UpstreamLatency latency) : ForwarderHttpClientFactory
 {
     private readonly bool _tracing = GatewayTelemetry.ExportsTo(config.Value.Telemetry) is not null;
 
@@ -30,4 +30,8 @@ internal sealed class UpstreamHttpClientFactory(IOptions<GatewayConfig> config) 
             handler.ActivityHeadersPropagator = null;
         }
     }
+
+    /// <summary>Every model call to the cluster is timed (<see cref="UpstreamLatency"/>): the cluster is the upstream.</summary>
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
+        new UpstreamLatency.TimingHandler(latency, context.ClusterId) { InnerHandler = base.WrapHandler(context, handler) };
 }

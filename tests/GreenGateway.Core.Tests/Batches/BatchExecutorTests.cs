@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using GreenGateway.Core.Batches;
+using GreenGateway.Core.Budgets;
 using GreenGateway.Core.Carbon;
 using GreenGateway.Core.Tests.Support;
 
@@ -25,12 +26,12 @@ public sealed class BatchExecutorTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private BatchExecutor Executor(ICarbonIntensitySource intensity) => new(_store, new BatchPlanner(new BatchPlannerOptions { RateUtilization = 1 }), intensity,
-        new OneRegion(), _sender, _time, new BatchExecutorOptions { PollInterval = TimeSpan.FromMilliseconds(20), RetryDelay = TimeSpan.FromMilliseconds(20) });
+    private BatchExecutor Executor(ICarbonIntensitySource intensity, IBudgetLedger? ledger = null) => new(_store, new BatchPlanner(new BatchPlannerOptions { RateUtilization = 1 }), intensity,
+        new OneRegion(), _sender, _time, new BatchExecutorOptions { PollInterval = TimeSpan.FromMilliseconds(20), RetryDelay = TimeSpan.FromMilliseconds(20) }, ledger: ledger);
 
     private static BatchPolicy Fast(string _) => new() { Concurrency = 1, RequestsPerSecond = 1000 };
 
-    private async Task<string> SubmitAsync(int lines, TimeSpan window, double submissionIntensity = 400)
+    private async Task<string> SubmitAsync(int lines, TimeSpan window, double submissionIntensity = 400, Func<string, Task<BatchHold>>? hold = null)
     {
         var text = new StringBuilder();
         for (var i = 0; i < lines; i++)
@@ -46,6 +47,11 @@ public sealed class BatchExecutorTests : IDisposable
             Status = "validating", CreatedAt = _time.GetUtcNow().ToUnixTimeSeconds(), ExpiresAt = (_time.GetUtcNow() + window).ToUnixTimeSeconds(), Total = lines,
             SubmissionIntensity = new() { ["home"] = submissionIntensity },
         };
+        if (hold is not null)
+        {
+            batch = batch with { Hold = await hold(batch.Id) };
+        }
+
         await _store.SaveBatchAsync(batch, active: true, CancellationToken.None);
         return batch.Id;
     }
@@ -166,6 +172,30 @@ public sealed class BatchExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_CutShortWhileExpiring_EndsExpiredWhenTakenUpAgain_NotCompleted()
+    {
+        // A run killed after it wrote the batch_expired lines, before the batch ended: every line has a result.
+        var id = await SubmitAsync(3, TimeSpan.FromHours(1));
+        var batch = (await _store.GetBatchAsync(id, CancellationToken.None))!;
+        await _store.SaveBatchAsync(batch with { Status = "in_progress", ExpiredAt = batch.ExpiresAt }, active: true, CancellationToken.None);
+        await _store.TryAddResultAsync(id, new BatchLineResult(0, "r0", true, "{\"custom_id\":\"r0\"}", 36, 0.004, 0.004), CancellationToken.None);
+        for (var i = 1; i < 3; i++)
+        {
+            await _store.TryAddResultAsync(id, new BatchLineResult(i, $"r{i}", false, BatchExecutor.ErrorLine($"r{i}", "batch_expired", "expired"), 0, 0, 0), CancellationToken.None);
+        }
+
+        _time.Advance(TimeSpan.FromHours(2));
+        await Executor(new StaticCarbonIntensitySource(400)).RunAsync(id, Fast, TestContext.Current.CancellationToken);
+
+        batch = (await _store.GetBatchAsync(id, CancellationToken.None))!;
+        Assert.Equal("expired", batch.Status);
+        Assert.Equal(1, batch.Completed);
+        Assert.Equal(2, batch.Failed);
+        Assert.Equal(0, _sender.Calls);
+        Assert.Equal(["r0"], await OutputIdsAsync(id));
+    }
+
+    [Fact]
     public async Task Throttled_Line_Waits_AndIsAnsweredOnceTheBudgetAllows()
     {
         var id = await SubmitAsync(3, TimeSpan.FromHours(24));
@@ -178,6 +208,72 @@ public sealed class BatchExecutorTests : IDisposable
         Assert.Equal(3, batch.Completed);
         Assert.Equal(0, batch.Failed);
         Assert.Equal(5, _sender.Calls);
+    }
+
+    /// <summary>Reserves a hold of <paramref name="lines"/> requests' worth (36 J each) in the ledger at the start, as creation does.</summary>
+    private static Func<string, Task<BatchHold>> HoldOf(InMemoryBudgetLedger ledger, int lines) => async id =>
+    {
+        var amount = new EnergyCarbon(lines * CountingSender.Joules, lines * CountingSender.Grams);
+        var granted = await ledger.ReserveAsync(new ReserveRequest("t", "batch-hold-" + id, amount, [new BudgetLimit(BudgetWindow.Day, 1000, null)], Start), CancellationToken.None);
+        return new BatchHold("batch-hold-" + id, amount.Joules, amount.GramsCo2e, granted.Reservation!.ReservedAt);
+    };
+
+    private static async Task<WindowUsage> DayAtStartAsync(InMemoryBudgetLedger ledger) =>
+        (await ledger.GetUsageAsync("t", Start, CancellationToken.None)).Single(w => w.Span.Window == BudgetWindow.Day);
+
+    [Fact]
+    public async Task Hold_RequestsRunOnIt_UntilUsedUp_AndItSettlesAtWhatTheyCost()
+    {
+        var ledger = new InMemoryBudgetLedger();
+        var id = await SubmitAsync(4, TimeSpan.FromHours(24), hold: HoldOf(ledger, 2));
+        Assert.Equal(2 * CountingSender.Joules, (await DayAtStartAsync(ledger)).Reserved.Joules, 9);
+
+        await Executor(new StaticCarbonIntensitySource(400), ledger).RunAsync(id, Fast, TestContext.Current.CancellationToken);
+
+        // Concurrency 1: the first two ran on the hold and used it up; the other two were admitted on their own (which
+        // the pipeline charges itself, not this ledger here).
+        Assert.Equal([true, true, false, false], _sender.Held);
+        var batch = (await _store.GetBatchAsync(id, CancellationToken.None))!;
+        Assert.Equal(2 * CountingSender.Joules, batch.HeldJoules, 9);
+        var day = await DayAtStartAsync(ledger);
+        Assert.Equal(0, day.Reserved.Joules, 9);
+        Assert.Equal(2 * CountingSender.Joules, day.Consumed.Joules, 9);
+    }
+
+    [Theory]
+    [InlineData("completed")]
+    [InlineData("expired")]
+    [InlineData("cancelled")]
+    [InlineData("failed")]
+    public async Task Hold_LeavesNothingReserved_HoweverTheBatchEnds(string ending)
+    {
+        var ledger = new InMemoryBudgetLedger();
+        var id = await SubmitAsync(4, TimeSpan.FromHours(1), hold: HoldOf(ledger, 4));
+        _sender.OnCall = async call =>
+        {
+            if (call == 2 && ending == "expired")
+            {
+                _time.Advance(TimeSpan.FromHours(2));
+            }
+            else if (call == 2 && ending == "cancelled")
+            {
+                await _store.RequestCancelAsync(id, CancellationToken.None);
+            }
+        };
+        if (ending == "failed")
+        {
+            Assert.True(await _store.DeleteFileAsync("t", "file-in", CancellationToken.None));
+        }
+
+        await Executor(new StaticCarbonIntensitySource(400), ledger).RunAsync(id, Fast, TestContext.Current.CancellationToken);
+
+        var batch = (await _store.GetBatchAsync(id, CancellationToken.None))!;
+        Assert.Equal(ending, batch.Status);
+        var day = await DayAtStartAsync(ledger);
+        Assert.Equal(0, day.Reserved.Joules, 9);
+        Assert.Equal(0, day.Reserved.GramsCo2e, 12);
+        Assert.Equal(_sender.Sent.Count * CountingSender.Joules, day.Consumed.Joules, 9);
+        Assert.Equal(batch.HeldJoules, day.Consumed.Joules, 9);
     }
 
     [Fact]
@@ -225,7 +321,10 @@ public sealed class BatchExecutorTests : IDisposable
 
         public ConcurrentQueue<string> Sent { get; } = new();
 
-        public async ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, CancellationToken cancellationToken)
+        /// <summary>Whether each answered line ran on its batch's hold, in the order sent.</summary>
+        public List<bool> Held { get; } = [];
+
+        public async ValueTask<LineOutcome> SendAsync(BatchRecord batch, BatchLine line, string? region, bool held, CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls);
             if (OnCall is { } hook)
@@ -239,6 +338,11 @@ public sealed class BatchExecutorTests : IDisposable
             }
 
             Sent.Enqueue(line.CustomId);
+            lock (Held)
+            {
+                Held.Add(held);
+            }
+
             var grams = Joules / 3_600_000.0 * (Grid is { } grid ? (await grid.GetAsync("home", Time!.GetUtcNow(), cancellationToken)).GramsPerKwh : 400);
             return new LineOutcome(200, "{\"id\":\"x\",\"choices\":[]}", "req", Joules, grams);
         }

@@ -55,6 +55,30 @@ public sealed class BatchPlannerTests
     }
 
     [Fact]
+    public void Plan_OfAFlatForecast_RunsNow_WhereverNowFallsInTheHour()
+    {
+        // A time-weighted mean of a constant over a slot is not always bit-equal to it (473 came out as 472.99999999999994
+        // over 13:00-13:43:12.x and made that slot "cleaner" than the one in force: the batch waited for it). Nows with
+        // sub-second parts, as a clock gives them, and deadlines in whole Unix seconds, as a batch keeps them.
+        var planner = new BatchPlanner(new BatchPlannerOptions());
+        var waited = new List<string>();
+        for (var i = 0; i < 2000; i++)
+        {
+            var at = new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero).AddTicks(i * 17_999_999L);
+            var deadline = DateTimeOffset.FromUnixTimeSeconds(at.AddHours(1).ToUnixTimeSeconds());
+
+            var plan = planner.Plan(new PlanInput(at, deadline, Requests: 12, RequestsPerSecond: 2, [CarbonForecast.Flat("world", new CarbonIntensity(473, "static", at))]));
+
+            if (!plan.RunNow || plan.Slots[0].Start != at)
+            {
+                waited.Add($"{at:O}: {plan.Reason}");
+            }
+        }
+
+        Assert.Empty(waited);
+    }
+
+    [Fact]
     public void Plan_OfAFlatForecast_RunsNow()
     {
         var plan = Planner.Plan(new PlanInput(Now, Now.AddHours(24), Requests: 10, RequestsPerSecond: 1, [CarbonForecast.Flat("world", new CarbonIntensity(473, "static", Now))]));

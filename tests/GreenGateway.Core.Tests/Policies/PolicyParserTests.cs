@@ -312,24 +312,26 @@ public sealed class PolicyParserTests
             tenants:
               acme:
                 keys: ["sha256:1111111111111111111111111111111111111111111111111111111111111111"]
-                batches: { concurrency: 3, requests_per_second: 0.5, carbon_aware: false }
+                batches: { concurrency: 3, requests_per_second: 0.5, carbon_aware: false, budget: reserve_whole }
                 cascade: { carbon_aware: { above_g_per_kwh: 300, prefer_region: { max_added_latency_ms: 40 } } }
             """;
         const string Bad = """
             tenants:
               acme:
                 keys: ["sha256:1111111111111111111111111111111111111111111111111111111111111111"]
-                batches: { concurrency: 0, speed: 3, carbon_aware: maybe }
+                batches: { concurrency: 0, speed: 3, carbon_aware: maybe, budget: everything }
             """;
 
         var tenant = Parse(("p.yaml", Good)).Policies!.Tenants["acme"];
         var errors = Parse(("p.yaml", Bad)).Errors;
 
-        Assert.Equal(new GreenGateway.Core.Batches.BatchPolicy { Concurrency = 3, RequestsPerSecond = 0.5, CarbonAware = false }, tenant.Batches);
+        Assert.Equal(new GreenGateway.Core.Batches.BatchPolicy { Concurrency = 3, RequestsPerSecond = 0.5, CarbonAware = false, Budget = GreenGateway.Core.Batches.BatchBudgetMode.ReserveWhole }, tenant.Batches);
+        Assert.Equal(GreenGateway.Core.Batches.BatchBudgetMode.Throttle, GreenGateway.Core.Batches.BatchPolicy.Default.Budget);
         Assert.Equal(40, tenant.Cascade.CarbonAware!.PreferRegionMaxAddedLatencyMs);
         Assert.Contains(errors, e => e.Contains("batches.concurrency must be a whole number from 1 to 1024", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("unknown setting 'speed'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("batches.carbon_aware is true or false", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("batches.budget is throttle or reserve_whole, not 'everything'", StringComparison.Ordinal));
     }
 
     private static PolicyLoadResult Parse(params (string Name, string Text)[] documents) => PolicyParser.Parse(documents);

@@ -22,86 +22,41 @@ public sealed class BatchRegionTests : IAsyncLifetime
             cascade: { carbon_aware: { above_g_per_kwh: 100, prefer_region: { max_added_latency_ms: 10 } } }
         """;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("gg-batches-").FullName;
-    private FakeOpenAiUpstream _dirty = null!;
-    private FakeOpenAiUpstream _clean = null!;
-    private GatewayHost _gateway = null!;
+    private TwoRegions _regions = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _dirty = await FakeOpenAiUpstream.StartAsync("dirty");
-        _clean = await FakeOpenAiUpstream.StartAsync("clean");
-        var series = Path.Combine(_directory, "grid.csv");
-        await File.WriteAllTextAsync(series, "region,timestamp,gco2e_per_kwh\n# synthetic\ncoal-valley,2026-01-01T00:00:00Z,500\nhydro-fjord,2026-01-01T00:00:00Z,50\n");
-        _gateway = await GatewayHost.StartAsync([_dirty.BaseUrl], Policies, new Dictionary<string, string?>
-        {
-            ["Batches:Directory"] = Path.Combine(_directory, "store"),
-            ["Batches:PollSeconds"] = "0.2",
-            ["Carbon:Source"] = "timeseries",
-            ["Carbon:TimeSeriesPath"] = series,
-            ["Upstreams:main:Region"] = "coal-valley",
-            ["Upstreams:fjord:Destinations:0"] = _clean.BaseUrl,
-            ["Upstreams:fjord:Region"] = "hydro-fjord",
-            ["Upstreams:fjord:HealthCheckPath"] = "",
-            ["Upstreams:fjord:AddedLatencyMs"] = "30",
-            ["Models:echo-model:Upstream"] = "main",
-        });
-    }
+    public async ValueTask InitializeAsync() => _regions = await TwoRegions.StartAsync(Policies);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _dirty.DisposeAsync();
-        await _clean.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private async Task WaitForBothRegionsAsync()
-    {
-        var catalog = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<GreenGateway.Upstreams.ModelCatalog>(_gateway.Services);
-        for (var i = 0; i < 200 && catalog.RoutesIn("echo-model").Count < 2; i++)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    public async ValueTask DisposeAsync() => await _regions.DisposeAsync();
 
     [Fact]
     public async Task LiveRequests_OfATenantThatPrefersTheCleanerRegion_MoveThere_OnlyWithinTheLatencyBound()
     {
-        await WaitForBothRegionsAsync();
-        using var gamma = _gateway.Client("key-gamma");
-        using var delta = _gateway.Client("key-delta");
+        using var gamma = _regions.Gateway.Client("key-gamma");
+        using var delta = _regions.Gateway.Client("key-delta");
 
         Assert.True((await gamma.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken)).IsSuccessStatusCode);
         Assert.True((await delta.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken)).IsSuccessStatusCode);
 
         // gamma's bound (50 ms) admits the fjord's 30 ms; delta's (10 ms) does not.
-        Assert.Equal(1, _clean.Requests.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)));
-        Assert.Single(_dirty.Requests);
+        Assert.Equal(1, _regions.CleanChats);
+        Assert.Single(_regions.Dirty.Requests);
     }
 
     [Fact]
     public async Task BatchRequests_GoToTheCleanerRegion_AndTheSavingIsReported()
     {
         // Live requests stay with the model's own upstream.
-        using var client = _gateway.Client();
+        using var client = _regions.Gateway.Client();
         Assert.True((await client.PostAsync("/v1/chat/completions", Json.Body(Json.Chat("echo-model")), TestContext.Current.CancellationToken)).IsSuccessStatusCode);
-        Assert.Single(_dirty.Requests);
+        Assert.Single(_regions.Dirty.Requests);
 
-        // The fjord upstream lists its models in the background; wait until the catalog knows it serves the model.
-        var catalog = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<GreenGateway.Upstreams.ModelCatalog>(_gateway.Services);
-        for (var i = 0; i < 200 && catalog.RoutesIn("echo-model").Count < 2; i++)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        var files = BatchSdk.Files(_gateway.BaseAddress);
+        var files = BatchSdk.Files(_regions.Gateway.BaseAddress);
         var fileId = await BatchSdk.UploadAsync(files, BatchSdk.ChatLines(4), TestContext.Current.CancellationToken);
-        var batch = await BatchSdk.WaitAsync(await BatchSdk.CreateAsync(BatchSdk.Batches(_gateway.BaseAddress), fileId), BatchSdk.Ended);
+        var batch = await BatchSdk.WaitAsync(await BatchSdk.CreateAsync(BatchSdk.Batches(_regions.Gateway.BaseAddress), fileId), BatchSdk.Ended);
 
         Assert.Equal("completed", batch["status"]!.GetValue<string>());
-        Assert.Single(_dirty.Requests);
-        Assert.Equal(4, _clean.Requests.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)));
+        Assert.Single(_regions.Dirty.Requests);
+        Assert.Equal(4, _regions.CleanChats);
         var carbon = batch["gg"]!["carbon_gco2e"]!.GetValue<double>();
         var counterfactual = batch["gg"]!["counterfactual_gco2e"]!.GetValue<double>();
         Assert.Equal(counterfactual / 10, carbon, 9);

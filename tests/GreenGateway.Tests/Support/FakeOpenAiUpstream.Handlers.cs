@@ -17,6 +17,11 @@ internal sealed partial class FakeOpenAiUpstream
             return;
         }
 
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, context.RequestAborted);
+        }
+
         var model = body["model"]!.GetValue<string>();
         var chat = context.Request.Path.Value!.EndsWith("chat/completions", StringComparison.Ordinal);
         if (model == "slow")

@@ -43,6 +43,9 @@ internal sealed partial class FakeOpenAiUpstream : IAsyncDisposable
     /// <summary>Set when a streaming request was aborted by the other side (the gateway).</summary>
     public TaskCompletionSource StreamAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Delay before every completion answer (a region's distance); default none.</summary>
+    public TimeSpan Delay { get; set; }
+
     /// <summary>Delay of the <c>slow</c> model.</summary>
     public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(10);
 

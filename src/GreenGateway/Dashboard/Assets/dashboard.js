@@ -206,6 +206,47 @@
     table("recent", ["Time (UTC)", "Tenant", "Model", "Tier", "Energy", "Carbon", "Saving", "Baseline", "Verdict", "Request id"], rows);
   }
 
+  // Each tenant's batches: totals (carbon charged, run-now counterfactual, saved), then the latest with progress and deadline.
+  function renderBatches(data) {
+    const tenants = data.tenants.filter((t) => (!state.tenant || t.tenant === state.tenant) && t.batches && t.batches.batches > 0);
+    table("batch-totals", ["Tenant", "Batches", "Running", "Requests done", "Carbon", "Run-now counterfactual", "Saved"], tenants.map((t) => {
+      const b = t.batches;
+      const p = `batches.${t.tenant}.`;
+      return [
+        el("th", { scope: "row" }, t.tenant),
+        fig("td", p + "batches", b.batches, "n"),
+        fig("td", p + "active", b.active, "n"),
+        el("td", { class: "text" }, `${b.request_counts.completed + b.request_counts.failed} of ${b.request_counts.total} (${b.request_counts.failed} failed)`),
+        fig("td", p + "carbon_gco2e", b.carbon_gco2e, "g"),
+        fig("td", p + "counterfactual_gco2e", b.counterfactual_gco2e, "g"),
+        fig("td", p + "saved_gco2e", b.saved_gco2e, "g"),
+      ];
+    }), "Per tenant");
+    const rows = [];
+    for (const t of tenants) {
+      for (const b of t.batches.latest) {
+        const p = `batch.${b.id}.`;
+        const c = b.request_counts;
+        const done = c.total > 0 ? (c.completed + c.failed) / c.total : 1;
+        rows.push([
+          el("th", { scope: "row" }, el("code", {}, b.id)),
+          el("td", { class: "text" }, t.tenant),
+          el("td", { class: "text", "data-metric": p + "status", "data-value": b.status }, b.status),
+          el("td", { class: "text" },
+            el("meter", { min: "0", max: "1", value: String(done), "aria-label": `${b.id} progress` }),
+            el("span", { "data-metric": p + "done", "data-value": String(c.completed + c.failed) }, ` ${c.completed + c.failed} of ${c.total}`),
+            c.failed > 0 ? ` (${c.failed} failed)` : ""),
+          el("td", { class: "text", "data-metric": p + "expires_at", "data-value": String(b.expires_at) }, new Date(b.expires_at * 1000).toISOString().replace("T", " ").slice(0, 16)),
+          fig("td", p + "carbon_gco2e", b.carbon_gco2e, "g"),
+          fig("td", p + "counterfactual_gco2e", b.counterfactual_gco2e, "g"),
+          fig("td", p + "saved_gco2e", b.saved_gco2e, "g"),
+          b.hold ? fig("td", p + "hold_carbon_gco2e", b.hold.carbon_gco2e, "g") : el("td", { class: "text" }, "–"),
+        ]);
+      }
+    }
+    table("batches", ["Batch", "Tenant", "Status", "Progress", "Deadline (UTC)", "Carbon", "Run-now counterfactual", "Saved", "Budget held"], rows, "Latest batches");
+  }
+
   function renderTenantPicker(data) {
     const select = $("tenant");
     const label = select.closest("label");
@@ -249,6 +290,7 @@
       renderCards(summaryOf(data), `${scope}, last ${data.window}`);
       renderTenants(data);
       renderBudgets(data);
+      renderBatches(data);
       renderModels(data);
       renderGrid(data);
       renderCascade(data);
