@@ -125,12 +125,19 @@ public sealed class ChatTemplate
         : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()
         : null;
 
-    /// <summary>The chat template a GGUF file carries in its tokenizer.chat_template metadata.</summary>
-    public static ChatTemplate FromGguf(string path)
+    /// <summary>
+    /// The chat template a GGUF file carries in its tokenizer.chat_template metadata; without one, the built-in
+    /// <paramref name="whenMissing"/> format, or (when null) <see cref="NotSupportedException"/>.
+    /// </summary>
+    public static ChatTemplate FromGguf(string path, ChatFormat? whenMissing = null)
     {
         using var gguf = Formats.GgufFile.Open(path);
-        var template = gguf.GetString("tokenizer.chat_template")
-            ?? throw new NotSupportedException($"'{path}' has no tokenizer.chat_template.");
+        var template = gguf.GetString("tokenizer.chat_template");
+        if (template is null)
+        {
+            return whenMissing is { } format ? Create(format) : throw new NotSupportedException($"'{path}' has no tokenizer.chat_template.");
+        }
+
         var tokens = gguf.GetArray<string>("tokenizer.ggml.tokens");
         string? Token(string key) => gguf.GetInteger(key) is { } id && tokens is not null && id >= 0 && id < tokens.Length ? tokens[id] : null;
         return FromJinja(template, Token("tokenizer.ggml.bos_token_id"), Token("tokenizer.ggml.eos_token_id"));
