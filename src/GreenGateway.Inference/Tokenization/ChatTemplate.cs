@@ -75,7 +75,10 @@ public sealed class ChatTemplate
         }
     }
 
-    /// <summary>The chat template of a model folder, from tokenizer_config.json's chat_template.</summary>
+    /// <summary>
+    /// The chat template of a model folder: chat_template.jinja when present (where transformers 4.43+ saves it, and
+    /// which it prefers), else tokenizer_config.json's chat_template; the special tokens from tokenizer_config.json.
+    /// </summary>
     public static ChatTemplate FromModelDirectory(string directory)
     {
         var path = Path.Combine(directory, "tokenizer_config.json");
@@ -86,7 +89,10 @@ public sealed class ChatTemplate
 
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var root = doc.RootElement;
-        var template = root.TryGetProperty("chat_template", out var t) ? TemplateText(t) : null;
+        var file = Path.Combine(directory, "chat_template.jinja");
+        var template = File.Exists(file) ? File.ReadAllText(file)
+            : root.TryGetProperty("chat_template", out var t) ? TemplateText(t)
+            : null;
         if (template is null)
         {
             throw new NotSupportedException($"'{path}' has no chat_template.");

@@ -76,4 +76,24 @@ public sealed class ChatTemplateTests
         Assert.Equal(tokenizer.TokenToId("<|im_start|>"), ids[0]);
         Assert.Equal(3, ids.Count(id => id == tokenizer.TokenToId("<|im_start|>")));
     }
+
+    [Fact]
+    public void FromModelDirectory_PrefersChatTemplateJinja_AndReadsAddedTokenObjects()
+    {
+        var dir = Directory.CreateTempSubdirectory("gg-chat-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"),
+                """{"chat_template": "ignored", "bos_token": {"content": "<s>", "lstrip": false}, "eos_token": "</s>"}""");
+            File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), "{{ bos_token }}{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}\n");
+
+            var template = ChatTemplate.FromModelDirectory(dir);
+
+            Assert.Equal("<s>hi</s>", template.Render([new ChatMessage("user", "hi")]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
