@@ -311,7 +311,7 @@ internal sealed partial class JinjaInterpreter(JinjaLimits limits, TimeProvider 
                     items.Add(Eval(item, scope));
                 }
 
-                return items;
+                return l.Tuple ? new JinjaTuple(items) : items;
             case DictExpr d:
                 var dict = new JinjaDict();
                 foreach (var (key, value) in d.Items)

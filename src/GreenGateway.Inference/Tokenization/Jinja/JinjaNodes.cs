@@ -33,7 +33,7 @@ internal sealed record ConstExpr(object? Value, int Line) : Expr(Line);
 
 internal sealed record NameExpr(string Name, int Line) : Expr(Line);
 
-internal sealed record ListExpr(List<Expr> Items, int Line) : Expr(Line);
+internal sealed record ListExpr(List<Expr> Items, int Line, bool Tuple = false) : Expr(Line);
 
 internal sealed record DictExpr(List<(Expr Key, Expr Value)> Items, int Line) : Expr(Line);
 

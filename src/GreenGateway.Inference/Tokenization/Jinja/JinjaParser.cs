@@ -5,8 +5,12 @@ namespace GreenGateway.Inference.Tokenization.Jinja;
 /// <summary>Recursive-descent parser of Jinja's grammar (the precedence of jinja2/parser.py) into <see cref="Node"/>s.</summary>
 internal sealed class JinjaParser
 {
+    /// <summary>How deep expressions and blocks may nest: deeper is refused rather than risking the stack.</summary>
+    private const int MaxNesting = 200;
+
     private readonly List<Token> _tokens;
     private int _pos;
+    private int _nesting;
 
     private JinjaParser(List<Token> tokens) => _tokens = tokens;
 
@@ -103,6 +107,27 @@ internal sealed class JinjaParser
     }
 
     private Node ParseStatement()
+    {
+        Enter();
+        try
+        {
+            return ParseStatementInner();
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private void Enter()
+    {
+        if (++_nesting > MaxNesting)
+        {
+            throw new TemplateSyntaxException($"the template nests deeper than {MaxNesting} levels", Current.Line);
+        }
+    }
+
+    private Node ParseStatementInner()
     {
         var t = Expect(TokenKind.Name);
         switch (t.Value)
@@ -264,10 +289,23 @@ internal sealed class JinjaParser
             items.Add(withCondExpr ? ParseExpression() : ParseOr());
         }
 
-        return new ListExpr(items, line);
+        return new ListExpr(items, line, Tuple: true);
     }
 
     private Expr ParseExpression()
+    {
+        Enter();
+        try
+        {
+            return ParseConditional();
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private Expr ParseConditional()
     {
         var expr = ParseOr();
         while (Current.IsName("if"))
@@ -310,7 +348,10 @@ internal sealed class JinjaParser
         if (Current.IsName("not"))
         {
             var line = Next().Line;
-            return new UnaryExpr("not", ParseNot(), line);
+            Enter();
+            var operand = ParseNot();
+            _nesting--;
+            return new UnaryExpr("not", operand, line);
         }
 
         return ParseCompare();
@@ -403,7 +444,9 @@ internal sealed class JinjaParser
         if (t.Kind == TokenKind.Operator && t.Value is "-" or "+")
         {
             _pos++;
+            Enter();
             node = new UnaryExpr(t.Value, ParseUnary(withFilter: false), t.Line);
+            _nesting--;
         }
         else
         {
@@ -444,7 +487,7 @@ internal sealed class JinjaParser
             case TokenKind.Operator when t.Value == "(":
                 if (Skip(")"))
                 {
-                    return new ListExpr([], t.Line);
+                    return new ListExpr([], t.Line, Tuple: true);
                 }
 
                 var inner = ParseTuple();

@@ -36,6 +36,7 @@ public sealed class JinjaTemplateTests
     [InlineData("{% for i in [1,2,3] if i > 1 %}{{ loop.index }}/{{ loop.length }}{% if loop.last %}L{% endif %}{% else %}E{% endfor %}", "1/22/2L")]
     [InlineData("{% for i in [] %}x{% else %}E{% endfor %}", "E")]
     [InlineData("{% for i in [1,2,3] %}{% if i == 2 %}{% continue %}{% endif %}{{ i }}{% if i == 3 %}{% break %}{% endif %}{% endfor %}", "13")]
+    [InlineData("{{ (1, 2) }}{{ () }}{{ {'a': 1}.items() | list }}", "(1, 2)()[('a', 1)]")]
     [InlineData("{{ 1 if true else 2 }}{{ \"a\" \"b\" }}{{ 'it\\'s' }}{{ \"\\u00e9\\x41\\n\" }}", "1abit'séA\n")]
     [InlineData("{{ True }}{{ none }}{{ 3.0 }}{{ 10000000000000000.0 }}{{ 1e-5 }}{{ 123456789012345.6 }}", "TrueNone3.01e+161e-05123456789012345.6")]
     [InlineData("{{ [\"a\", \"b\"]|join(\", \") }}{{ [1, 2]|join }}{{ \"abc\"|first }}{{ [1,2]|last }}{{ []|first }}", "a, b12a2")]
@@ -112,6 +113,16 @@ public sealed class JinjaTemplateTests
         var e = Assert.Throws<TemplateSyntaxException>(() => JinjaTemplate.Parse(source));
 
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_nesting_is_a_syntax_error_not_a_stack_overflow()
+    {
+        var source = "{{ " + new string('(', 5000) + "1" + new string(')', 5000) + " }}";
+
+        var e = Assert.Throws<TemplateSyntaxException>(() => JinjaTemplate.Parse(source));
+
+        Assert.Contains("nests deeper", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
