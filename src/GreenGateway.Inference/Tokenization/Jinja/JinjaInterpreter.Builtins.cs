@@ -12,11 +12,8 @@ internal sealed partial class JinjaInterpreter
 
     private object? ApplyFilter(string name, object? value, List<object?> args, Dictionary<string, object?> kwargs)
     {
-        if (value is Undefined u && name is not ("default" or "d" or "length" or "count" or "string" or "list" or "items" or "join" or "trim" or "first" or "last"))
-        {
-            throw u.Error();
-        }
-
+        // As in Jinja, an Undefined value is a filter's empty string or empty sequence; filters that need a real
+        // value (tojson, abs) fail on it by themselves.
         switch (name)
         {
             case "default" or "d":

@@ -134,6 +134,9 @@ internal sealed partial class JinjaInterpreter(JinjaLimits limits, TimeProvider 
             case SetBlockNode sb:
                 scope.Set(sb.Target, Capture(sb.Body, scope));
                 return Signal.None;
+            case FilterBlockNode fb:
+                Write(PyValue.Str(ApplyFilter(fb.Filter, Capture(fb.Body, scope), EvalArgs(fb.Args, scope), EvalKwargs(fb.Kwargs, scope))));
+                return Signal.None;
             case MacroNode m:
                 scope.Set(m.Name, MakeMacro(m, scope));
                 return Signal.None;

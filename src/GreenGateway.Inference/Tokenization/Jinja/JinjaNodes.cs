@@ -20,6 +20,9 @@ internal sealed record SetBlockNode(string Target, List<Node> Body, int Line) : 
 
 internal sealed record MacroNode(string Name, List<(string Name, Expr? Default)> Parameters, List<Node> Body, int Line) : Node(Line);
 
+/// <summary><c>{% filter name(args) %}...{% endfilter %}</c>: the rendered body passed through a filter.</summary>
+internal sealed record FilterBlockNode(string Filter, List<Expr> Args, List<(string Name, Expr Value)> Kwargs, List<Node> Body, int Line) : Node(Line);
+
 internal sealed record BreakNode(int Line) : Node(Line);
 
 internal sealed record ContinueNode(int Line) : Node(Line);

@@ -146,6 +146,13 @@ internal sealed class JinjaParser
             case "continue":
                 Expect(TokenKind.BlockEnd);
                 return new ContinueNode(t.Line);
+            case "filter":
+                var filter = ParseDottedName();
+                var (args, kwargs) = Skip("(") ? ParseArguments() : ([], []);
+                Expect(TokenKind.BlockEnd);
+                var (body, _) = ParseBody(["endfilter"]);
+                Expect(TokenKind.BlockEnd);
+                return new FilterBlockNode(filter, args, kwargs, body, t.Line);
             case "generation":
                 Expect(TokenKind.BlockEnd);
                 return new ScopeNode(ParseBody(["endgeneration"]).Body.Also(() => Expect(TokenKind.BlockEnd)), t.Line);

@@ -51,6 +51,8 @@ public sealed class JinjaTemplateTests
     [InlineData("{% set x = 1 %}{% for i in range(3) %}{{ x }}{% set x = x + 1 %}{{ x }}|{% endfor %}{{ x }}", "12|12|12|1")]
     [InlineData("{% if true %}{% set y = 2 %}{% endif %}{{ y }}", "2")]
     [InlineData("{{ none.x }}|{{ (1).x }}", "|")]
+    [InlineData("{%- filter trim -%}\n  x  \n{%- endfilter -%}|{% filter replace('a', 'b') %}aa{% endfilter %}", "x|bb")]
+    [InlineData("{% set s %}a{{ 1 + 1 }}{% endset %}{{ s }}{% generation %}g{% endgeneration %}", "a2g")]
     public void Expressions_filters_and_scopes_match_jinja2(string source, string expected) =>
         Assert.Equal(expected, Render(source));
 
