@@ -162,6 +162,12 @@ public sealed class ChatTemplate
     /// </summary>
     public string Render(JsonElement messages, bool addGenerationPrompt, JsonElement? tools = null, JsonElement? documents = null)
     {
+        if (messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+        {
+            // transformers (5.x) refuses before rendering, in these words.
+            throw new TemplateException("Cannot apply chat template to an empty conversation. Provide at least one message.");
+        }
+
         var variables = new Dictionary<string, JsonElement?>
         {
             ["messages"] = messages,

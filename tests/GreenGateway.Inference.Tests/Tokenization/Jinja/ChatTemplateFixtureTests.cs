@@ -67,7 +67,11 @@ public sealed class ChatTemplateFixtureTests
         }
         else
         {
-            Assert.ThrowsAny<TemplateException>(Render);
+            var e = Assert.ThrowsAny<TemplateException>(Render);
+            if (c.GetProperty("error").GetProperty("type").GetString() == "ValueError")
+            {
+                Assert.Equal(c.GetProperty("error").GetProperty("message").GetString(), e.Message);
+            }
         }
     }
 }
