@@ -25,22 +25,24 @@ internal static partial class GenerationEndpoint
 
         using (doc)
         {
-            var (request, parseError) = RequestParser.Parse(doc!.RootElement, chat);
+            var (parsed, parseError) = RequestParser.Parse(doc!.RootElement, chat);
             if (parseError is not null)
             {
                 await parseError.WriteAsync(context);
                 return;
             }
 
-            if (chat && session.Chat is null)
+            var request = parsed!;
+            var (chatPrompt, templateError) = chat ? ChatPrompt.Render(session, request.Messages!) : (null, null);
+            if (templateError is not null)
             {
-                await ApiError.Invalid(session.NoChatMessage, "messages", "chat_template_missing").WriteAsync(context);
+                await templateError.WriteAsync(context);
                 return;
             }
 
             var prompt = chat
-                ? session.Tokenizer.Encode(session.Chat!.Render(request!.Messages!))
-                : request!.PromptTokens ?? session.Tokenizer.Encode(request.PromptText!);
+                ? session.Tokenizer.Encode(chatPrompt!)
+                : request.PromptTokens ?? session.Tokenizer.Encode(request.PromptText!);
             if (Check(session, request, prompt) is { } refusal)
             {
                 await refusal.WriteAsync(context);

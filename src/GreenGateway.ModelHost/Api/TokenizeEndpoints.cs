@@ -30,14 +30,15 @@ internal static class TokenizeEndpoints
                     return;
                 }
 
-                if (session.Chat is null)
+                var generationPrompt = !root.TryGetProperty("add_generation_prompt", out var g) || g.ValueKind != JsonValueKind.False;
+                var (prompt, templateError) = ChatPrompt.Render(session, request!.Messages!, generationPrompt);
+                if (templateError is not null)
                 {
-                    await ApiError.Invalid(session.NoChatMessage, "messages", "chat_template_missing").WriteAsync(context);
+                    await templateError.WriteAsync(context);
                     return;
                 }
 
-                var generationPrompt = !root.TryGetProperty("add_generation_prompt", out var g) || g.ValueKind != JsonValueKind.False;
-                tokens = session.Tokenizer.Encode(session.Chat.Render(request!.Messages!, generationPrompt));
+                tokens = session.Tokenizer.Encode(prompt!);
             }
             else if (root.TryGetProperty("prompt", out var p) && p.ValueKind == JsonValueKind.String)
             {

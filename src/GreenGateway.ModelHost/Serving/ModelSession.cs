@@ -23,25 +23,19 @@ internal sealed class ModelSession : IDisposable
             Weights = options.Weights == "int8" ? WeightFormat.Int8 : WeightFormat.F32,
         }, logger);
         Tokenizer = isGguf ? Tokenizer.FromGguf(path) : Tokenizer.FromFile(Path.Combine(path, "tokenizer.json"));
-        // A GGUF's Jinja template is not read by the engine's public API; ChatML is the common case.
-        if (isGguf)
+        // The chat template is rendered from its Jinja source (tokenizer_config.json's chat_template, or a GGUF's
+        // tokenizer.chat_template). A checkpoint without one (a base model), or with one that does not parse, still
+        // serves /v1/completions; /v1/chat/completions then answers 400 saying why. A GGUF without a template is
+        // taken to be ChatML, the common case.
+        try
         {
-            Chat = ChatTemplate.Create(ChatFormat.ChatMl);
+            Chat = isGguf ? ChatTemplate.FromGguf(path, whenMissing: ChatFormat.ChatMl)
+                : File.Exists(Path.Combine(path, "tokenizer_config.json")) ? ChatTemplate.FromModelDirectory(path)
+                : throw new NotSupportedException($"'{path}' has no tokenizer_config.json, so no chat template");
         }
-        else
+        catch (NotSupportedException e)
         {
-            // A checkpoint without a chat template it can render (a base model, or a family not supported yet) still
-            // serves /v1/completions; /v1/chat/completions then answers 400 saying why.
-            try
-            {
-                Chat = File.Exists(Path.Combine(path, "tokenizer_config.json"))
-                    ? ChatTemplate.FromModelDirectory(path)
-                    : throw new NotSupportedException($"'{path}' has no tokenizer_config.json, so no chat template");
-            }
-            catch (NotSupportedException e)
-            {
-                ChatUnavailableReason = e.Message.TrimEnd('.');
-            }
+            ChatUnavailableReason = e.Message.TrimEnd('.');
         }
 
         Engine = new InferenceEngine(Model, Tokenizer, new EngineOptions

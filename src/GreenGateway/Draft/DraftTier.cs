@@ -30,7 +30,19 @@ internal sealed class DraftTier(DraftModel draft, IOptions<GatewayConfig> option
             return null;
         }
 
-        var prompt = loaded.Tokenizer.Encode(loaded.Template.Render(messages));
+        string text;
+        try
+        {
+            text = loaded.Template.Render(messages);
+        }
+        catch (Inference.Tokenization.Jinja.TemplateException)
+        {
+            // The draft's chat template refuses this conversation (a system message Gemma does not take, roles that
+            // do not alternate for Mistral): the draft cannot answer it, a larger model may.
+            return null;
+        }
+
+        var prompt = loaded.Tokenizer.Encode(text);
         return DraftRun.Start(loaded, prompt, room);
     }
 

@@ -12,16 +12,9 @@ public sealed class BaseModelTests
     [Fact]
     public async Task Base_model_serves_completions_and_refuses_chat_with_a_clear_message()
     {
-        var dir = Directory.CreateTempSubdirectory("gg-base-model-").FullName;
+        var dir = ModelHostServer.DraftWithTokenizerConfig("{\"model_max_length\": 2048}");
         try
         {
-            var draft = ModelHostServer.ModelPathOf("draft");
-            foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
-            {
-                File.Copy(Path.Combine(draft, file), Path.Combine(dir, file));
-            }
-
-            await File.WriteAllTextAsync(Path.Combine(dir, "tokenizer_config.json"), "{\"model_max_length\": 2048}", TestContext.Current.CancellationToken);
             await using var server = await ModelHostServer.StartAsync(dir);
 
             var (ok, completion) = await server.PostAsync("/v1/completions", new { prompt = "Once upon a time", max_tokens = 4, temperature = 0 });

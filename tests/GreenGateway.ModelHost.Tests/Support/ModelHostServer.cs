@@ -39,17 +39,37 @@ public sealed class ModelHostServer : IAsyncDisposable
     }
 
     /// <summary>models/{name} of the repository (committed demo weights).</summary>
-    public static string ModelPathOf(string name)
+    public static string ModelPathOf(string name) => RepositoryPath("models", name);
+
+    /// <summary>A path inside the repository's checkout.</summary>
+    public static string RepositoryPath(params string[] parts)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "GreenGateway.sln")))
             {
-                return Path.Combine(dir.FullName, "models", name);
+                return Path.Combine([dir.FullName, .. parts]);
             }
         }
 
         throw new DirectoryNotFoundException("the repository root (GreenGateway.sln) is not above the test binaries.");
+    }
+
+    /// <summary>
+    /// A temporary model folder: the demo draft's weights and tokenizer with <paramref name="tokenizerConfigJson"/> as
+    /// its tokenizer_config.json (a checkpoint "as users bring it": another chat template, or none). The caller deletes it.
+    /// </summary>
+    public static string DraftWithTokenizerConfig(string tokenizerConfigJson)
+    {
+        var dir = Directory.CreateTempSubdirectory("gg-model-").FullName;
+        var draft = ModelPathOf("draft");
+        foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
+        {
+            File.Copy(Path.Combine(draft, file), Path.Combine(dir, file));
+        }
+
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), tokenizerConfigJson);
+        return dir;
     }
 
     public HttpClient Client() => new() { BaseAddress = BaseAddress };
