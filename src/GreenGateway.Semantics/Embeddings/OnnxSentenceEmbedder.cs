@@ -49,7 +49,7 @@ public sealed class OnnxSentenceEmbedder : IEmbedder, IDisposable
         {
             // ONNX Runtime's pool threads spin-wait after each call by default (session option keys:
             // onnxruntime_session_options_config_keys.h). On a gateway the calls come a few milliseconds apart, so
-            // the spinning kept both cores of the soak machine busy between calls and starved the request path.
+            // spinning burns the cores the request path needs between them.
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             session.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         }
