@@ -25,6 +25,12 @@ if (args.Contains("--ilgpu-selftest"))
     return IlgpuSelfTest.Run(models, Arg("--ilgpu-selftest") ?? "cpu", Line);
 }
 
+if (args.Contains("--matvec-variants"))
+{
+    // The f16 product with other rows a warp / loads in flight (kernel folders given), timed on 8B and 1B shapes.
+    return MatVecVariants.Run(Arg("--matvec-variants") ?? "kernels", cache, Line) == 0 ? 0 : 1;
+}
+
 if (args.Contains("--gl-bench"))
 {
     // Issue 17's side-by-side run: ILGPU and NVRTC backends, demo models and the random 1B/8B shapes (GlBench.cs).
