@@ -3,8 +3,9 @@
 //   plain:  in(x) = x                                   (attention output projection)
 //   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
 //   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)
-// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1: one warp per output row,
-// 16 bytes of weights per lane per load, each weight row read once per 4 activation rows.
+// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1. f16: two output rows a warp,
+// eight 16-byte weight loads a lane in flight; int8: one warp per output row, one 16-byte load a lane at a time.
+// Each weight row is read once per 4 activation rows.
 #include "gg_common.cuh"
 
 #define GG_TOKENS 4
@@ -72,46 +73,136 @@ __device__ __forceinline__ void gg_store(float* y, int ldy, int row, int n, int 
     }
 }
 
-// f16 weights: W (rows, cols) row-major, cols % 8 == 0.
+// Weights are read once a token: 16 bytes through the non-coherent path, not kept in L1, so the activations stay there.
+// volatile: never executed speculatively (a lane past the end of a row must not load).
+__device__ __forceinline__ uint4 gg_ld_weights(const uint4* p)
+{
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+    return v;
+}
+
+__device__ __forceinline__ void gg_unpack8(uint4 v, float* wf)
+{
+    const unsigned int words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int j = 0; j < 4; j++)
+    {
+        wf[2 * j] = gg_half((unsigned short)(words[j] & 0xffffu));
+        wf[2 * j + 1] = gg_half((unsigned short)(words[j] >> 16));
+    }
+}
+
+// Eight input values from column c of activation row xr, for the f16 products: RMSNorm is applied after the dot
+// product (its scale is one number a row), so here only x * w, and ss gathers the row's sum of squares.
+template <int MODE>
+__device__ __forceinline__ void gg_input8(const float* xr, const float* norm_w, int cols, int c, float* o, float& ss)
+{
+    if (MODE == GG_NORM)
+    {
+        const float4 a = *(const float4*)(xr + c), b = *(const float4*)(xr + c + 4);
+        const float4 wa = *(const float4*)(norm_w + c), wb = *(const float4*)(norm_w + c + 4);
+        ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w + b.x * b.x + b.y * b.y + b.z * b.z + b.w * b.w;
+        o[0] = a.x * wa.x; o[1] = a.y * wa.y; o[2] = a.z * wa.z; o[3] = a.w * wa.w;
+        o[4] = b.x * wb.x; o[5] = b.y * wb.y; o[6] = b.z * wb.z; o[7] = b.w * wb.w;
+    }
+    else
+    {
+        gg_load8<MODE>(xr, norm_w, 1.0f, cols, c, o);
+    }
+}
+
+// f16 weights: W (rows, cols) row-major, cols % 8 == 0. Each warp computes GG_ROWS output rows; each lane keeps
+// GG_ROWS * GG_UNROLL independent 16-byte weight loads in flight (issued together, then used), so the memory system
+// sees enough outstanding requests to run near its bandwidth at batch 1. Each activation value is read once for
+// the warp's rows. The whole warp covers each row, so the RMSNorm sum of squares comes out of the same pass.
+#define GG_ROWS 2
+#define GG_UNROLL 4
 template <int MODE>
 __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const float* x, const float* norm_w, float eps,
     float* y, int rows, int cols, int n, int ldy, int accumulate)
 {
-    const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    const int row0 = (blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)) * GG_ROWS;
     const int lane = threadIdx.x & 31;
-    if (row >= rows) return;
-    const uint4* w = (const uint4*)(W + (size_t)row * cols);
+    if (row0 >= rows) return;
     const int chunks = cols >> 3;
     const int stride = MODE == GG_SWIGLU ? 2 * cols : cols;
+    const uint4* w[GG_ROWS];
+#pragma unroll
+    for (int r = 0; r < GG_ROWS; r++) w[r] = (const uint4*)(W + (size_t)(row0 + r < rows ? row0 + r : row0) * cols);
     for (int t0 = 0; t0 < n; t0 += GG_TOKENS)
     {
-        float rs[GG_TOKENS];
-        gg_row_scales<MODE>(x, cols, n, t0, eps, lane, rs);
-        float acc[GG_TOKENS] = {0.0f, 0.0f, 0.0f, 0.0f};
-        for (int c = lane; c < chunks; c += 32)
-        {
-            const uint4 v = w[c];
-            float wf[8];
-            const unsigned int words[4] = {v.x, v.y, v.z, v.w};
+        float acc[GG_ROWS][GG_TOKENS];
+        float ss[GG_TOKENS];
 #pragma unroll
-            for (int j = 0; j < 4; j++)
+        for (int k = 0; k < GG_TOKENS; k++)
+        {
+            ss[k] = 0.0f;
+#pragma unroll
+            for (int r = 0; r < GG_ROWS; r++) acc[r][k] = 0.0f;
+        }
+        for (int c0 = lane; c0 < chunks; c0 += 32 * GG_UNROLL)
+        {
+            uint4 v[GG_UNROLL][GG_ROWS];
+#pragma unroll
+            for (int u = 0; u < GG_UNROLL; u++)
             {
-                wf[2 * j] = gg_half((unsigned short)(words[j] & 0xffffu));
-                wf[2 * j + 1] = gg_half((unsigned short)(words[j] >> 16));
+#pragma unroll
+                for (int r = 0; r < GG_ROWS; r++)
+                {
+                    if (c0 + 32 * u < chunks)
+                    {
+                        v[u][r] = gg_ld_weights(w[r] + c0 + 32 * u);
+                    }
+                    else
+                    {
+                        v[u][r].x = 0u; v[u][r].y = 0u; v[u][r].z = 0u; v[u][r].w = 0u;
+                    }
+                }
             }
 #pragma unroll
-            for (int k = 0; k < GG_TOKENS; k++)
+            for (int u = 0; u < GG_UNROLL; u++)
             {
-                if (t0 + k < n)
+                const int c = c0 + 32 * u;
+                if (c < chunks)
                 {
-                    float a[8];
-                    gg_load8<MODE>(x + (size_t)(t0 + k) * stride, norm_w, rs[k], cols, 8 * c, a);
-                    acc[k] += wf[0] * a[0] + wf[1] * a[1] + wf[2] * a[2] + wf[3] * a[3]
-                            + wf[4] * a[4] + wf[5] * a[5] + wf[6] * a[6] + wf[7] * a[7];
+                    float wf[GG_ROWS][8];
+#pragma unroll
+                    for (int r = 0; r < GG_ROWS; r++) gg_unpack8(v[u][r], wf[r]);
+#pragma unroll
+                    for (int k = 0; k < GG_TOKENS; k++)
+                    {
+                        if (t0 + k < n)
+                        {
+                            float a[8];
+                            gg_input8<MODE>(x + (size_t)(t0 + k) * stride, norm_w, cols, 8 * c, a, ss[k]);
+#pragma unroll
+                            for (int r = 0; r < GG_ROWS; r++)
+                            {
+                                acc[r][k] += wf[r][0] * a[0] + wf[r][1] * a[1] + wf[r][2] * a[2] + wf[r][3] * a[3]
+                                           + wf[r][4] * a[4] + wf[r][5] * a[5] + wf[r][6] * a[6] + wf[r][7] * a[7];
+                            }
+                        }
+                    }
                 }
             }
         }
-        gg_store(y, ldy, row, n, t0, lane, accumulate, acc);
+#pragma unroll
+        for (int k = 0; k < GG_TOKENS; k++)
+        {
+            const float scale = MODE == GG_NORM ? 1.0f / sqrtf(gg_warp_sum(ss[k]) / cols + eps) : 1.0f;
+#pragma unroll
+            for (int r = 0; r < GG_ROWS; r++)
+            {
+                const float sum = gg_warp_sum(acc[r][k]) * scale;
+                if (lane == 0 && t0 + k < n && row0 + r < rows)
+                {
+                    float* out = y + (size_t)(t0 + k) * ldy + row0 + r;
+                    *out = accumulate ? *out + sum : sum;
+                }
+            }
+        }
     }
 }
 
@@ -165,7 +256,8 @@ __device__ __forceinline__ void gg_matvec_i8(const signed char* q, const float* 
 }
 
 // matvec_f16: y (+)= W x. W (rows, cols) f16; x (n, cols) f32; y (n, ldy) f32.
-// Launch: grid (ceil(rows / 4)), block 128 (one warp per output row). Same launch for every matvec_* below.
+// Launch: grid (ceil(rows / 8)), block 128 (four warps, GG_ROWS = 2 output rows a warp). Same launch for the
+// matvec_f16_* below; the int8 ones take one row a warp (grid ceil(rows / 4)).
 extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy, int accumulate)
 {
     gg_wait();

@@ -16,6 +16,7 @@ transformers, every figure greedy on the GPU (f16, sdpa attention, static shapes
 
     python3 tools/cuda-bench/realistic_shapes.py --phase make --out /tmp/shapes        # the checkpoints
     python3 tools/cuda-bench/realistic_shapes.py --phase bench --out /tmp/shapes --json $OUT/hf.json [--models models]
+        [--only llama-3.1-8b-shape,draft]   # these models only, in this order
 """
 import argparse
 import json
@@ -143,6 +144,7 @@ def main():
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--skip-demo", action="store_true")
+    p.add_argument("--only", help="comma-separated model names to bench (draft, target, llama-3.2-1b-shape, llama-3.1-8b-shape)")
     a = p.parse_args()
     if a.phase == "make":
         for i, name in enumerate(SHAPES):
@@ -161,6 +163,9 @@ def main():
 
     jobs = [] if a.skip_demo else [(n, os.path.join(a.models, n), (1, 8, 32), 256, 256) for n in ("draft", "target")]
     jobs += [(n, os.path.join(a.out, n), (1, 8, 32, 64), 128, 512) for n in SHAPES]
+    if a.only:
+        names = a.only.split(",")
+        jobs = sorted((j for j in jobs if j[0] in names), key=lambda j: names.index(j[0]))
     for name, path, batches, generated, prefill in jobs:
         try:
             model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float16).cuda().eval()

@@ -25,10 +25,17 @@ if (args.Contains("--ilgpu-selftest"))
     return IlgpuSelfTest.Run(models, Arg("--ilgpu-selftest") ?? "cpu", Line);
 }
 
+if (args.Contains("--matvec-variants"))
+{
+    // The f16 product with other rows a warp / loads in flight (kernel folders given), timed on 8B and 1B shapes.
+    return MatVecVariants.Run(Arg("--matvec-variants") ?? "kernels", cache, Line) == 0 ? 0 : 1;
+}
+
 if (args.Contains("--gl-bench"))
 {
     // Issue 17's side-by-side run: ILGPU and NVRTC backends, demo models and the random 1B/8B shapes (GlBench.cs).
-    failed += GlBench.Run(models, Arg("--random"), output, seconds, cache, Line);
+    // --only NAME,NAME (jobs: draft, target, llama-3.2-1b-shape, llama-3.1-8b-shape); --backends cuda-nvrtc,ilgpu-cuda.
+    failed += GlBench.Run(models, Arg("--random"), output, seconds, cache, Line, Set(Arg("--only")), Set(Arg("--backends")));
     File.WriteAllText(Path.Combine(output, "gl-bench.md"), report.ToString());
     return failed == 0 ? 0 : 1;
 }
@@ -66,6 +73,8 @@ if (!args.Contains("--skip-bench"))
 
 File.WriteAllText(Path.Combine(output, "cuda-check.md"), report.ToString());
 return failed == 0 ? 0 : 1;
+
+static HashSet<string>? Set(string? list) => list?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 
 string? Arg(string name)
 {

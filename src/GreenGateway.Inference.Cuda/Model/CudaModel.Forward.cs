@@ -232,7 +232,7 @@ public sealed partial class CudaModel
         var qkvWidth = c.QDim + 2 * c.KvDim;
         var scale = 1f / MathF.Sqrt(c.HeadDim);
         var interleaved = c.RopeStyle == RopeStyle.Interleaved ? 1 : 0;
-        var blas = _cublas is not null && n >= Options.CublasMinRows;
+        var blas = _cublas is not null && n >= CublasMinRows;
         w.Embedding.Gather(k, s.RowParams.Pointer, n, s.X.Pointer);
         for (var l = 0; l < c.NumLayers; l++)
         {
@@ -250,7 +250,7 @@ public sealed partial class CudaModel
         var first = allPositions ? 0 : n - 1;
         var rows = n - first;
         Product(w.LmHead, s.X.Pointer + (ulong)(first * dim * sizeof(float)), rows, s.Logits.Pointer, c.VocabSize, accumulate: false,
-            _cublas is not null && rows >= Options.CublasMinRows, norm: (w.FinalNorm, c.RmsNormEps));
+            _cublas is not null && rows >= CublasMinRows, norm: (w.FinalNorm, c.RmsNormEps));
         k["argmax_rows"].Launch((uint)rows, 1, 256, 0, s.Logits, s.Choice, c.VocabSize);
     }
 

@@ -57,7 +57,8 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
 
             _scratch = new CudaScratch(device, Config, MinScratchRows);
             device.ProgrammaticLaunch = options.ProgrammaticLaunch && device.ComputeCapability >= 90 && device.DriverVersion >= 12030;
-            if (options.CublasMinRows > 0 && options.Weights == CudaWeightFormat.F16)
+            CublasMinRows = options.CublasMinRowsFor(_weights.BytesPerToken);
+            if (CublasMinRows > 0 && options.Weights == CudaWeightFormat.F16)
             {
                 try
                 {
@@ -101,7 +102,10 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
     /// <summary>Why cuBLAS is not used for prefill although asked for (no libcublas), or null.</summary>
     public string? CublasUnavailableReason { get; }
 
-    /// <summary>Whether passes of <see cref="CudaOptions.CublasMinRows"/> rows or more use cuBLAS.</summary>
+    /// <summary>Passes of this many rows or more use cuBLAS (<see cref="CudaOptions.CublasMinRowsFor"/>); 0: never.</summary>
+    public int CublasMinRows { get; }
+
+    /// <summary>Whether passes of <see cref="CublasMinRows"/> rows or more use cuBLAS.</summary>
     public bool UsesCublas => _cublas is not null;
 
     /// <summary>Why <see cref="Energy"/> is null, or null.</summary>

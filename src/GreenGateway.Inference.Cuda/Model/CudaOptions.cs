@@ -36,11 +36,26 @@ public sealed record CudaOptions
     public bool ProgrammaticLaunch { get; init; } = true;
 
     /// <summary>
-    /// Forward passes of at least this many rows (prefill chunks, prompt scoring) multiply f16 weights with cuBLAS
-    /// (tensor cores, f16 activations) instead of the own kernels, which win below it (docs/cuda.md). 0 turns cuBLAS
-    /// off. Int8 weights always use the own kernels. Default 16.
+    /// Forward passes of at least this many rows (prefill chunks, prompt scoring, verification, batched decode)
+    /// multiply f16 weights with cuBLAS (tensor cores, f16 activations) instead of the own kernels (docs/cuda.md).
+    /// 0 turns cuBLAS off. Int8 weights always use the own kernels. Default (null): <see cref="SmallModelCublasMinRows"/>,
+    /// or <see cref="LargeModelCublasMinRows"/> for a model that reads at least <see cref="LargeModelBytes"/> of
+    /// weights a token, where one cuBLAS pass over 2-15 rows costs less than the own kernels' (measured on an H200).
     /// </summary>
-    public int CublasMinRows { get; init; } = 16;
+    public int? CublasMinRows { get; init; }
+
+    /// <summary>cuBLAS from this many rows on for small models, where the own kernels win below it (the demo models).</summary>
+    public const int SmallModelCublasMinRows = 16;
+
+    /// <summary>cuBLAS for every pass of more than one row for large models.</summary>
+    public const int LargeModelCublasMinRows = 2;
+
+    /// <summary>Weight bytes a token from which a model counts as large (the Llama-3.2-1B shape reads 2.5 GB).</summary>
+    public const long LargeModelBytes = 1_000_000_000;
+
+    /// <summary>The cuBLAS threshold in force for a model that reads <paramref name="weightBytesPerToken"/> a token.</summary>
+    public int CublasMinRowsFor(long weightBytesPerToken) =>
+        CublasMinRows ?? (weightBytesPerToken >= LargeModelBytes ? LargeModelCublasMinRows : SmallModelCublasMinRows);
 
     /// <summary>Longest sequence a KV cache may hold (sizes attention's shared memory). Default: the model's max_position_embeddings.</summary>
     public int? MaxContextTokens { get; init; }
@@ -59,7 +74,7 @@ public sealed record CudaOptions
             errors.Add($"Cuda:Weights must be F16 or Int8, not {Weights}");
         }
 
-        if (CublasMinRows < 0)
+        if (CublasMinRows is < 0)
         {
             errors.Add($"Cuda:CublasMinRows must be 0 (off) or more, not {CublasMinRows}");
         }

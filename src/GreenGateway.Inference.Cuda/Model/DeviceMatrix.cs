@@ -107,9 +107,12 @@ internal sealed class DeviceMatrix : IDisposable
     public void Multiply(KernelLibrary k, ulong x, int n, ulong y, int ldy, bool accumulate, (DeviceBuffer Weights, float Eps)? norm = null,
         bool swiglu = false)
     {
-        var blocks = (uint)((Rows + 3) / 4);
-        var acc = accumulate ? 1 : 0;
         var int8 = Format == CudaWeightFormat.Int8;
+
+        // Four warps a block; the f16 kernels give each warp two output rows, the int8 ones one (matmul.cu).
+        var rowsPerBlock = int8 ? 4 : 8;
+        var blocks = (uint)((Rows + rowsPerBlock - 1) / rowsPerBlock);
+        var acc = accumulate ? 1 : 0;
         var name = (int8 ? "matvec_i8" : "matvec_f16") + (norm is not null ? "_norm" : swiglu ? "_swiglu" : "");
         var f = k[name];
         if (norm is { } nw)

@@ -72,6 +72,17 @@ public sealed class BackendSelectionTests
     }
 
     [Fact]
+    public void Options_CublasThreshold_IsTwoRowsForLargeModelsUnlessSet()
+    {
+        var auto = new CudaOptions();
+        Assert.Equal(16, auto.CublasMinRowsFor(33_100_000));        // the demo target
+        Assert.Equal(2, auto.CublasMinRowsFor(15_010_400_000));     // the Llama-3.1-8B shape
+        Assert.Equal(7, new CudaOptions { CublasMinRows = 7 }.CublasMinRowsFor(15_010_400_000));
+        Assert.Equal(0, new CudaOptions { CublasMinRows = 0 }.CublasMinRowsFor(15_010_400_000));
+        Assert.Single(new CudaOptions { CublasMinRows = -1 }.Validate());
+    }
+
+    [Fact]
     public void Cuda_OnAGpu_LoadsTheCudaBackendWithMeasuredEnergy()
     {
         GpuMachine.Require();

@@ -33,6 +33,8 @@ public sealed class KernelChecks : IDisposable
         MatVec(CudaWeightFormat.F16, 6, 211, 384, accumulate: false, Input.Norm),
         MatVec(CudaWeightFormat.F16, 1, 192, 512, accumulate: true, Input.SwiGlu),
         MatVec(CudaWeightFormat.F16, 7, 101, 1024, accumulate: true, Input.SwiGlu),
+        MatVec(CudaWeightFormat.F16, 1, 77, 4104, accumulate: true, Input.Norm),
+        MatVec(CudaWeightFormat.F16, 3, 45, 2056, accumulate: false, Input.SwiGlu),
         MatVec(CudaWeightFormat.Int8, 1, 257, 256, accumulate: false, Input.Plain),
         MatVec(CudaWeightFormat.Int8, 6, 65, 512, accumulate: true, Input.Plain),
         MatVec(CudaWeightFormat.Int8, 3, 131, 384, accumulate: false, Input.Norm),
