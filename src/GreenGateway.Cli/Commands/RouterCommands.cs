@@ -109,13 +109,16 @@ internal static class RouterCommands
         var holdout = new Option<double>("--holdout") { Description = "Share of distinct prompts held out for evaluation", DefaultValueFactory = _ => 0.2 };
         var test = new Option<string[]>("--test") { Description = "Extra labelled sets to evaluate on (their prompts seen in training are left out)", AllowMultipleArgumentsPerToken = true };
         var report = new Option<string?>("--report") { Description = "Also write the evaluation as Markdown here" };
-        var command = new Command("train", "Train the ML.NET tier router (SDCA, L-BFGS and LightGBM compared, the best kept) and evaluate it on held-out prompts") { labels, output, holdout, test, report };
+        var embedding = new Option<bool>("--embedding") { Description = "Also compare the trainers on the prompts' sentence embeddings (all-MiniLM-L6-v2), alone and with the text features" };
+        var command = new Command("train", "Train the ML.NET tier router (SDCA, L-BFGS and LightGBM compared, the best kept) and evaluate it on held-out prompts") { labels, output, holdout, test, report, embedding };
         command.SetAction(parse =>
         {
             var examples = RouterTrainer.ReadLabels(parse.GetValue(labels)!);
+            using var embedder = parse.GetValue(embedding) ? new Semantics.Embeddings.OnnxSentenceEmbedder() : null;
             var result = RouterTrainer.Train(examples, new RouterTrainOptions
             {
                 HoldOut = parse.GetValue(holdout),
+                Embed = embedder is null ? null : embedder.EmbedBatch,
             });
             var path = parse.GetValue(output)!;
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)

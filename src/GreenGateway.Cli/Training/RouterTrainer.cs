@@ -26,6 +26,12 @@ internal sealed record RouterTrainOptions
 
     /// <summary>The ML.NET trainers compared; the most accurate on the held-out part is kept. Default all three.</summary>
     public IReadOnlyList<RouterTrainerKind> Trainers { get; init; } = [RouterTrainerKind.Sdca, RouterTrainerKind.Lbfgs, RouterTrainerKind.LightGbm];
+
+    /// <summary>
+    /// When set (<c>--embedding</c>), each trainer is also fitted on the prompts' sentence embeddings (alone, and with
+    /// the text features) and reported beside the text-only models; the kept router stays a text-only one.
+    /// </summary>
+    public Func<IReadOnlyList<string>, float[][]>? Embed { get; init; }
 }
 
 /// <summary>One trainer's result on the held-out split, its confusion matrix in <see cref="TierRouter.Tiers"/> order.</summary>
@@ -72,9 +78,39 @@ internal static class RouterTrainer
             }
         }
 
+        if (options.Embed is { } embed)
+        {
+            compared.AddRange(CompareEmbedded(train, test, embed, options));
+        }
+
         var counts = TierRouter.Tiers.ToDictionary(t => t, t => examples.Count(e => e.Label == t));
         var (kept, keptResult) = best ?? throw new InvalidOperationException("no trainer given.");
         return new RouterEvaluation(kept, keptResult.Name, train.Count, test.Count, keptResult.Accuracy, keptResult.Confusion, counts, skipped, duplicates, compared);
+    }
+
+    private static IEnumerable<TrainerResult> CompareEmbedded(List<LabelledPrompt> train, List<LabelledPrompt> test, Func<IReadOnlyList<string>, float[][]> embed, RouterTrainOptions options)
+    {
+        var prompts = train.Concat(test).Select(e => e.Prompt).Distinct(StringComparer.Ordinal).ToList();
+        var vectors = embed(prompts);
+        var byPrompt = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            byPrompt[prompts[i]] = vectors[i];
+        }
+
+        var dimensions = vectors.Length > 0 ? vectors[0].Length : 0;
+        var inputs = train.Select(e => new RouterEmbeddedInput { Prompt = e.Prompt, Label = e.Label!, Embedding = byPrompt[e.Prompt] }).ToList();
+        foreach (var withText in new[] { false, true })
+        {
+            foreach (var trainer in options.Trainers)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var (predict, _) = RouterTraining.TrainEmbedded(inputs, dimensions, withText, trainer, options.Training);
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                var (accuracy, confusion) = Evaluate(prompt => predict(prompt, byPrompt[prompt]), test);
+                yield return new TrainerResult($"ML.NET {trainer} ({(withText ? "text + embedding" : "embedding")})", accuracy, confusion, elapsed);
+            }
+        }
     }
 
     /// <summary>

@@ -18,3 +18,14 @@ public sealed class RouterOutput
     [ColumnName("Score")]
     public float[] Score { get; set; } = [];
 }
+
+/// <summary>A prompt with its sentence embedding, for the router experiments that add the embedding as a feature.</summary>
+public sealed class RouterEmbeddedInput
+{
+    public string Prompt { get; set; } = "";
+
+    public string Label { get; set; } = "";
+
+    /// <summary>The prompt's sentence embedding (fixed length per model: the schema says how long).</summary>
+    public float[] Embedding { get; set; } = [];
+}

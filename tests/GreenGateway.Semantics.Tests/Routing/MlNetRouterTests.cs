@@ -42,6 +42,36 @@ public sealed class MlNetRouterTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EmbeddedFeatures_AreRead_WhenTheTextSaysNothing(bool withText)
+    {
+        // The label lives only in the embedding: the texts are alike, the vectors point one way per label.
+        var random = new Random(5);
+        string[] labels = ["rules", "draft", "upstream"];
+        float[] Vector(int label)
+        {
+            var v = new float[8];
+            for (var d = 0; d < v.Length; d++)
+            {
+                v[d] = (float)(random.NextDouble() * 0.2);
+            }
+
+            v[label] += 1;
+            return v;
+        }
+
+        var examples = Enumerable.Range(0, 150).Select(i => new RouterEmbeddedInput { Prompt = $"question {i}", Label = labels[i % 3], Embedding = Vector(i % 3) }).ToList();
+        var (predict, trainedLabels) = RouterTraining.TrainEmbedded(examples, 8, withText, RouterTrainerKind.Lbfgs);
+
+        Assert.Equal(3, trainedLabels.Count);
+        for (var label = 0; label < 3; label++)
+        {
+            Assert.Equal(labels[label], predict("question 1000", Vector(label)).Label);
+        }
+    }
+
     [Fact]
     public async Task ConcurrentPredictions_FromThePool_AgreeWithOneAtATime()
     {
