@@ -7,7 +7,13 @@ namespace GreenGateway.ModelHost.Api;
 /// <summary>A chat request's prompt, rendered with the model's chat template, or the 400 that says why it cannot be.</summary>
 internal static class ChatPrompt
 {
-    public static (string? Prompt, ApiError? Error) Render(ModelSession session, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    /// <summary>The request's conversation and tools through the model's chat template (tool calls and results included).</summary>
+    public static (string? Prompt, ApiError? Error) Render(ModelSession session, GenerationRequest request, bool addGenerationPrompt = true) =>
+        request.Conversation is { } conversation
+            ? Render(session, chat => chat.Render(conversation, addGenerationPrompt, request.Tools))
+            : Render(session, chat => chat.Render(request.Messages!, addGenerationPrompt));
+
+    private static (string? Prompt, ApiError? Error) Render(ModelSession session, Func<ChatTemplate, string> render)
     {
         if (session.Chat is null)
         {
@@ -16,7 +22,7 @@ internal static class ChatPrompt
 
         try
         {
-            return (session.Chat.Render(messages, addGenerationPrompt), null);
+            return (render(session.Chat), null);
         }
         catch (TemplateRaisedException e)
         {

@@ -33,7 +33,7 @@ internal static partial class GenerationEndpoint
             }
 
             var request = parsed!;
-            var (chatPrompt, templateError) = chat ? ChatPrompt.Render(session, request.Messages!) : (null, null);
+            var (chatPrompt, templateError) = chat ? ChatPrompt.Render(session, request) : (null, null);
             if (templateError is not null)
             {
                 await templateError.WriteAsync(context);

@@ -16,6 +16,12 @@ internal sealed record GenerationRequest
     /// <summary>Chat: the conversation.</summary>
     public IReadOnlyList<ChatMessage>? Messages { get; init; }
 
+    /// <summary>Chat: the messages as the chat template sees them (tool calls and ids kept, content as text).</summary>
+    public System.Text.Json.JsonElement? Conversation { get; init; }
+
+    /// <summary>Chat: the request's <c>tools</c>, shown to the chat template; null when none.</summary>
+    public System.Text.Json.JsonElement? Tools { get; init; }
+
     /// <summary>Null: as many as the context leaves (vLLM's default).</summary>
     public int? MaxTokens { get; init; }
 

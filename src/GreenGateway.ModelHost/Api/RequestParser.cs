@@ -28,9 +28,16 @@ internal static partial class RequestParser
         string? promptText = null;
         int[]? promptTokens = null;
         List<ChatMessage>? messages = null;
+        JsonElement? conversation = null;
+        JsonElement? tools = null;
         if (chat)
         {
-            messages = ReadMessages(root, errors);
+            if (ReadConversation(root, errors) is { } read)
+            {
+                (messages, conversation) = (read.Messages, read.Conversation);
+            }
+
+            tools = ReadTools(root, errors);
         }
         else
         {
@@ -46,6 +53,8 @@ internal static partial class RequestParser
             PromptText = promptText,
             PromptTokens = promptTokens,
             Messages = messages,
+            Conversation = conversation,
+            Tools = tools,
             MaxTokens = Int(root, chat && root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens", errors),
             Temperature = Float(root, "temperature", errors) ?? 1f,
             TopP = Float(root, "top_p", errors) ?? 1f,
@@ -178,7 +187,14 @@ internal static partial class RequestParser
         return (null, null);
     }
 
-    private static List<ChatMessage>? ReadMessages(JsonElement root, List<(string, string)> errors)
+    private static List<ChatMessage>? ReadMessages(JsonElement root, List<(string, string)> errors) => ReadConversation(root, errors)?.Messages;
+
+    /// <summary>
+    /// The conversation: each message's role and text, and the same messages as the chat template sees them (every field
+    /// kept, content flattened to text): an assistant turn may carry <c>tool_calls</c> without content, a <c>tool</c>
+    /// turn its <c>tool_call_id</c>.
+    /// </summary>
+    private static (List<ChatMessage> Messages, JsonElement Conversation)? ReadConversation(JsonElement root, List<(string, string)> errors)
     {
         if (!root.TryGetProperty("messages", out var m) || m.ValueKind != JsonValueKind.Array || m.GetArrayLength() == 0)
         {
@@ -187,19 +203,52 @@ internal static partial class RequestParser
         }
 
         var list = new List<ChatMessage>();
+        var conversation = new List<Dictionary<string, JsonElement>>();
         foreach (var msg in m.EnumerateArray())
         {
             var role = msg.ValueKind == JsonValueKind.Object && msg.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : null;
-            var content = msg.ValueKind == JsonValueKind.Object && msg.TryGetProperty("content", out var c) ? Content(c) : null;
-            if (role is null || content is null)
+            var hasContent = msg.ValueKind == JsonValueKind.Object && msg.TryGetProperty("content", out var c) && c.ValueKind != JsonValueKind.Null;
+            var content = hasContent ? Content(msg.GetProperty("content")) : null;
+            var toolCalls = role == "assistant" && msg.TryGetProperty("tool_calls", out var tc) && tc.ValueKind == JsonValueKind.Array && tc.GetArrayLength() > 0;
+            if (role is null || (content is null && (hasContent || !toolCalls)))
             {
-                errors.Add(($"messages[{list.Count}] needs a string role and text content", "messages"));
+                errors.Add(($"messages[{list.Count}] needs a string role and text content (or, from the assistant, tool_calls)", "messages"));
                 return null;
             }
 
-            list.Add(new ChatMessage(role, content));
+            list.Add(new ChatMessage(role, content ?? ""));
+            var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            foreach (var field in msg.EnumerateObject())
+            {
+                fields[field.Name] = field.Value.Clone();
+            }
+
+            if (fields.ContainsKey("content"))
+            {
+                // As the template would see it from transformers: text, or null where the client sent null.
+                fields["content"] = JsonSerializer.SerializeToElement(content);
+            }
+
+            conversation.Add(fields);
         }
 
-        return list;
+        return (list, JsonSerializer.SerializeToElement(conversation));
+    }
+
+    /// <summary>OpenAI's <c>tools</c>: absent, null, or a list of objects, handed to the chat template as they are.</summary>
+    private static JsonElement? ReadTools(JsonElement root, List<(string, string)> errors)
+    {
+        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (tools.ValueKind != JsonValueKind.Array || tools.EnumerateArray().Any(static t => t.ValueKind != JsonValueKind.Object))
+        {
+            errors.Add(("tools must be a list of objects", "tools"));
+            return null;
+        }
+
+        return tools.Clone();
     }
 }

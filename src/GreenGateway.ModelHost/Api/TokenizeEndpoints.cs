@@ -31,7 +31,7 @@ internal static class TokenizeEndpoints
                 }
 
                 var generationPrompt = !root.TryGetProperty("add_generation_prompt", out var g) || g.ValueKind != JsonValueKind.False;
-                var (prompt, templateError) = ChatPrompt.Render(session, request!.Messages!, generationPrompt);
+                var (prompt, templateError) = ChatPrompt.Render(session, request!, generationPrompt);
                 if (templateError is not null)
                 {
                     await templateError.WriteAsync(context);

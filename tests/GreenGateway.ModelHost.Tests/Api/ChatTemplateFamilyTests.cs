@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GreenGateway.Inference.Tokenization;
 using GreenGateway.ModelHost.Tests.Support;
 
@@ -41,6 +42,55 @@ public sealed class ChatTemplateFamilyTests
             Assert.Equal(tokenizer.Encode(rendered).Length, body["usage"]!["prompt_tokens"]!.GetValue<int>());
             Assert.Contains(family switch { "gemma2" => "<start_of_turn>user", "phi3" => "<|user|>", "llama3.1" => "<|start_header_id|>user", "qwen2.5" => "<|im_start|>user", _ => "[INST]" },
                 rendered, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("llama3.1", "<|begin_of_text|>", "<|eot_id|>")]
+    [InlineData("qwen2.5", "<|endoftext|>", "<|im_end|>")]
+    public async Task Tools_and_tool_calls_reach_the_template_as_transformers_renders_them(string family, string bos, string eos)
+    {
+        // The fixture's tool conversations (rendered by transformers' apply_chat_template): tools offered, an assistant
+        // turn of tool_calls without content, a tool result. /tokenize must count the tokens of exactly that text.
+        var dir = ModelHostServer.DraftWithTokenizerConfig(TemplateConfig(family, bos, eos));
+        try
+        {
+            await using var server = await ModelHostServer.StartAsync(dir);
+            var tokenizer = Tokenizer.FromFile(Path.Combine(dir, "tokenizer.json"));
+            var fixture = JsonNode.Parse(File.ReadAllText(ModelHostServer.RepositoryPath("tests", "GreenGateway.Inference.Tests", "Tokenization", "Fixtures", "chat-templates", family + ".json")))!;
+            var cases = fixture["cases"]!.AsArray().Where(c => c!["name"]!.GetValue<string>() is "tools_offered" or "tool_call_and_result" && c["expected"] is not null).ToList();
+            Assert.Equal(2, cases.Count);
+            var counts = new List<int>();
+            foreach (var item in cases)
+            {
+                var body = new JsonObject
+                {
+                    ["messages"] = item!["messages"]!.DeepClone(),
+                    ["tools"] = item["tools"]!.DeepClone(),
+                    ["add_generation_prompt"] = item["add_generation_prompt"]!.DeepClone(),
+                };
+                var (tokenized, counted) = await server.PostAsync("/tokenize", body);
+
+                Assert.True(tokenized.StatusCode == HttpStatusCode.OK, counted.ToJsonString());
+                Assert.Equal(tokenizer.Encode(item["expected"]!.GetValue<string>()).Length, counted["count"]!.GetValue<int>());
+                counts.Add(counted["count"]!.GetValue<int>());
+            }
+
+            var chat = new JsonObject { ["messages"] = cases[1]!["messages"]!.DeepClone(), ["tools"] = cases[1]!["tools"]!.DeepClone(), ["max_tokens"] = 2 };
+            // The tiny test model's context (512) is shorter than a tools prompt: the chat request is refused for its
+            // length, counted from the same rendering.
+            var (answered, answer) = await server.PostAsync("/v1/chat/completions", chat);
+            Assert.Equal(HttpStatusCode.BadRequest, answered.StatusCode);
+            Assert.Equal("context_length_exceeded", answer["error"]!["code"]!.GetValue<string>());
+            Assert.Contains($"({counts[1]} in the prompt", answer["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            var (refused, error) = await server.PostAsync("/v1/chat/completions", new { messages = new[] { new { role = "user", content = "hi" } }, tools = "none" });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("tools", error["error"]!["param"]!.GetValue<string>());
         }
         finally
         {
