@@ -314,7 +314,7 @@ __device__ __forceinline__ void gg_matvec_i8(const signed char* q, const float* 
 // output rows (1, 2, 4 or 8). Launch: block max(128, 32 * splits) threads, so a block holds
 // (block / 32 / splits) groups; grid ceil(rows / (GG_ROWS * groups)). With splits = 1: block 128, grid ceil(rows / 8).
 // Same launch for the matvec_f16_* below; the int8 ones take one row a warp (grid ceil(rows / 4), block 128).
-extern "C" __global__ void __launch_bounds__(256) matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n,
+extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n,
     int ldy, int accumulate, int splits)
 {
     gg_wait();
@@ -322,7 +322,7 @@ extern "C" __global__ void __launch_bounds__(256) matvec_f16(const unsigned shor
 }
 
 // matvec_f16_norm: y (+)= W rmsnorm(x) * norm_w. x (n, cols) f32; norm_w (cols) f32. Launch: as matvec_f16.
-extern "C" __global__ void __launch_bounds__(256) matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w,
+extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w,
     float eps, float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
 {
     gg_wait();
@@ -330,7 +330,7 @@ extern "C" __global__ void __launch_bounds__(256) matvec_f16_norm(const unsigned
 }
 
 // matvec_f16_swiglu: y (+)= W (silu(gate) * up). x (n, 2 * cols) f32, gate then up. Launch: as matvec_f16.
-extern "C" __global__ void __launch_bounds__(256) matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows,
+extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows,
     int cols, int n, int ldy, int accumulate, int splits)
 {
     gg_wait();
