@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Issue 17c probe: split-K f16 products. Kernel checks + greedy checks (split-K on, the default), the f16 product
 # variants on the 8B/1B shapes (main's kernels against split 1/2/4/8/auto), then the 8B (and, time left, 1B) shape
-# decode through gl-bench. Shapes are made in the background while the checks and variants run. Bounded to ~200 s.
+# decode through gl-bench. Shapes are made in the background while the checks and variants run. Bounded to ~185 s.
 cd "$(dirname "$0")/.."
 G=.gpu17
 chmod +x $G/cuda-check
 start=$(date +%s)
-left() { local r=$(( 195 - ($(date +%s) - start) )); [ $r -lt 1 ] && r=1; [ $r -lt $1 ] && echo $r || echo $1; }
+left() { local r=$(( 185 - ($(date +%s) - start) )); [ $r -lt 1 ] && r=1; [ $r -lt $1 ] && echo $r || echo $1; }
 stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
 nvidia-smi --query-gpu=name,driver_version,power.draw,memory.total --format=csv > $OUT/gpu.txt 2>&1
 ( timeout 120 python3 $G/realistic_shapes.py --phase make --out /tmp/shapes > $OUT/make.log 2>&1; echo "make rc=$?" >> $OUT/make.log ) &
