@@ -3,8 +3,9 @@
 //   plain:  in(x) = x                                   (attention output projection)
 //   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
 //   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)
-// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1. f16: two output rows a warp,
-// eight 16-byte weight loads a lane in flight; int8: one warp per output row, one 16-byte load a lane at a time.
+// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1. f16: two output rows a group of
+// 1-8 warps (split-K), eight 16-byte weight loads a lane in flight; int8: one warp per output row, one 16-byte load
+// a lane at a time.
 // Each weight row is read once per 4 activation rows.
 #include "gg_common.cuh"
 
@@ -12,6 +13,8 @@
 #define GG_PLAIN 0
 #define GG_NORM 1
 #define GG_SWIGLU 2
+// 1: silu with the fast exp and division intrinsics (a variant for cuda-check --matvec-variants; off).
+#define GG_FAST_SILU 0
 
 // Eight input values from column c (c % 8 == 0) of activation row xr.
 template <int MODE>
@@ -23,8 +26,13 @@ __device__ __forceinline__ void gg_load8(const float* xr, const float* norm_w, f
         const float4 u0 = *(const float4*)(xr + cols + c), u1 = *(const float4*)(xr + cols + c + 4);
         const float g[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
         const float u[8] = {u0.x, u0.y, u0.z, u0.w, u1.x, u1.y, u1.z, u1.w};
+#if GG_FAST_SILU
+#pragma unroll
+        for (int i = 0; i < 8; i++) o[i] = __fdividef(g[i], 1.0f + __expf(-g[i])) * u[i];
+#else
 #pragma unroll
         for (int i = 0; i < 8; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+#endif
     }
     else
     {
@@ -113,24 +121,36 @@ __device__ __forceinline__ void gg_input8(const float* xr, const float* norm_w, 
     }
 }
 
-// f16 weights: W (rows, cols) row-major, cols % 8 == 0. Each warp computes GG_ROWS output rows; each lane keeps
-// GG_ROWS * GG_UNROLL independent 16-byte weight loads in flight (issued together, then used), so the memory system
-// sees enough outstanding requests to run near its bandwidth at batch 1. Each activation value is read once for
-// the warp's rows. The whole warp covers each row, so the RMSNorm sum of squares comes out of the same pass.
+// f16 weights: W (rows, cols) row-major, cols % 8 == 0. Each group of `splits` warps computes GG_ROWS output rows;
+// each lane keeps GG_ROWS * GG_UNROLL independent 16-byte weight loads in flight (issued together, then used), so the
+// memory system sees enough outstanding requests to run near its bandwidth at batch 1. Each activation value is
+// read once for the group's rows. Split-K: with splits > 1 the group's warps take interleaved 512-byte column chunks
+// of the same rows, and their partial sums (and RMSNorm sums of squares) meet in shared memory, in a fixed order
+// (deterministic). That gives matrices with few rows (q/k/v, o, down) enough warps in flight for the GPU's SMs.
+// The whole group covers each row, so the RMSNorm sum of squares comes out of the same pass.
 #define GG_ROWS 2
 #define GG_UNROLL 4
+#define GG_MAX_WARPS 8
 template <int MODE>
 __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const float* x, const float* norm_w, float eps,
-    float* y, int rows, int cols, int n, int ldy, int accumulate)
+    float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
 {
-    const int row0 = (blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)) * GG_ROWS;
+    __shared__ float partial[GG_MAX_WARPS][GG_ROWS + 1][GG_TOKENS];
+    const int warp = threadIdx.x >> 5;
     const int lane = threadIdx.x & 31;
-    if (row0 >= rows) return;
-    const int chunks = cols >> 3;
+    const int groups = (blockDim.x >> 5) / splits;
+    const int group = warp / splits;
+    const int part = warp - group * splits;
+    const int row0 = (blockIdx.x * groups + group) * GG_ROWS;
+    if (splits == 1 && row0 >= rows) return;
+    // With splits > 1 a warp past the last row stays for the block's barriers but loads nothing.
+    const bool active = row0 < rows;
+    const int chunks = active ? cols >> 3 : 0;
+    const int step = 32 * splits;
     const int stride = MODE == GG_SWIGLU ? 2 * cols : cols;
     const uint4* w[GG_ROWS];
 #pragma unroll
-    for (int r = 0; r < GG_ROWS; r++) w[r] = (const uint4*)(W + (size_t)(row0 + r < rows ? row0 + r : row0) * cols);
+    for (int r = 0; r < GG_ROWS; r++) w[r] = (const uint4*)(W + (size_t)(row0 + r < rows ? row0 + r : (active ? row0 : 0)) * cols);
     for (int t0 = 0; t0 < n; t0 += GG_TOKENS)
     {
         float acc[GG_ROWS][GG_TOKENS];
@@ -142,7 +162,7 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
 #pragma unroll
             for (int r = 0; r < GG_ROWS; r++) acc[r][k] = 0.0f;
         }
-        for (int c0 = lane; c0 < chunks; c0 += 32 * GG_UNROLL)
+        for (int c0 = part * 32 + lane; c0 < chunks; c0 += step * GG_UNROLL)
         {
             uint4 v[GG_UNROLL][GG_ROWS];
 #pragma unroll
@@ -151,9 +171,9 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
 #pragma unroll
                 for (int r = 0; r < GG_ROWS; r++)
                 {
-                    if (c0 + 32 * u < chunks)
+                    if (c0 + step * u < chunks)
                     {
-                        v[u][r] = gg_ld_weights(w[r] + c0 + 32 * u);
+                        v[u][r] = gg_ld_weights(w[r] + c0 + step * u);
                     }
                     else
                     {
@@ -164,7 +184,7 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
 #pragma unroll
             for (int u = 0; u < GG_UNROLL; u++)
             {
-                const int c = c0 + 32 * u;
+                const int c = c0 + step * u;
                 if (c < chunks)
                 {
                     float wf[GG_ROWS][8];
@@ -188,20 +208,55 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
                 }
             }
         }
-#pragma unroll
-        for (int k = 0; k < GG_TOKENS; k++)
+        if (splits == 1)
         {
-            const float scale = MODE == GG_NORM ? 1.0f / sqrtf(gg_warp_sum(ss[k]) / cols + eps) : 1.0f;
 #pragma unroll
-            for (int r = 0; r < GG_ROWS; r++)
+            for (int k = 0; k < GG_TOKENS; k++)
             {
-                const float sum = gg_warp_sum(acc[r][k]) * scale;
-                if (lane == 0 && t0 + k < n && row0 + r < rows)
+                const float scale = MODE == GG_NORM ? 1.0f / sqrtf(gg_warp_sum(ss[k]) / cols + eps) : 1.0f;
+#pragma unroll
+                for (int r = 0; r < GG_ROWS; r++)
                 {
-                    float* out = y + (size_t)(t0 + k) * ldy + row0 + r;
-                    *out = accumulate ? *out + sum : sum;
+                    const float sum = gg_warp_sum(acc[r][k]) * scale;
+                    if (lane == 0 && t0 + k < n && row0 + r < rows)
+                    {
+                        float* out = y + (size_t)(t0 + k) * ldy + row0 + r;
+                        *out = accumulate ? *out + sum : sum;
+                    }
                 }
             }
+        }
+        else
+        {
+            // Each warp's sums to shared memory; the group's first warp adds its group's parts in order and stores.
+#pragma unroll
+            for (int k = 0; k < GG_TOKENS; k++)
+            {
+                const float s2 = MODE == GG_NORM ? gg_warp_sum(ss[k]) : 0.0f;
+                if (lane == 0) partial[warp][GG_ROWS][k] = s2;
+#pragma unroll
+                for (int r = 0; r < GG_ROWS; r++)
+                {
+                    const float sum = gg_warp_sum(acc[r][k]);
+                    if (lane == 0) partial[warp][r][k] = sum;
+                }
+            }
+            __syncthreads();
+            // Lane j of the first warp handles token k = j / GG_ROWS, row r = j % GG_ROWS of the tile.
+            const int k = lane / GG_ROWS, r = lane - k * GG_ROWS;
+            if (part == 0 && active && lane < GG_ROWS * GG_TOKENS && t0 + k < n && row0 + r < rows)
+            {
+                float sum = 0.0f, s2 = 0.0f;
+                for (int p = 0; p < splits; p++)
+                {
+                    sum += partial[warp + p][r][k];
+                    s2 += partial[warp + p][GG_ROWS][k];
+                }
+                if (MODE == GG_NORM) sum *= 1.0f / sqrtf(s2 / cols + eps);
+                float* out = y + (size_t)(t0 + k) * ldy + row0 + r;
+                *out = accumulate ? *out + sum : sum;
+            }
+            __syncthreads();
         }
     }
 }
@@ -255,29 +310,31 @@ __device__ __forceinline__ void gg_matvec_i8(const signed char* q, const float* 
     }
 }
 
-// matvec_f16: y (+)= W x. W (rows, cols) f16; x (n, cols) f32; y (n, ldy) f32.
-// Launch: grid (ceil(rows / 8)), block 128 (four warps, GG_ROWS = 2 output rows a warp). Same launch for the
-// matvec_f16_* below; the int8 ones take one row a warp (grid ceil(rows / 4)).
-extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy, int accumulate)
+// matvec_f16: y (+)= W x. W (rows, cols) f16; x (n, cols) f32; y (n, ldy) f32. splits: warps a group of GG_ROWS
+// output rows (1, 2, 4 or 8). Launch: block max(128, 32 * splits) threads, so a block holds
+// (block / 32 / splits) groups; grid ceil(rows / (GG_ROWS * groups)). With splits = 1: block 128, grid ceil(rows / 8).
+// Same launch for the matvec_f16_* below; the int8 ones take one row a warp (grid ceil(rows / 4), block 128).
+extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n,
+    int ldy, int accumulate, int splits)
 {
     gg_wait();
-    gg_matvec_f16<GG_PLAIN>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
+    gg_matvec_f16<GG_PLAIN>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate, splits);
 }
 
 // matvec_f16_norm: y (+)= W rmsnorm(x) * norm_w. x (n, cols) f32; norm_w (cols) f32. Launch: as matvec_f16.
-extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w, float eps, float* y,
-    int rows, int cols, int n, int ldy, int accumulate)
+extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w,
+    float eps, float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
 {
     gg_wait();
-    gg_matvec_f16<GG_NORM>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate);
+    gg_matvec_f16<GG_NORM>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate, splits);
 }
 
 // matvec_f16_swiglu: y (+)= W (silu(gate) * up). x (n, 2 * cols) f32, gate then up. Launch: as matvec_f16.
-extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows, int cols, int n, int ldy,
-    int accumulate)
+extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows,
+    int cols, int n, int ldy, int accumulate, int splits)
 {
     gg_wait();
-    gg_matvec_f16<GG_SWIGLU>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate);
+    gg_matvec_f16<GG_SWIGLU>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate, splits);
 }
 
 // matvec_i8: y (+)= W x with W = q * scale (int8, groups of 32). Launch: grid (ceil(rows / 4)), block 128.

@@ -9,8 +9,11 @@ using GreenGateway.Inference.Cuda.Tests.Checks;
 namespace GreenGateway.Tools.CudaCheck;
 
 /// <summary>
-/// cuda-check --matvec-variants DIR[,DIR...]: the f16 batch-1 products of the Llama-3.1-8B and -3.2-1B shapes, each
-/// kernel folder (a copy of kernels/ with other GG_ROWS / GG_UNROLL in matmul.cu) compiled and timed: microseconds a
+/// cuda-check --matvec-variants DIR[:SPLIT][,DIR[:SPLIT]...]: the f16 batch-1 products of the Llama-3.1-8B and -3.2-1B
+/// shapes, each kernel folder (a copy of kernels/ with other GG_ROWS / GG_UNROLL in matmul.cu) compiled and timed, with
+/// SPLIT warps a row group (1, 2, 4, 8, or auto: DeviceMatrix.SplitsFor's choice; auto when left out) where the
+/// folder's kernels take split-K (a "splits" parameter), and as before (block 128, no such parameter) where they
+/// do not: microseconds a
 /// call over 100 back-to-back calls after 10 warm-ups, cycling through copies of the matrix that together exceed the
 /// L2 cache (so the weights come from memory, as in decode), and the outputs compared with the first folder's.
 /// </summary>
@@ -19,7 +22,7 @@ internal static partial class MatVecVariants
     public static int Run(string folders, string cache, Action<string> line)
     {
         using var device = CudaDevice.Open();
-        var dirs = folders.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var variants = folders.Split(',', StringSplitOptions.RemoveEmptyEntries);
         (string Label, string Kernel, int Rows, int Cols, int Count)[] shapes =
         [
             ("8B qkv", "matvec_f16_norm", 6144, 4096, 32), ("8B o", "matvec_f16", 4096, 4096, 32),
@@ -61,31 +64,50 @@ internal static partial class MatVecVariants
         using var y = new DeviceBuffer(device, 128256L * sizeof(float));
         float[][]? reference = null;
         var failures = 0;
-        foreach (var dir in dirs)
+        foreach (var variant in variants)
         {
+            var colon = variant.LastIndexOf(':');
+            var dir = colon > 0 ? variant[..colon] : variant;
+            var splitSpec = colon > 0 ? variant[(colon + 1)..] : "auto";
             var source = File.ReadAllText(Path.Combine(dir, "matmul.cu"));
             var rowsPerWarp = int.Parse(RowsDefine().Match(source).Groups[1].Value, CultureInfo.InvariantCulture);
+            var splitK = source.Contains("int splits)", StringComparison.Ordinal);
             using var kernels = new KernelLibrary(device, cache, dir);
             var cells = new List<string>();
             var outputs = new float[shapes.Length][];
+            var chosen = new List<int>();
             double ms8 = 0, ms1 = 0;
             for (var s = 0; s < shapes.Length; s++)
             {
                 var (label, kernel, rows, cols, count) = shapes[s];
                 var f = kernels[kernel];
-                var blocks = (uint)((rows + 4 * rowsPerWarp - 1) / (4 * rowsPerWarp));
+                var split = !splitK ? 1
+                    : splitSpec == "auto" ? DeviceMatrix.SplitsFor(rows, device.Multiprocessors, DeviceMatrix.SplitTargetWarpsPerSm)
+                    : int.Parse(splitSpec, CultureInfo.InvariantCulture);
+                chosen.Add(split);
+                var threads = (uint)Math.Max(128, 32 * split);
+                var rowsPerBlock = rowsPerWarp * (int)(threads / 32) / split;
+                var blocks = (uint)((rows + rowsPerBlock - 1) / rowsPerBlock);
                 var copies = matrices[s];
                 var next = 0;
                 void Call()
                 {
                     var m = copies[next++ % copies.Length];
-                    if (kernel == "matvec_f16_norm")
+                    if (!splitK && kernel == "matvec_f16_norm")
                     {
-                        f.Launch(blocks, 1, 128, 0, m.Data, dx, dw, 1e-5f, y, rows, cols, 1, rows, 0);
+                        f.Launch(blocks, 1, threads, 0, m.Data, dx, dw, 1e-5f, y, rows, cols, 1, rows, 0);
+                    }
+                    else if (!splitK)
+                    {
+                        f.Launch(blocks, 1, threads, 0, m.Data, dx, y, rows, cols, 1, rows, 0);
+                    }
+                    else if (kernel == "matvec_f16_norm")
+                    {
+                        f.Launch(blocks, 1, threads, 0, m.Data, dx, dw, 1e-5f, y, rows, cols, 1, rows, 0, split);
                     }
                     else
                     {
-                        f.Launch(blocks, 1, 128, 0, m.Data, dx, y, rows, cols, 1, rows, 0);
+                        f.Launch(blocks, 1, threads, 0, m.Data, dx, y, rows, cols, 1, rows, 0, split);
                     }
                 }
 
@@ -119,7 +141,8 @@ internal static partial class MatVecVariants
             }
 
             reference ??= outputs;
-            line(string.Create(CultureInfo.InvariantCulture, $"| {Path.GetFileName(dir.TrimEnd('/'))} | {string.Join(" | ", cells)} | {ms8:0.00} | {ms1:0.00} |"));
+            var name = Path.GetFileName(dir.TrimEnd('/')) + (splitK ? $" split {splitSpec} ({string.Join("/", chosen)})" : "");
+            line(string.Create(CultureInfo.InvariantCulture, $"| {name} | {string.Join(" | ", cells)} | {ms8:0.00} | {ms1:0.00} |"));
         }
 
         foreach (var m in matrices.SelectMany(static c => c))

@@ -2,13 +2,19 @@ using System.Globalization;
 using GreenGateway.Inference.Cuda.Tests.Checks;
 using GreenGateway.Tools.CudaCheck;
 
-// cuda-check [--models DIR] [--out DIR] [--skip-checks] [--skip-bench] [--seconds S]
+// cuda-check [--models DIR] [--out DIR] [--skip-checks] [--skip-bench] [--seconds S] [--splitk-warps N]
 // Runs every kernel check and the greedy equality checks (as the GPU tests do), then the decode benchmark.
 var models = Arg("--models") ?? "models";
 var output = Arg("--out") ?? ".";
 var seconds = double.Parse(Arg("--seconds") ?? "2", CultureInfo.InvariantCulture);
 var cache = Path.Combine(Path.GetTempPath(), "gg-cuda-check-modules");
 Directory.CreateDirectory(output);
+if (Arg("--splitk-warps") is { } splitWarps)
+{
+    // Split-K target of the f16 products (warps an SM; 0 = off), for A/B runs of the same binary.
+    GreenGateway.Inference.Cuda.Model.DeviceMatrix.SplitTargetWarpsPerSm = int.Parse(splitWarps, CultureInfo.InvariantCulture);
+}
+
 var report = new StringWriter(CultureInfo.InvariantCulture);
 var failed = 0;
 

@@ -12,8 +12,17 @@ internal sealed class DeviceMatrix : IDisposable
 {
     public const int Group = 32;
 
-    private DeviceMatrix(int rows, int cols, CudaWeightFormat format, DeviceBuffer data, DeviceBuffer? scales)
+    /// <summary>Output rows a warp group of the f16 products (GG_ROWS in matmul.cu).</summary>
+    public const int RowsPerGroup = 2;
+
+    /// <summary>The most warps one group of f16 output rows is split over (GG_MAX_WARPS in matmul.cu).</summary>
+    public const int MaxSplits = 8;
+
+    private readonly int _multiprocessors;
+
+    private DeviceMatrix(int rows, int cols, CudaWeightFormat format, DeviceBuffer data, DeviceBuffer? scales, int multiprocessors)
     {
+        _multiprocessors = multiprocessors;
         Rows = rows;
         Cols = cols;
         Format = format;
@@ -30,6 +39,27 @@ internal sealed class DeviceMatrix : IDisposable
     public DeviceBuffer Data { get; }
 
     public DeviceBuffer? Scales { get; }
+
+    /// <summary>
+    /// Split-K target for the f16 products: a matrix whose row groups give fewer than this many warps an SM is split
+    /// over 2, 4 or 8 warps a group (column chunks, summed in shared memory), so that q/k/v, the output projection
+    /// and the down projection of a 1B-8B model keep enough loads in flight. 0 turns split-K off. A process-wide
+    /// setting for cuda-check's A/B runs (--splitk-warps); the backend never changes it.
+    /// </summary>
+    public static int SplitTargetWarpsPerSm { get; set; } = 48;
+
+    /// <summary>Warps a group of <see cref="RowsPerGroup"/> output rows for a matrix of <paramref name="rows"/> rows.</summary>
+    public static int SplitsFor(int rows, int multiprocessors, int targetWarpsPerSm)
+    {
+        var groups = (long)(rows + RowsPerGroup - 1) / RowsPerGroup;
+        var splits = 1;
+        while (splits < MaxSplits && groups * splits < (long)targetWarpsPerSm * multiprocessors)
+        {
+            splits *= 2;
+        }
+
+        return splits;
+    }
 
     /// <summary>Bytes one product with one activation row reads.</summary>
     public long ByteSize => Data.Bytes + (Scales?.Bytes ?? 0);
@@ -63,7 +93,7 @@ internal sealed class DeviceMatrix : IDisposable
             data.Upload<sbyte>(q);
             var s = new DeviceBuffer(device, (long)scales.Length * sizeof(float));
             s.Upload<float>(scales);
-            return new DeviceMatrix(rows, cols, CudaWeightFormat.Int8, data, s);
+            return new DeviceMatrix(rows, cols, CudaWeightFormat.Int8, data, s, device.Multiprocessors);
         }
 
         var half = new Half[values.Length];
@@ -71,7 +101,7 @@ internal sealed class DeviceMatrix : IDisposable
 
         var buffer = new DeviceBuffer(device, (long)half.Length * 2);
         buffer.Upload<Half>(half);
-        return new DeviceMatrix(rows, cols, CudaWeightFormat.F16, buffer, null);
+        return new DeviceMatrix(rows, cols, CudaWeightFormat.F16, buffer, null, device.Multiprocessors);
     }
 
     /// <summary>The CPU engine's int8 rule (Int8Matrix.Quantize, after ggml's quantize_row_q8_0_ref): scale = max|w| / 127, round half away from zero.</summary>
@@ -105,34 +135,45 @@ internal sealed class DeviceMatrix : IDisposable
     /// <paramref name="norm"/> (weights, eps), or, with <paramref name="swiglu"/>, silu(gate) * up of x's two halves.
     /// </summary>
     public void Multiply(KernelLibrary k, ulong x, int n, ulong y, int ldy, bool accumulate, (DeviceBuffer Weights, float Eps)? norm = null,
-        bool swiglu = false)
+        bool swiglu = false, int? splits = null)
     {
         var int8 = Format == CudaWeightFormat.Int8;
-
-        // Four warps a block; the f16 kernels give each warp two output rows, the int8 ones one (matmul.cu).
-        var rowsPerBlock = int8 ? 4 : 8;
-        var blocks = (uint)((Rows + rowsPerBlock - 1) / rowsPerBlock);
         var acc = accumulate ? 1 : 0;
         var name = (int8 ? "matvec_i8" : "matvec_f16") + (norm is not null ? "_norm" : swiglu ? "_swiglu" : "");
         var f = k[name];
-        if (norm is { } nw)
+        if (int8)
         {
-            if (int8)
+            // Four warps a block, one output row a warp (matmul.cu).
+            var rowBlocks = (uint)((Rows + 3) / 4);
+            if (norm is { } nw8)
             {
-                f.Launch(blocks, 1, 128, 0, Data, Scales, x, nw.Weights, nw.Eps, y, Rows, Cols, n, ldy, acc);
+                f.Launch(rowBlocks, 1, 128, 0, Data, Scales, x, nw8.Weights, nw8.Eps, y, Rows, Cols, n, ldy, acc);
             }
             else
             {
-                f.Launch(blocks, 1, 128, 0, Data, x, nw.Weights, nw.Eps, y, Rows, Cols, n, ldy, acc);
+                f.Launch(rowBlocks, 1, 128, 0, Data, Scales, x, y, Rows, Cols, n, ldy, acc);
             }
+
+            return;
         }
-        else if (int8)
+
+        // f16: groups of `split` warps, RowsPerGroup output rows a group, at least four warps a block.
+        var split = splits ?? SplitsFor(Rows, _multiprocessors, SplitTargetWarpsPerSm);
+        if (split is < 1 or > MaxSplits || (split & (split - 1)) != 0)
         {
-            f.Launch(blocks, 1, 128, 0, Data, Scales, x, y, Rows, Cols, n, ldy, acc);
+            throw new ArgumentOutOfRangeException(nameof(splits), split, "splits must be 1, 2, 4 or 8.");
+        }
+
+        var threads = (uint)Math.Max(128, 32 * split);
+        var rowsPerBlock = RowsPerGroup * (int)(threads / 32) / split;
+        var blocks = (uint)((Rows + rowsPerBlock - 1) / rowsPerBlock);
+        if (norm is { } nw)
+        {
+            f.Launch(blocks, 1, threads, 0, Data, x, nw.Weights, nw.Eps, y, Rows, Cols, n, ldy, acc, split);
         }
         else
         {
-            f.Launch(blocks, 1, 128, 0, Data, x, y, Rows, Cols, n, ldy, acc);
+            f.Launch(blocks, 1, threads, 0, Data, x, y, Rows, Cols, n, ldy, acc, split);
         }
     }
 

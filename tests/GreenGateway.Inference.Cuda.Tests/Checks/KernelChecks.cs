@@ -35,6 +35,11 @@ public sealed class KernelChecks : IDisposable
         MatVec(CudaWeightFormat.F16, 7, 101, 1024, accumulate: true, Input.SwiGlu),
         MatVec(CudaWeightFormat.F16, 1, 77, 4104, accumulate: true, Input.Norm),
         MatVec(CudaWeightFormat.F16, 3, 45, 2056, accumulate: false, Input.SwiGlu),
+        // Split-K forced both ways (the policy picks 8 for the small ones above on a large GPU).
+        MatVec(CudaWeightFormat.F16, 1, 333, 4104, accumulate: false, Input.Norm, splits: 1),
+        MatVec(CudaWeightFormat.F16, 5, 99, 2056, accumulate: true, Input.SwiGlu, splits: 2),
+        MatVec(CudaWeightFormat.F16, 6, 131, 1024, accumulate: true, Input.Plain, splits: 4),
+        MatVec(CudaWeightFormat.F16, 1, 4096, 1032, accumulate: true, Input.Norm, splits: 8),
         MatVec(CudaWeightFormat.Int8, 1, 257, 256, accumulate: false, Input.Plain),
         MatVec(CudaWeightFormat.Int8, 6, 65, 512, accumulate: true, Input.Plain),
         MatVec(CudaWeightFormat.Int8, 3, 131, 384, accumulate: false, Input.Norm),
@@ -103,7 +108,7 @@ public sealed class KernelChecks : IDisposable
         SwiGlu,
     }
 
-    public CheckResult MatVec(CudaWeightFormat format, int n, int rows, int cols, bool accumulate, Input input)
+    public CheckResult MatVec(CudaWeightFormat format, int n, int rows, int cols, bool accumulate, Input input, int? splits = null)
     {
         const float eps = 1e-5f;
         var w = Naive.Random(_random, rows * cols, 0.5f);
@@ -122,7 +127,7 @@ public sealed class KernelChecks : IDisposable
             Poison(dy, n * ldy);
         }
 
-        m.Multiply(_kernels, dx.Pointer, n, dy.Pointer, ldy, accumulate, input == Input.Norm ? (dw, eps) : null, input == Input.SwiGlu);
+        m.Multiply(_kernels, dx.Pointer, n, dy.Pointer, ldy, accumulate, input == Input.Norm ? (dw, eps) : null, input == Input.SwiGlu, splits);
         var y = Download(dy, n * ldy);
         var expected = Reference(input, x, stride, n, rows, cols, normWeights, eps, exact, accumulate ? y0 : null, ldy);
         var actual = new float[n * rows];
@@ -135,7 +140,7 @@ public sealed class KernelChecks : IDisposable
         }
 
         var name = (format == CudaWeightFormat.F16 ? "matvec_f16" : "matvec_i8") + input switch { Input.Norm => "_norm", Input.SwiGlu => "_swiglu", _ => "" };
-        return new CheckResult($"{name} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}", Naive.NormalizedError(actual, expected), F32Bound);
+        return new CheckResult($"{name} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}{(splits is { } sp ? $" split {sp}" : "")}", Naive.NormalizedError(actual, expected), F32Bound);
     }
 
     /// <summary>
