@@ -56,7 +56,7 @@ public sealed class ChatTemplate
             : "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' and default_system %}{{ '<|im_start|>system\\n' + default_system + '<|im_end|>\\n' }}{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
         if (defaultSystemPrompt is not null)
         {
-            source = "{% set default_system = " + JsonSerializer.Serialize(defaultSystemPrompt) + " %}" + source;
+            source = "{% set default_system = " + JsonSerializer.Serialize(defaultSystemPrompt, ChatTemplateJson.Default.String) + " %}" + source;
         }
 
         return new ChatTemplate(JinjaTemplate.Parse(source), format == ChatFormat.Llama3 ? bosToken : null, null);
@@ -152,7 +152,7 @@ public sealed class ChatTemplate
     /// <summary>The prompt text for <paramref name="messages"/>, ending with the assistant header if asked.</summary>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
-        var list = JsonSerializer.SerializeToElement(messages.Select(static m => new Dictionary<string, string> { ["role"] = m.Role, ["content"] = m.Content }));
+        var list = JsonSerializer.SerializeToElement(messages.Select(static m => new Dictionary<string, string> { ["role"] = m.Role, ["content"] = m.Content }).ToList(), ChatTemplateJson.Default.ListDictionaryStringString);
         return Render(list, addGenerationPrompt);
     }
 
@@ -171,12 +171,18 @@ public sealed class ChatTemplate
         var variables = new Dictionary<string, JsonElement?>
         {
             ["messages"] = messages,
-            ["add_generation_prompt"] = JsonSerializer.SerializeToElement(addGenerationPrompt),
+            ["add_generation_prompt"] = JsonSerializer.SerializeToElement(addGenerationPrompt, ChatTemplateJson.Default.Boolean),
             ["tools"] = tools ?? Null,
             ["documents"] = documents ?? Null,
-            ["bos_token"] = BosToken is null ? null : JsonSerializer.SerializeToElement(BosToken),
-            ["eos_token"] = EosToken is null ? null : JsonSerializer.SerializeToElement(EosToken),
+            ["bos_token"] = BosToken is null ? null : JsonSerializer.SerializeToElement(BosToken, ChatTemplateJson.Default.String),
+            ["eos_token"] = EosToken is null ? null : JsonSerializer.SerializeToElement(EosToken, ChatTemplateJson.Default.String),
         };
         return _template.Render(variables, Limits, Time);
     }
 }
+
+/// <summary>Source-generated JSON for the template's variables, so that a trimmed build keeps what it needs (no IL2026).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(bool))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<Dictionary<string, string>>))]
+internal sealed partial class ChatTemplateJson : System.Text.Json.Serialization.JsonSerializerContext;
