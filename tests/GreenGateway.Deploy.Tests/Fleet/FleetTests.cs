@@ -40,8 +40,14 @@ public sealed class FleetTests
             Assert.All(objectives, o => Assert.True(o.Met, $"{o.Name}: {o.Actual} (target {o.Target})"));
             Assert.Equal(3, outcome.KilledAtS);
             Assert.Equal(LimitJ, ledger.LimitJ!.Value, 6);
-            Assert.InRange(ledger.ConsumedJ, LimitJ - MaxReservationJ, LimitJ + MaxReservationJ);
             var unanswered = results.Count(r => r.Result.Status is 0 or >= 500);
+
+            // The budget is used up and not overspent: what was consumed, plus what the killed replica's requests still
+            // hold (their reservations are released only when the window's key expires, docs/operations.md), and
+            // nothing else is held.
+            Assert.InRange(ledger.ConsumedJ, 0, LimitJ + MaxReservationJ);
+            Assert.InRange(ledger.ConsumedJ + ledger.ReservedJ, LimitJ - MaxReservationJ, LimitJ + MaxReservationJ);
+            Assert.InRange(ledger.ReservedJ, 0, (unanswered * MaxReservationJ) + 0.01);
 
             // No charge lost: everything a client was told of is in the ledger; it may also hold the charge of
             // a request answered upstream and settled just before its replica died.
