@@ -1,4 +1,3 @@
-using GreenGateway.Inference.Tokenization;
 using GreenGateway.Inference.Tokenization.Jinja;
 using GreenGateway.ModelHost.Serving;
 
@@ -7,13 +6,11 @@ namespace GreenGateway.ModelHost.Api;
 /// <summary>A chat request's prompt, rendered with the model's chat template, or the 400 that says why it cannot be.</summary>
 internal static class ChatPrompt
 {
-    /// <summary>The request's conversation and tools through the model's chat template (tool calls and results included).</summary>
-    public static (string? Prompt, ApiError? Error) Render(ModelSession session, GenerationRequest request, bool addGenerationPrompt = true) =>
-        request.Conversation is { } conversation
-            ? Render(session, chat => chat.Render(conversation, addGenerationPrompt, request.Tools))
-            : Render(session, chat => chat.Render(request.Messages!, addGenerationPrompt));
-
-    private static (string? Prompt, ApiError? Error) Render(ModelSession session, Func<ChatTemplate, string> render)
+    /// <summary>
+    /// The request's conversation and tools through the model's chat template (tool calls and results included). A
+    /// parsed chat request always carries its <see cref="GenerationRequest.Conversation"/>.
+    /// </summary>
+    public static (string? Prompt, ApiError? Error) Render(ModelSession session, GenerationRequest request, bool addGenerationPrompt = true)
     {
         if (session.Chat is null)
         {
@@ -22,7 +19,7 @@ internal static class ChatPrompt
 
         try
         {
-            return (render(session.Chat), null);
+            return (session.Chat.Render(request.Conversation!.Value, addGenerationPrompt, request.Tools), null);
         }
         catch (TemplateRaisedException e)
         {

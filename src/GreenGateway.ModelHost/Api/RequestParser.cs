@@ -187,8 +187,6 @@ internal static partial class RequestParser
         return (null, null);
     }
 
-    private static List<ChatMessage>? ReadMessages(JsonElement root, List<(string, string)> errors) => ReadConversation(root, errors)?.Messages;
-
     /// <summary>
     /// The conversation: each message's role and text, and the same messages as the chat template sees them (every field
     /// kept, content flattened to text): an assistant turn may carry <c>tool_calls</c> without content, a <c>tool</c>

@@ -396,49 +396,22 @@ internal sealed class JinjaParser
         return rest.Count == 0 ? first : new CompareExpr(first, rest, line);
     }
 
-    private Expr ParseMath1()
+    private Expr ParseMath1() => ParseLeftAssociative(ParseConcat, "+", "-");
+
+    private Expr ParseConcat() => ParseLeftAssociative(ParseMath2, "~");
+
+    private Expr ParseMath2() => ParseLeftAssociative(ParsePow, "*", "/", "//", "%");
+
+    private Expr ParsePow() => ParseLeftAssociative(() => ParseUnary(), "**");
+
+    /// <summary>One precedence level of binary operators: operands of the next level joined left to right.</summary>
+    private Expr ParseLeftAssociative(Func<Expr> operand, params string[] operators)
     {
-        var left = ParseConcat();
-        while (Current.Kind == TokenKind.Operator && Current.Value is "+" or "-")
+        var left = operand();
+        while (Current.Kind == TokenKind.Operator && Array.IndexOf(operators, Current.Value) >= 0)
         {
             var t = Next();
-            left = new BinaryExpr(t.Value, left, ParseConcat(), t.Line);
-        }
-
-        return left;
-    }
-
-    private Expr ParseConcat()
-    {
-        var left = ParseMath2();
-        while (Current.IsOperator("~"))
-        {
-            var t = Next();
-            left = new BinaryExpr("~", left, ParseMath2(), t.Line);
-        }
-
-        return left;
-    }
-
-    private Expr ParseMath2()
-    {
-        var left = ParsePow();
-        while (Current.Kind == TokenKind.Operator && Current.Value is "*" or "/" or "//" or "%")
-        {
-            var t = Next();
-            left = new BinaryExpr(t.Value, left, ParsePow(), t.Line);
-        }
-
-        return left;
-    }
-
-    private Expr ParsePow()
-    {
-        var left = ParseUnary();
-        while (Current.IsOperator("**"))
-        {
-            var t = Next();
-            left = new BinaryExpr("**", left, ParseUnary(), t.Line);
+            left = new BinaryExpr(t.Value, left, operand(), t.Line);
         }
 
         return left;
