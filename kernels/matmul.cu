@@ -3,9 +3,9 @@
 //   plain:  in(x) = x                                   (attention output projection)
 //   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
 //   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)
-// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1. f16: two output rows a group of
-// 1-8 warps (split-K), eight 16-byte weight loads a lane in flight; int8: one warp per output row, one 16-byte load
-// a lane at a time.
+// accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1. f16: four output rows a group
+// of 1-8 warps (split-K), eight 16-byte weight loads a lane in flight, the first eight issued before waiting for the
+// kernel before (programmatic dependent launch); int8: one warp per output row, one 16-byte load a lane at a time.
 // Each weight row is read once per 4 activation rows.
 #include "gg_common.cuh"
 
@@ -13,8 +13,9 @@
 #define GG_PLAIN 0
 #define GG_NORM 1
 #define GG_SWIGLU 2
-// 1: silu with the fast exp and division intrinsics (a variant for cuda-check --matvec-variants; off).
-#define GG_FAST_SILU 0
+// 1: silu with the fast exp and division intrinsics (__expf, __fdividef: about 2 ulp; the down projection's input
+// step is its limit at batch 1, 1,859 against 2,732 GB/s on the 8B shape, docs/cuda.md). 0: expf and division.
+#define GG_FAST_SILU 1
 
 // Eight input values from column c (c % 8 == 0) of activation row xr.
 template <int MODE>
@@ -128,9 +129,36 @@ __device__ __forceinline__ void gg_input8(const float* xr, const float* norm_w, 
 // of the same rows, and their partial sums (and RMSNorm sums of squares) meet in shared memory, in a fixed order
 // (deterministic). That gives matrices with few rows (q/k/v, o, down) enough warps in flight for the GPU's SMs.
 // The whole group covers each row, so the RMSNorm sum of squares comes out of the same pass.
-#define GG_ROWS 2
-#define GG_UNROLL 4
+// The weights never depend on an earlier kernel, so with GG_EARLY_LOADS each lane issues its first loads before
+// gg_wait: under programmatic dependent launch the blocks that are already resident fetch weights while the kernel
+// before finishes, which fills the gap between two products (the activations are read only after the wait).
+#define GG_ROWS 4
+#define GG_UNROLL 2
 #define GG_MAX_WARPS 8
+#define GG_EARLY_LOADS 1
+
+// One step's weight loads: GG_UNROLL chunks (step apart) of each of the group's GG_ROWS rows, zero past the end.
+__device__ __forceinline__ void gg_load_step(uint4 (&v)[GG_UNROLL][GG_ROWS], const uint4* const (&w)[GG_ROWS], int c0,
+    int step, int chunks)
+{
+#pragma unroll
+    for (int u = 0; u < GG_UNROLL; u++)
+    {
+#pragma unroll
+        for (int r = 0; r < GG_ROWS; r++)
+        {
+            if (c0 + step * u < chunks)
+            {
+                v[u][r] = gg_ld_weights(w[r] + c0 + step * u);
+            }
+            else
+            {
+                v[u][r].x = 0u; v[u][r].y = 0u; v[u][r].z = 0u; v[u][r].w = 0u;
+            }
+        }
+    }
+}
+
 template <int MODE>
 __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const float* x, const float* norm_w, float eps,
     float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
@@ -143,14 +171,23 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
     const int part = warp - group * splits;
     const int row0 = (blockIdx.x * groups + group) * GG_ROWS;
     if (splits == 1 && row0 >= rows) return;
+
     // With splits > 1 a warp past the last row stays for the block's barriers but loads nothing.
     const bool active = row0 < rows;
     const int chunks = active ? cols >> 3 : 0;
     const int step = 32 * splits;
     const int stride = MODE == GG_SWIGLU ? 2 * cols : cols;
+    const int first = part * 32 + lane;
     const uint4* w[GG_ROWS];
 #pragma unroll
     for (int r = 0; r < GG_ROWS; r++) w[r] = (const uint4*)(W + (size_t)(row0 + r < rows ? row0 + r : (active ? row0 : 0)) * cols);
+    uint4 v[GG_UNROLL][GG_ROWS];
+    bool loaded = false;
+#if GG_EARLY_LOADS
+    gg_load_step(v, w, first, step, chunks);
+    loaded = true;
+#endif
+    gg_wait();
     for (int t0 = 0; t0 < n; t0 += GG_TOKENS)
     {
         float acc[GG_ROWS][GG_TOKENS];
@@ -162,25 +199,10 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
 #pragma unroll
             for (int r = 0; r < GG_ROWS; r++) acc[r][k] = 0.0f;
         }
-        for (int c0 = part * 32 + lane; c0 < chunks; c0 += step * GG_UNROLL)
+        for (int c0 = first; c0 < chunks; c0 += step * GG_UNROLL)
         {
-            uint4 v[GG_UNROLL][GG_ROWS];
-#pragma unroll
-            for (int u = 0; u < GG_UNROLL; u++)
-            {
-#pragma unroll
-                for (int r = 0; r < GG_ROWS; r++)
-                {
-                    if (c0 + step * u < chunks)
-                    {
-                        v[u][r] = gg_ld_weights(w[r] + c0 + step * u);
-                    }
-                    else
-                    {
-                        v[u][r].x = 0u; v[u][r].y = 0u; v[u][r].z = 0u; v[u][r].w = 0u;
-                    }
-                }
-            }
+            if (!loaded) gg_load_step(v, w, c0, step, chunks);
+            loaded = false;
 #pragma unroll
             for (int u = 0; u < GG_UNROLL; u++)
             {
@@ -312,12 +334,11 @@ __device__ __forceinline__ void gg_matvec_i8(const signed char* q, const float* 
 
 // matvec_f16: y (+)= W x. W (rows, cols) f16; x (n, cols) f32; y (n, ldy) f32. splits: warps a group of GG_ROWS
 // output rows (1, 2, 4 or 8). Launch: block max(128, 32 * splits) threads, so a block holds
-// (block / 32 / splits) groups; grid ceil(rows / (GG_ROWS * groups)). With splits = 1: block 128, grid ceil(rows / 8).
+// (block / 32 / splits) groups; grid ceil(rows / (GG_ROWS * groups)). With splits = 1: block 128, grid ceil(rows / 16).
 // Same launch for the matvec_f16_* below; the int8 ones take one row a warp (grid ceil(rows / 4), block 128).
 extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, float* y, int rows, int cols, int n,
     int ldy, int accumulate, int splits)
 {
-    gg_wait();
     gg_matvec_f16<GG_PLAIN>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate, splits);
 }
 
@@ -325,7 +346,6 @@ extern "C" __global__ void matvec_f16(const unsigned short* W, const float* x, f
 extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float* x, const float* norm_w,
     float eps, float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
 {
-    gg_wait();
     gg_matvec_f16<GG_NORM>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate, splits);
 }
 
@@ -333,7 +353,6 @@ extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float*
 extern "C" __global__ void matvec_f16_swiglu(const unsigned short* W, const float* x, float* y, int rows,
     int cols, int n, int ldy, int accumulate, int splits)
 {
-    gg_wait();
     gg_matvec_f16<GG_SWIGLU>(W, x, 0, 0.0f, y, rows, cols, n, ldy, accumulate, splits);
 }
 

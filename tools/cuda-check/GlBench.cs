@@ -420,7 +420,7 @@ internal static class GlBench
 
     private static string Probe(IlgpuDeviceKind kind) => IlgpuDevice.Probe(kind, out var reason) ? "available: " + reason : "unavailable: " + reason;
 
-    private static double CopyBandwidth(CudaDevice device)
+    internal static double CopyBandwidth(CudaDevice device)
     {
         const long bytes = 1L << 30;
         using var a = new DeviceBuffer(device, bytes);

@@ -82,7 +82,7 @@ internal static partial class MatVecVariants
                 var (label, kernel, rows, cols, count) = shapes[s];
                 var f = kernels[kernel];
                 var split = !splitK ? 1
-                    : splitSpec == "auto" ? DeviceMatrix.SplitsFor(rows, device.Multiprocessors, DeviceMatrix.SplitTargetWarpsPerSm)
+                    : splitSpec == "auto" ? DeviceMatrix.SplitsFor(rows, device.Multiprocessors, DeviceMatrix.SplitTargetWarpsPerSm, rowsPerWarp)
                     : int.Parse(splitSpec, CultureInfo.InvariantCulture);
                 chosen.Add(split);
                 var threads = (uint)Math.Max(128, 32 * split);

@@ -3,6 +3,7 @@ using GreenGateway.Inference.Cuda.Tests.Checks;
 using GreenGateway.Tools.CudaCheck;
 
 // cuda-check [--models DIR] [--out DIR] [--skip-checks] [--skip-bench] [--seconds S] [--splitk-warps N]
+// (also --matvec-variants, --decode-variants, --gl-bench, --ilgpu-selftest: see each below)
 // Runs every kernel check and the greedy equality checks (as the GPU tests do), then the decode benchmark.
 var models = Arg("--models") ?? "models";
 var output = Arg("--out") ?? ".";
@@ -35,6 +36,15 @@ if (args.Contains("--matvec-variants"))
 {
     // The f16 product with other rows a warp / loads in flight (kernel folders given), timed on 8B and 1B shapes.
     return MatVecVariants.Run(Arg("--matvec-variants") ?? "kernels", cache, Line) == 0 ? 0 : 1;
+}
+
+if (args.Contains("--decode-variants"))
+{
+    // The batch-1 decode step of the random 8B/1B shapes with each kernel folder and split-K target (DecodeVariants.cs).
+    var code = DecodeVariants.Run(Arg("--decode-variants") ?? "embedded", Arg("--random") ?? "shapes", cache, Line, Set(Arg("--only")),
+        args.Contains("--breakdown"));
+    File.WriteAllText(Path.Combine(output, "decode-variants.md"), report.ToString());
+    return code == 0 ? 0 : 1;
 }
 
 if (args.Contains("--gl-bench"))

@@ -44,10 +44,14 @@ internal sealed class KernelLibrary : IDisposable
         }
 
         Functions = functions;
+        F16RowsPerGroup = KernelSources.F16RowsPerGroup(sources);
         LoadTime = started.Elapsed;
     }
 
     public IReadOnlyDictionary<string, CudaFunction> Functions { get; }
+
+    /// <summary>Output rows a warp group of the f16 products (matmul.cu's GG_ROWS).</summary>
+    public int F16RowsPerGroup { get; }
 
     public int CompiledModules { get; }
 
@@ -58,6 +62,9 @@ internal sealed class KernelLibrary : IDisposable
     public CudaFunction this[string kernel] => Functions.TryGetValue(kernel, out var f)
         ? f
         : throw new KeyNotFoundException($"no kernel named '{kernel}' in kernels/*.cu.");
+
+    /// <summary>Whether the kernel files define <paramref name="kernel"/> (a kernel folder from an older build may not).</summary>
+    public bool Has(string kernel) => Functions.ContainsKey(kernel);
 
     /// <summary>The names of the <c>extern "C" __global__</c> functions a kernel file defines.</summary>
     public static IReadOnlyList<string> KernelNames(string source)

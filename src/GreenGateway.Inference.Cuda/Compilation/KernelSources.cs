@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace GreenGateway.Inference.Cuda.Compilation;
 
@@ -9,7 +11,7 @@ internal sealed record KernelSource(string Name, string Text);
 /// The CUDA C in kernels/, embedded in this assembly at build time (so single-file publishes carry it), or read
 /// from a folder given at run time (<c>CudaOptions.KernelDirectory</c>), which lets a kernel be edited without a rebuild.
 /// </summary>
-internal static class KernelSources
+internal static partial class KernelSources
 {
     /// <summary>The header every kernel file includes; NVRTC gets it as a named header, not from disk.</summary>
     public const string CommonHeader = "gg_common.cuh";
@@ -51,6 +53,25 @@ internal static class KernelSources
 
         return result;
     }
+
+    /// <summary>
+    /// Output rows a warp group of matmul.cu's f16 products (its <c>#define GG_ROWS</c>), which sets their launch
+    /// geometry: read from the source so that the host and the kernel cannot disagree, whichever folder the kernels
+    /// came from. Kernels from before the define's introduction took 2.
+    /// </summary>
+    public static int F16RowsPerGroup(IReadOnlyDictionary<string, KernelSource> sources)
+    {
+        if (!sources.TryGetValue("matmul.cu", out var matmul))
+        {
+            return 2;
+        }
+
+        var match = RowsDefine().Match(matmul.Text);
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 2;
+    }
+
+    [GeneratedRegex(@"^#define GG_ROWS (\d+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex RowsDefine();
 
     private static string Read(Assembly assembly, string resource)
     {

@@ -9,6 +9,26 @@ public sealed partial class CudaModel
 {
     private static readonly int RowParamBytes = Marshal.SizeOf<RowParam>();
 
+    /// <summary>Parts of the forward pass, to leave out of it in timing runs (<see cref="TimingSkip"/>).</summary>
+    [Flags]
+    internal enum PassParts
+    {
+        None = 0,
+        Attention = 1,
+        Qkv = 2,
+        Output = 4,
+        GateUp = 8,
+        Down = 16,
+        Head = 32,
+    }
+
+    /// <summary>
+    /// Launches left out of every pass encoded from now on: cuda-check's breakdown of the decode step (the time of
+    /// a part is the step's time with it less the time without it). The results are wrong while any part is left
+    /// out; the backend never sets it.
+    /// </summary>
+    internal static PassParts TimingSkip { get; set; }
+
     /// <inheritdoc />
     public void Forward(KvCache cache, ReadOnlySpan<int> tokens, Span<float> logits, bool allPositions = false)
     {
@@ -183,6 +203,18 @@ public sealed partial class CudaModel
         }
     }
 
+    /// <summary>Drops the captured decode graph, so the next decode captures it again (after <see cref="TimingSkip"/> changes).</summary>
+    internal void DropGraph()
+    {
+        lock (_gate)
+        {
+            _device.MakeCurrent();
+            _device.Synchronize();
+            _graph?.Dispose();
+            _graph = null;
+        }
+    }
+
     /// <summary>Uploads the row parameters and runs the pass: the captured graph for one decode row, else launch by launch.</summary>
     private void Run(int n, bool allPositions)
     {
@@ -219,7 +251,7 @@ public sealed partial class CudaModel
 
     /// <summary>
     /// Enqueues the forward pass of n rows on the stream: the CPU engine's RunForward with each RMSNorm, the SwiGLU gate
-    /// and the residual adds fused into the products (six launches a layer); the last row's logits (or every row's)
+    /// and the residual adds fused into the products (six launches a layer, five for one row); the last row's logits (or every row's)
     /// land in Logits and their argmax in Choice.
     /// </summary>
     private void Encode(int n, bool allPositions)
@@ -233,24 +265,58 @@ public sealed partial class CudaModel
         var scale = 1f / MathF.Sqrt(c.HeadDim);
         var interleaved = c.RopeStyle == RopeStyle.Interleaved ? 1 : 0;
         var blas = _cublas is not null && n >= CublasMinRows;
+
+        // One row (the decode step): rope and attention in one launch (attention.cu); more rows of one sequence need
+        // the keys that rope_store writes for each of them before attention reads them.
+        var fused = n == 1 && k.Has("attention_rope_row");
         w.Embedding.Gather(k, s.RowParams.Pointer, n, s.X.Pointer);
+        var skip = TimingSkip;
         for (var l = 0; l < c.NumLayers; l++)
         {
             var layer = w.Layers[l];
-            Product(layer.Qkv, s.X.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false, blas, norm: (layer.AttentionNorm, c.RmsNormEps));
-            k["rope_store"].Launch((uint)n, 1, 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
-                l, c.NumHeads, c.NumKvHeads, c.HeadDim, interleaved);
-            k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, AttentionThreads, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
-                l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale);
-            Product(layer.Output, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true, blas);
-            Product(layer.GateUp, s.X.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false, blas, norm: (layer.MlpNorm, c.RmsNormEps));
-            Product(layer.Down, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, blas, swiglu: true);
+            if (!skip.HasFlag(PassParts.Qkv))
+            {
+                Product(layer.Qkv, s.X.Pointer, n, s.Qkv.Pointer, qkvWidth, accumulate: false, blas, norm: (layer.AttentionNorm, c.RmsNormEps));
+            }
+
+            var attention = !skip.HasFlag(PassParts.Attention);
+            if (attention && fused)
+            {
+                k["attention_rope_row"].Launch(1, (uint)c.NumHeads, AttentionThreads, (uint)_attentionShared, s.Qkv, s.RowParams,
+                    w.InverseFrequencies, layer.QkvBias, s.Attention, l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale, interleaved);
+            }
+            else if (attention)
+            {
+                k["rope_store"].Launch((uint)n, 1, 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
+                    l, c.NumHeads, c.NumKvHeads, c.HeadDim, interleaved);
+                k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, AttentionThreads, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
+                    l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale);
+            }
+
+            if (!skip.HasFlag(PassParts.Output))
+            {
+                Product(layer.Output, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true, blas);
+            }
+
+            if (!skip.HasFlag(PassParts.GateUp))
+            {
+                Product(layer.GateUp, s.X.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false, blas, norm: (layer.MlpNorm, c.RmsNormEps));
+            }
+
+            if (!skip.HasFlag(PassParts.Down))
+            {
+                Product(layer.Down, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, blas, swiglu: true);
+            }
         }
 
         var first = allPositions ? 0 : n - 1;
         var rows = n - first;
-        Product(w.LmHead, s.X.Pointer + (ulong)(first * dim * sizeof(float)), rows, s.Logits.Pointer, c.VocabSize, accumulate: false,
-            _cublas is not null && rows >= CublasMinRows, norm: (w.FinalNorm, c.RmsNormEps));
+        if (!skip.HasFlag(PassParts.Head))
+        {
+            Product(w.LmHead, s.X.Pointer + (ulong)(first * dim * sizeof(float)), rows, s.Logits.Pointer, c.VocabSize, accumulate: false,
+                _cublas is not null && rows >= CublasMinRows, norm: (w.FinalNorm, c.RmsNormEps));
+        }
+
         k["argmax_rows"].Launch((uint)rows, 1, 256, 0, s.Logits, s.Choice, c.VocabSize);
     }
 

@@ -19,7 +19,7 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
     internal const int AttentionThreads = 512;
 
     private readonly CudaDevice _device;
-    private readonly KernelLibrary _kernels;
+    private KernelLibrary _kernels;
     private readonly CudaWeights _weights;
     private readonly Lock _gate = new();
     private readonly int _attentionShared;
@@ -44,16 +44,13 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
             }
 
             _attentionShared = AttentionSharedBytes(Config.HeadDim, MaxContextTokens);
-            if (_attentionShared > 48 * 1024)
+            if (_attentionShared > device.MaxSharedBytesPerBlock)
             {
-                if (_attentionShared > device.MaxSharedBytesPerBlock)
-                {
-                    throw new NotSupportedException(
-                        $"attention over {MaxContextTokens} positions needs {_attentionShared} bytes of shared memory; the GPU allows {device.MaxSharedBytesPerBlock}.");
-                }
-
-                _kernels["attention_rows"].AllowSharedBytes(_attentionShared);
+                throw new NotSupportedException(
+                    $"attention over {MaxContextTokens} positions needs {_attentionShared} bytes of shared memory; the GPU allows {device.MaxSharedBytesPerBlock}.");
             }
+
+            AllowAttentionShared(_kernels);
 
             _scratch = new CudaScratch(device, Config, MinScratchRows);
             device.ProgrammaticLaunch = options.ProgrammaticLaunch && device.ComputeCapability >= 90 && device.DriverVersion >= 12030;
@@ -116,8 +113,47 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
 
     internal CudaDevice Device => _device;
 
-    /// <summary>attention_rows' dynamic shared memory: q, the per-group partial outputs, and a score per position.</summary>
-    internal static int AttentionSharedBytes(int headDim, int positions) => (headDim + AttentionThreads + positions) * sizeof(float);
+    /// <summary>
+    /// The attention kernels' dynamic shared memory: q, the new key and value and the rotation's cos/sin
+    /// (attention_rope_row), the per-group partial outputs, and a score per position.
+    /// </summary>
+    internal static int AttentionSharedBytes(int headDim, int positions) => (4 * headDim + AttentionThreads + positions) * sizeof(float);
+
+    /// <summary>
+    /// Replaces the kernels with those compiled from <paramref name="directory"/> (null: the embedded ones) and drops
+    /// the captured graph: cuda-check's A/B runs of kernel variants on one uploaded model (--decode-variants).
+    /// </summary>
+    internal void ReloadKernels(string? directory)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _device.MakeCurrent();
+            _device.Synchronize();
+            _graph?.Dispose();
+            _graph = null;
+            var next = new KernelLibrary(_device, Options.ModuleCacheDirectory ?? ModuleCache.DefaultDirectory(), directory);
+            AllowAttentionShared(next);
+            _kernels.Dispose();
+            _kernels = next;
+        }
+    }
+
+    private void AllowAttentionShared(KernelLibrary kernels)
+    {
+        if (_attentionShared <= 48 * 1024)
+        {
+            return;
+        }
+
+        foreach (var name in new[] { "attention_rows", "attention_rope_row" })
+        {
+            if (kernels.Has(name))
+            {
+                kernels[name].AllowSharedBytes(_attentionShared);
+            }
+        }
+    }
 
     internal KernelLibrary Kernels => _kernels;
 

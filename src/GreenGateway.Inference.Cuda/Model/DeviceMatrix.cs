@@ -12,9 +12,6 @@ internal sealed class DeviceMatrix : IDisposable
 {
     public const int Group = 32;
 
-    /// <summary>Output rows a warp group of the f16 products (GG_ROWS in matmul.cu).</summary>
-    public const int RowsPerGroup = 2;
-
     /// <summary>The most warps one group of f16 output rows is split over (GG_MAX_WARPS in matmul.cu).</summary>
     public const int MaxSplits = 8;
 
@@ -48,10 +45,13 @@ internal sealed class DeviceMatrix : IDisposable
     /// </summary>
     public static int SplitTargetWarpsPerSm { get; set; } = 48;
 
-    /// <summary>Warps a group of <see cref="RowsPerGroup"/> output rows for a matrix of <paramref name="rows"/> rows.</summary>
-    public static int SplitsFor(int rows, int multiprocessors, int targetWarpsPerSm)
+    /// <summary>
+    /// Warps a group of <paramref name="rowsPerGroup"/> output rows (matmul.cu's GG_ROWS) for a matrix of
+    /// <paramref name="rows"/> rows.
+    /// </summary>
+    public static int SplitsFor(int rows, int multiprocessors, int targetWarpsPerSm, int rowsPerGroup)
     {
-        var groups = (long)(rows + RowsPerGroup - 1) / RowsPerGroup;
+        var groups = (long)(rows + rowsPerGroup - 1) / rowsPerGroup;
         var splits = 1;
         while (splits < MaxSplits && groups * splits < (long)targetWarpsPerSm * multiprocessors)
         {
@@ -157,15 +157,16 @@ internal sealed class DeviceMatrix : IDisposable
             return;
         }
 
-        // f16: groups of `split` warps, RowsPerGroup output rows a group, at least four warps a block.
-        var split = splits ?? SplitsFor(Rows, _multiprocessors, SplitTargetWarpsPerSm);
+        // f16: groups of `split` warps, GG_ROWS output rows a group, at least four warps a block.
+        var rowsPerGroup = k.F16RowsPerGroup;
+        var split = splits ?? SplitsFor(Rows, _multiprocessors, SplitTargetWarpsPerSm, rowsPerGroup);
         if (split is < 1 or > MaxSplits || (split & (split - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(splits), split, "splits must be 1, 2, 4 or 8.");
         }
 
         var threads = (uint)Math.Max(128, 32 * split);
-        var rowsPerBlock = RowsPerGroup * (int)(threads / 32) / split;
+        var rowsPerBlock = rowsPerGroup * (int)(threads / 32) / split;
         var blocks = (uint)((Rows + rowsPerBlock - 1) / rowsPerBlock);
         if (norm is { } nw)
         {

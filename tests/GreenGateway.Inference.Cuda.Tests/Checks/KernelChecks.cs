@@ -49,6 +49,8 @@ public sealed class KernelChecks : IDisposable
         Rope(interleaved: false),
         Rope(interleaved: true),
         Attention(),
+        AttentionRope(interleaved: false, bias: true),
+        AttentionRope(interleaved: true, bias: false),
         Argmax(4, 6144),
         CublasProduct(Input.Norm, 37, 211, 384, accumulate: false),
         CublasProduct(Input.SwiGlu, 64, 192, 512, accumulate: true),
@@ -359,6 +361,68 @@ public sealed class KernelChecks : IDisposable
         }
 
         return new CheckResult("attention_rows (positions 0..299, GQA 6:3)", Naive.NormalizedError(Download(outBuffer, n * heads * hd), expected), F32Bound);
+    }
+
+    /// <summary>
+    /// attention_rope_row (the decode step's single launch) against rope_store then attention_rows on the same row,
+    /// cache and bias: the attention outputs and the key and value written to the cache must be the same bits.
+    /// </summary>
+    public CheckResult AttentionRope(bool interleaved, bool bias)
+    {
+        const int heads = 8, kvHeads = 2, hd = 64, layers = 2, layer = 1, capacity = 300;
+        var width = (heads + 2 * kvHeads) * hd;
+        var kvDim = kvHeads * hd;
+        var cacheSize = layers * capacity * kvDim;
+        var inv = new float[hd / 2];
+        for (var i = 0; i < inv.Length; i++)
+        {
+            inv[i] = (float)(1 / Math.Pow(500000, 2.0 * i / hd));
+        }
+
+        using var dinv = Upload(inv);
+        using var dbias = bias ? Upload(Naive.Random(_random, width, 0.1f)) : null;
+        var shared = (uint)CudaModel.AttentionSharedBytes(hd, capacity);
+        var scale = 1f / MathF.Sqrt(hd);
+        var differing = 0;
+        var compared = 0;
+        foreach (var position in new[] { 0, 1, 130, 299 })
+        {
+            var qkv = Naive.Random(_random, width);
+            var k = Naive.Random(_random, cacheSize);
+            var v = Naive.Random(_random, cacheSize);
+            var outputs = new List<float[]>();
+            foreach (var fused in new[] { false, true })
+            {
+                using var dqkv = Upload(qkv);
+                using var keys = Upload(k);
+                using var values = Upload(v);
+                using var outBuffer = new DeviceBuffer(_device, heads * hd * sizeof(float));
+                Poison(outBuffer, heads * hd);
+                using var rows = Rows([5], [position], capacity, keys, values);
+                if (fused)
+                {
+                    _kernels["attention_rope_row"].Launch(1, heads, CudaModel.AttentionThreads, shared, dqkv, rows, dinv, dbias,
+                        outBuffer, layer, heads, kvHeads, hd, scale, interleaved ? 1 : 0);
+                }
+                else
+                {
+                    _kernels["rope_store"].Launch(1, 1, 128, 0, dqkv, rows, dinv, dbias, layer, heads, kvHeads, hd, interleaved ? 1 : 0);
+                    _kernels["attention_rows"].Launch(1, heads, CudaModel.AttentionThreads, shared, dqkv, rows, outBuffer, layer, heads, kvHeads, hd, scale);
+                }
+
+                var at = (layer * capacity + position) * kvDim;
+                outputs.Add([.. Download(outBuffer, heads * hd), .. Download(keys, cacheSize).AsSpan(at, kvDim), .. Download(values, cacheSize).AsSpan(at, kvDim)]);
+            }
+
+            for (var i = 0; i < outputs[0].Length; i++)
+            {
+                compared++;
+                differing += BitConverter.SingleToInt32Bits(outputs[0][i]) == BitConverter.SingleToInt32Bits(outputs[1][i]) ? 0 : 1;
+            }
+        }
+
+        return new CheckResult($"attention_rope_row = rope_store + attention_rows ({(interleaved ? "interleaved" : "rotate_half")}, {(bias ? "bias" : "no bias")}, GQA 8:2, positions 0/1/130/299)",
+            differing, 0, $"{differing} of {compared} values differ in their bits");
     }
 
     public CheckResult Argmax(int n, int vocab)

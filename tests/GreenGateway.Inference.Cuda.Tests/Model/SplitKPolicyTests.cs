@@ -9,28 +9,39 @@ public sealed partial class SplitKPolicyTests
 {
     // An H200 has 132 SMs; 48 warps an SM is the default target. Llama-3.1-8B / 3.2-1B product shapes.
     [Theory]
-    [InlineData(6144, 132, 48, 4)]    // 8B q/k/v: 3,072 row pairs
-    [InlineData(4096, 132, 48, 4)]    // 8B o and down
-    [InlineData(28672, 132, 48, 1)]   // 8B gate+up: enough rows already
-    [InlineData(128256, 132, 48, 1)]  // LM head
-    [InlineData(2048, 132, 48, 8)]    // 1B o and down: capped at 8
-    [InlineData(333, 132, 48, 8)]
-    [InlineData(4096, 132, 0, 1)]     // target 0: split-K off
-    [InlineData(6336 * 2, 132, 48, 1)] // exactly the target: no split
-    [InlineData(6336 * 2 - 2, 132, 48, 2)]
-    public void SplitsFor_DoublesUntilTheRowPairsReachTheTarget(int rows, int sms, int target, int expected) =>
-        Assert.Equal(expected, DeviceMatrix.SplitsFor(rows, sms, target));
+    [InlineData(6144, 132, 48, 2, 4)]    // 8B q/k/v, two rows a group: 3,072 row pairs
+    [InlineData(6144, 132, 48, 4, 8)]    // four rows a group: 1,536 groups
+    [InlineData(4096, 132, 48, 2, 4)]    // 8B o and down
+    [InlineData(4096, 132, 48, 4, 8)]
+    [InlineData(28672, 132, 48, 2, 1)]   // 8B gate+up: enough rows already
+    [InlineData(28672, 132, 48, 4, 1)]
+    [InlineData(128256, 132, 48, 4, 1)]  // LM head
+    [InlineData(2048, 132, 48, 2, 8)]    // 1B o and down: capped at 8
+    [InlineData(333, 132, 48, 4, 8)]
+    [InlineData(4096, 132, 0, 4, 1)]     // target 0: split-K off
+    [InlineData(6336 * 2, 132, 48, 2, 1)] // exactly the target: no split
+    [InlineData(6336 * 2 - 2, 132, 48, 2, 2)]
+    [InlineData(6336 * 4, 132, 48, 4, 1)]
+    public void SplitsFor_DoublesUntilTheRowGroupsReachTheTarget(int rows, int sms, int target, int rowsPerGroup, int expected) =>
+        Assert.Equal(expected, DeviceMatrix.SplitsFor(rows, sms, target, rowsPerGroup));
 
     [Fact]
     public void HostConstants_MatchTheKernelsDefines()
     {
-        var source = KernelSources.Load()["matmul.cu"].Text;
-        Assert.Equal(DeviceMatrix.RowsPerGroup, int.Parse(RowsDefine().Match(source).Groups[1].Value));
-        Assert.Equal(DeviceMatrix.MaxSplits, int.Parse(WarpsDefine().Match(source).Groups[1].Value));
+        var sources = KernelSources.Load();
+        Assert.Equal(4, KernelSources.F16RowsPerGroup(sources));
+        Assert.Equal(DeviceMatrix.MaxSplits, int.Parse(WarpsDefine().Match(sources["matmul.cu"].Text).Groups[1].Value));
     }
 
-    [GeneratedRegex(@"#define GG_ROWS (\d+)")]
-    private static partial Regex RowsDefine();
+    [Theory]
+    [InlineData("#define GG_TOKENS 4\n#define GG_ROWS 2\n", 2)]
+    [InlineData("#define GG_ROWS 8\r\n#define GG_UNROLL 1\n", 8)]
+    [InlineData("// no define: the kernels before GG_ROWS existed took two\n", 2)]
+    public void RowsPerGroup_IsReadFromTheKernelSource(string matmul, int expected)
+    {
+        var sources = new Dictionary<string, KernelSource> { ["matmul.cu"] = new("matmul.cu", matmul) };
+        Assert.Equal(expected, KernelSources.F16RowsPerGroup(sources));
+    }
 
     [GeneratedRegex(@"#define GG_MAX_WARPS (\d+)")]
     private static partial Regex WarpsDefine();
