@@ -3,26 +3,30 @@
 
 // One row and head: out = softmax(q . K[0..len) * scale) . V[0..len) with q (head_dim) already in shared memory.
 // keys/values: the layer's cache of the head's kv head (row stride kv_dim). With kc/vc (shared memory) the last
-// position's key and value are taken from there instead of the cache. Scores: one thread per position (16-byte loads
-// along its key); values: blockDim.x / head_dim groups of positions, one thread per dimension, summed at the end
-// in position order (so the result does not depend on where the last key came from).
+// position's key and value are taken from there instead of the cache. Scores: one warp per position (a 16-byte load
+// a lane along its key, then a warp sum); values: head_dim / 4 threads a position (a 16-byte load each), the block's
+// blockDim.x / (head_dim / 4) groups of them taking every groups-th position, their partial outputs summed at the
+// end; the last position is always the last term of its group (so the result does not depend on where its key and
+// value came from). part: 4 * blockDim.x floats; s: len floats.
 __device__ __forceinline__ void gg_attend(const float* q, const float* keys, const float* values, const float* kc,
     const float* vc, int len, int kv_dim, int head_dim, float scale, float* part, float* s, float* scratch, float* out)
 {
     const int last = len - 1;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    const int quads = head_dim >> 2;
     float m = -INFINITY;
-    for (int p = threadIdx.x; p < len; p += blockDim.x)
+    for (int p = warp; p < len; p += warps)
     {
         const float4* k = (const float4*)(kc != 0 && p == last ? kc : keys + (size_t)p * kv_dim);
         float acc = 0.0f;
-        for (int i = 0; i < (head_dim >> 2); i++)
+        for (int i = lane; i < quads; i += 32)
         {
             const float4 kk = k[i];
             acc += q[4 * i] * kk.x + q[4 * i + 1] * kk.y + q[4 * i + 2] * kk.z + q[4 * i + 3] * kk.w;
         }
 
-        acc *= scale;
-        s[p] = acc;
+        acc = gg_warp_sum(acc) * scale;
+        if (lane == 0) s[p] = acc;
         m = fmaxf(m, acc);
     }
 
@@ -37,16 +41,28 @@ __device__ __forceinline__ void gg_attend(const float* q, const float* keys, con
 
     sum = gg_block_sum(sum, scratch);
     __syncthreads();
-    const int groups = blockDim.x / head_dim;
-    const int g = threadIdx.x / head_dim, d = threadIdx.x - g * head_dim;
+    const int groups = blockDim.x / quads;
+    const int g = threadIdx.x / quads, d4 = threadIdx.x - g * quads;
     if (g < groups)
     {
         const int cached = vc != 0 ? last : len;
-        float acc = 0.0f;
-#pragma unroll 8
-        for (int p = g; p < cached; p += groups) acc += s[p] * values[(size_t)p * kv_dim + d];
-        if (vc != 0 && last % groups == g) acc += s[last] * vc[d];
-        part[threadIdx.x] = acc;
+        float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 4
+        for (int p = g; p < cached; p += groups)
+        {
+            const float4 vv = ((const float4*)(values + (size_t)p * kv_dim))[d4];
+            const float w = s[p];
+            acc.x += w * vv.x; acc.y += w * vv.y; acc.z += w * vv.z; acc.w += w * vv.w;
+        }
+
+        if (vc != 0 && last % groups == g)
+        {
+            const float4 vv = ((const float4*)vc)[d4];
+            const float w = s[last];
+            acc.x += w * vv.x; acc.y += w * vv.y; acc.z += w * vv.z; acc.w += w * vv.w;
+        }
+
+        ((float4*)part)[threadIdx.x] = acc;
     }
 
     __syncthreads();
@@ -63,7 +79,7 @@ __device__ __forceinline__ void gg_attend(const float* q, const float* keys, con
 // position and K, V are its cache's keys and values of layer `layer`, kv head h / (heads / kv_heads).
 // qkv (n, (heads + 2 * kv_heads) * head_dim) f32 (q of head h at column h * head_dim, rotated by rope_store);
 // out (n, heads * head_dim) f32; head_dim % 4 == 0 and head_dim <= blockDim.x.
-// Launch: grid (n, heads), block 512, dynamic shared memory (4 * head_dim + 512 + max_positions) floats.
+// Launch: grid (n, heads), block 512, dynamic shared memory (4 * head_dim + 4 * 512 + max_positions) floats.
 extern "C" __global__ void attention_rows(const float* qkv, const RowParam* rows, float* out,
     int layer, int heads, int kv_heads, int head_dim, float scale)
 {
@@ -74,7 +90,7 @@ extern "C" __global__ void attention_rows(const float* qkv, const RowParam* rows
     const RowParam r = rows[t];
     float* q = shared;
     float* part = shared + head_dim;
-    float* s = part + blockDim.x;
+    float* s = part + 4 * blockDim.x;
     const int width = (heads + 2 * kv_heads) * head_dim;
     const int kv_dim = kv_heads * head_dim;
     const int kvh = h / (heads / kv_heads);
@@ -91,7 +107,7 @@ extern "C" __global__ void attention_rows(const float* qkv, const RowParam* rows
 // same bits); the first block of each kv group writes the key and value into the cache at the row's position, and
 // every block takes that position's key and value from its own shared copy, so no block waits for another.
 // Prefill rows read keys that other rows of the same pass write, so they keep the two launches.
-// Launch: grid (1, heads), block 512, dynamic shared memory (4 * head_dim + 512 + max_positions) floats.
+// Launch: grid (1, heads), block 512, dynamic shared memory (4 * head_dim + 4 * 512 + max_positions) floats.
 extern "C" __global__ void attention_rope_row(const float* qkv, const RowParam* rows, const float* inv_freq,
     const float* bias, float* out, int layer, int heads, int kv_heads, int head_dim, float scale, int interleaved)
 {
@@ -105,7 +121,7 @@ extern "C" __global__ void attention_rope_row(const float* qkv, const RowParam* 
     float* vc = kc + head_dim;
     float* cs = vc + head_dim;
     float* part = cs + head_dim;
-    float* s = part + blockDim.x;
+    float* s = part + 4 * blockDim.x;
     const int kv_dim = kv_heads * head_dim;
     const int kvh = h / (heads / kv_heads);
     const int half = head_dim / 2;

@@ -3,9 +3,11 @@
 //   plain:  in(x) = x                                   (attention output projection)
 //   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
 //   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)
+//   norm_glu (f16): in(x) as norm, and the output is silu(gate) * up: W holds gate rows then up rows, each group
+//           takes GG_ROWS / 2 of each, so the SwiGLU step is done once per output instead of once per row of down
 // accumulate = 1 adds to y (the residual add), 0 overwrites. Memory-bound at batch 1. f16: four output rows a group
-// of 1-8 warps (split-K), eight 16-byte weight loads a lane in flight, the first eight issued before waiting for the
-// kernel before (programmatic dependent launch); int8: one warp per output row, one 16-byte load a lane at a time.
+// of 1-8 warps (split-K), eight 16-byte weight loads a lane in flight; int8: one warp per output row, one 16-byte load
+// a lane at a time.
 // Each weight row is read once per 4 activation rows.
 #include "gg_common.cuh"
 
@@ -13,9 +15,20 @@
 #define GG_PLAIN 0
 #define GG_NORM 1
 #define GG_SWIGLU 2
+#define GG_NORM_GLU 3
 // 1: silu with the fast exp and division intrinsics (__expf, __fdividef: about 2 ulp; the down projection's input
 // step is its limit at batch 1, 1,859 against 2,732 GB/s on the 8B shape, docs/cuda.md). 0: expf and division.
 #define GG_FAST_SILU 1
+
+// silu(g) = g * sigmoid(g), one formula for both places that apply it (the results must be the same bits).
+__device__ __forceinline__ float gg_silu(float g)
+{
+#if GG_FAST_SILU
+    return __fdividef(g, 1.0f + __expf(-g));
+#else
+    return g / (1.0f + expf(-g));
+#endif
+}
 
 // Eight input values from column c (c % 8 == 0) of activation row xr.
 template <int MODE>
@@ -27,13 +40,8 @@ __device__ __forceinline__ void gg_load8(const float* xr, const float* norm_w, f
         const float4 u0 = *(const float4*)(xr + cols + c), u1 = *(const float4*)(xr + cols + c + 4);
         const float g[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
         const float u[8] = {u0.x, u0.y, u0.z, u0.w, u1.x, u1.y, u1.z, u1.w};
-#if GG_FAST_SILU
 #pragma unroll
-        for (int i = 0; i < 8; i++) o[i] = __fdividef(g[i], 1.0f + __expf(-g[i])) * u[i];
-#else
-#pragma unroll
-        for (int i = 0; i < 8; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
-#endif
+        for (int i = 0; i < 8; i++) o[i] = gg_silu(g[i]) * u[i];
     }
     else
     {
@@ -108,7 +116,7 @@ __device__ __forceinline__ void gg_unpack8(uint4 v, float* wf)
 template <int MODE>
 __device__ __forceinline__ void gg_input8(const float* xr, const float* norm_w, int cols, int c, float* o, float& ss)
 {
-    if (MODE == GG_NORM)
+    if (MODE == GG_NORM || MODE == GG_NORM_GLU)
     {
         const float4 a = *(const float4*)(xr + c), b = *(const float4*)(xr + c + 4);
         const float4 wa = *(const float4*)(norm_w + c), wb = *(const float4*)(norm_w + c + 4);
@@ -129,13 +137,12 @@ __device__ __forceinline__ void gg_input8(const float* xr, const float* norm_w, 
 // of the same rows, and their partial sums (and RMSNorm sums of squares) meet in shared memory, in a fixed order
 // (deterministic). That gives matrices with few rows (q/k/v, o, down) enough warps in flight for the GPU's SMs.
 // The whole group covers each row, so the RMSNorm sum of squares comes out of the same pass.
-// The weights never depend on an earlier kernel, so with GG_EARLY_LOADS each lane issues its first loads before
-// gg_wait: under programmatic dependent launch the blocks that are already resident fetch weights while the kernel
-// before finishes, which fills the gap between two products (the activations are read only after the wait).
+// Four rows of two loads each beat two rows of four on every 8B and 1B product shape (run D, docs/cuda.md).
+// Issuing the first loads before gg_wait (so that resident blocks fetch weights while the kernel before finishes)
+// was measured too and did not help: the step took 5,700 us with it, 5,617 us without.
 #define GG_ROWS 4
 #define GG_UNROLL 2
 #define GG_MAX_WARPS 8
-#define GG_EARLY_LOADS 1
 
 // One step's weight loads: GG_UNROLL chunks (step apart) of each of the group's GG_ROWS rows, zero past the end.
 __device__ __forceinline__ void gg_load_step(uint4 (&v)[GG_UNROLL][GG_ROWS], const uint4* const (&w)[GG_ROWS], int c0,
@@ -169,7 +176,10 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
     const int groups = (blockDim.x >> 5) / splits;
     const int group = warp / splits;
     const int part = warp - group * splits;
-    const int row0 = (blockIdx.x * groups + group) * GG_ROWS;
+    // norm_glu: `rows` counts outputs, GG_ROWS / 2 a group, from gate rows row0.. and up rows rows + row0..
+    const int glu = MODE == GG_NORM_GLU;
+    const int glu_rows = GG_ROWS / 2;
+    const int row0 = (blockIdx.x * groups + group) * (glu ? glu_rows : GG_ROWS);
     if (splits == 1 && row0 >= rows) return;
 
     // With splits > 1 a warp past the last row stays for the block's barriers but loads nothing.
@@ -180,13 +190,12 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
     const int first = part * 32 + lane;
     const uint4* w[GG_ROWS];
 #pragma unroll
-    for (int r = 0; r < GG_ROWS; r++) w[r] = (const uint4*)(W + (size_t)(row0 + r < rows ? row0 + r : (active ? row0 : 0)) * cols);
-    uint4 v[GG_UNROLL][GG_ROWS];
-    bool loaded = false;
-#if GG_EARLY_LOADS
-    gg_load_step(v, w, first, step, chunks);
-    loaded = true;
-#endif
+    for (int r = 0; r < GG_ROWS; r++)
+    {
+        const int out = glu ? row0 + (r < glu_rows ? r : r - glu_rows) : row0 + r;
+        const int row = out < rows ? out : (active ? row0 : 0);
+        w[r] = (const uint4*)(W + (size_t)(glu && r >= glu_rows ? rows + row : row) * cols);
+    }
     gg_wait();
     for (int t0 = 0; t0 < n; t0 += GG_TOKENS)
     {
@@ -201,8 +210,8 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
         }
         for (int c0 = first; c0 < chunks; c0 += step * GG_UNROLL)
         {
-            if (!loaded) gg_load_step(v, w, c0, step, chunks);
-            loaded = false;
+            uint4 v[GG_UNROLL][GG_ROWS];
+            gg_load_step(v, w, c0, step, chunks);
 #pragma unroll
             for (int u = 0; u < GG_UNROLL; u++)
             {
@@ -235,11 +244,14 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
 #pragma unroll
             for (int k = 0; k < GG_TOKENS; k++)
             {
-                const float scale = MODE == GG_NORM ? 1.0f / sqrtf(gg_warp_sum(ss[k]) / cols + eps) : 1.0f;
+                const float scale = MODE == GG_NORM || glu ? 1.0f / sqrtf(gg_warp_sum(ss[k]) / cols + eps) : 1.0f;
+                float sums[GG_ROWS];
 #pragma unroll
-                for (int r = 0; r < GG_ROWS; r++)
+                for (int r = 0; r < GG_ROWS; r++) sums[r] = gg_warp_sum(acc[r][k]) * scale;
+#pragma unroll
+                for (int r = 0; r < (glu ? glu_rows : GG_ROWS); r++)
                 {
-                    const float sum = gg_warp_sum(acc[r][k]) * scale;
+                    const float sum = glu ? gg_silu(sums[r]) * sums[r + glu_rows] : sums[r];
                     if (lane == 0 && t0 + k < n && row0 + r < rows)
                     {
                         float* out = y + (size_t)(t0 + k) * ldy + row0 + r;
@@ -254,7 +266,7 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
 #pragma unroll
             for (int k = 0; k < GG_TOKENS; k++)
             {
-                const float s2 = MODE == GG_NORM ? gg_warp_sum(ss[k]) : 0.0f;
+                const float s2 = MODE == GG_NORM || glu ? gg_warp_sum(ss[k]) : 0.0f;
                 if (lane == 0) partial[warp][GG_ROWS][k] = s2;
 #pragma unroll
                 for (int r = 0; r < GG_ROWS; r++)
@@ -264,17 +276,26 @@ __device__ __forceinline__ void gg_matvec_f16(const unsigned short* W, const flo
                 }
             }
             __syncthreads();
-            // Lane j of the first warp handles token k = j / GG_ROWS, row r = j % GG_ROWS of the tile.
-            const int k = lane / GG_ROWS, r = lane - k * GG_ROWS;
-            if (part == 0 && active && lane < GG_ROWS * GG_TOKENS && t0 + k < n && row0 + r < rows)
+            // Lane j of the first warp handles token k = j / outs, output r = j % outs of the tile (outs = GG_ROWS,
+            // or GG_ROWS / 2 for norm_glu, whose lane adds up both the gate row r and the up row r + GG_ROWS / 2).
+            const int outs = glu ? glu_rows : GG_ROWS;
+            const int k = lane / outs, r = lane - k * outs;
+            if (part == 0 && active && lane < outs * GG_TOKENS && t0 + k < n && row0 + r < rows)
             {
-                float sum = 0.0f, s2 = 0.0f;
+                float sum = 0.0f, up = 0.0f, s2 = 0.0f;
                 for (int p = 0; p < splits; p++)
                 {
                     sum += partial[warp + p][r][k];
+                    if (glu) up += partial[warp + p][r + glu_rows][k];
                     s2 += partial[warp + p][GG_ROWS][k];
                 }
-                if (MODE == GG_NORM) sum *= 1.0f / sqrtf(s2 / cols + eps);
+                if (MODE == GG_NORM || glu)
+                {
+                    const float scale = 1.0f / sqrtf(s2 / cols + eps);
+                    sum *= scale;
+                    up *= scale;
+                }
+                if (glu) sum = gg_silu(sum) * up;
                 float* out = y + (size_t)(t0 + k) * ldy + row0 + r;
                 *out = accumulate ? *out + sum : sum;
             }
@@ -347,6 +368,16 @@ extern "C" __global__ void matvec_f16_norm(const unsigned short* W, const float*
     float eps, float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
 {
     gg_matvec_f16<GG_NORM>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate, splits);
+}
+
+// matvec_f16_norm_glu: y[t, i] = silu(g) * u with g = gate row i, u = up row i of W applied to rmsnorm(x[t]) * norm_w
+// (the gate+up product and the SwiGLU step in one, so that down multiplies a plain input). W (2 * rows, cols) f16:
+// the gate rows, then the up rows; y (n, ldy) f32, rows outputs a row, overwritten (accumulate must be 0). Launch: as
+// matvec_f16 with GG_ROWS / 2 outputs a group: grid ceil(rows / (GG_ROWS / 2 * groups)).
+extern "C" __global__ void matvec_f16_norm_glu(const unsigned short* W, const float* x, const float* norm_w,
+    float eps, float* y, int rows, int cols, int n, int ldy, int accumulate, int splits)
+{
+    gg_matvec_f16<GG_NORM_GLU>(W, x, norm_w, eps, y, rows, cols, n, ldy, accumulate, splits);
 }
 
 // matvec_f16_swiglu: y (+)= W (silu(gate) * up). x (n, 2 * cols) f32, gate then up. Launch: as matvec_f16.

@@ -269,6 +269,10 @@ public sealed partial class CudaModel
         // One row (the decode step): rope and attention in one launch (attention.cu); more rows of one sequence need
         // the keys that rope_store writes for each of them before attention reads them.
         var fused = n == 1 && k.Has("attention_rope_row");
+
+        // The own f16 kernels: SwiGLU once per output in the gate+up product (matvec_f16_norm_glu), down then plain;
+        // cuBLAS and int8 keep gate and up side by side and apply SwiGLU before down.
+        var glu = !blas && w.Layers[0].GateUp.Format == CudaWeightFormat.F16 && k.Has("matvec_f16_norm_glu");
         w.Embedding.Gather(k, s.RowParams.Pointer, n, s.X.Pointer);
         var skip = TimingSkip;
         for (var l = 0; l < c.NumLayers; l++)
@@ -298,14 +302,18 @@ public sealed partial class CudaModel
                 Product(layer.Output, s.Attention.Pointer, n, s.X.Pointer, dim, accumulate: true, blas);
             }
 
-            if (!skip.HasFlag(PassParts.GateUp))
+            if (glu && !skip.HasFlag(PassParts.GateUp))
+            {
+                layer.GateUp.MultiplyGlu(k, s.X.Pointer, n, s.GateUp.Pointer, c.IntermediateSize, (layer.MlpNorm, c.RmsNormEps));
+            }
+            else if (!skip.HasFlag(PassParts.GateUp))
             {
                 Product(layer.GateUp, s.X.Pointer, n, s.GateUp.Pointer, 2 * c.IntermediateSize, accumulate: false, blas, norm: (layer.MlpNorm, c.RmsNormEps));
             }
 
             if (!skip.HasFlag(PassParts.Down))
             {
-                Product(layer.Down, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, blas, swiglu: true);
+                Product(layer.Down, s.GateUp.Pointer, n, s.X.Pointer, dim, accumulate: true, blas, swiglu: !glu);
             }
         }
 

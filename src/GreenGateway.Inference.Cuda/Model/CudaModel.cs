@@ -115,9 +115,9 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
 
     /// <summary>
     /// The attention kernels' dynamic shared memory: q, the new key and value and the rotation's cos/sin
-    /// (attention_rope_row), the per-group partial outputs, and a score per position.
+    /// (attention_rope_row), the per-group partial outputs (four floats a thread), and a score per position.
     /// </summary>
-    internal static int AttentionSharedBytes(int headDim, int positions) => (4 * headDim + AttentionThreads + positions) * sizeof(float);
+    internal static int AttentionSharedBytes(int headDim, int positions) => (4 * headDim + 4 * AttentionThreads + positions) * sizeof(float);
 
     /// <summary>
     /// Replaces the kernels with those compiled from <paramref name="directory"/> (null: the embedded ones) and drops

@@ -38,22 +38,41 @@ internal sealed class DeviceMatrix : IDisposable
     public DeviceBuffer? Scales { get; }
 
     /// <summary>
-    /// Split-K target for the f16 products: a matrix whose row groups give fewer than this many warps an SM is split
-    /// over 2, 4 or 8 warps a group (column chunks, summed in shared memory), so that q/k/v, the output projection
-    /// and the down projection of a 1B-8B model keep enough loads in flight. 0 turns split-K off. A process-wide
-    /// setting for cuda-check's A/B runs (--splitk-warps); the backend never changes it.
+    /// Split-K target for the f16 products: the warps of a group of output rows are doubled (column chunks, summed in
+    /// shared memory) until the matrix gives this many warps an SM, within <see cref="MinSplits"/> and
+    /// <see cref="MaxPolicySplits"/>. 0 turns split-K off. A process-wide setting for cuda-check's A/B runs
+    /// (--splitk-warps, --decode-variants); the backend never changes it.
     /// </summary>
     public static int SplitTargetWarpsPerSm { get; set; } = 48;
 
     /// <summary>
+    /// Fewest warps a row group (split-K on). Run D on an H200 (docs/cuda.md), four rows a group, microseconds a
+    /// product alone: every 8B and 1B product but one was fastest at 2 or 4 warps, none at 1 (8B gate+up 71.4 at 1,
+    /// 64.2 at 2; LM head 261.5 and 253.3).
+    /// </summary>
+    public const int MinSplits = 2;
+
+    /// <summary>
+    /// Most warps a row group the policy picks: 8 lost to 4 on every product of the two shapes (8B q/k/v 22.5 against
+    /// 19.7 us, o 14.7 against 13.4, down 36.9 against 36.4) though the target asks for 8 there.
+    /// </summary>
+    public const int MaxPolicySplits = 4;
+
+    /// <summary>
     /// Warps a group of <paramref name="rowsPerGroup"/> output rows (matmul.cu's GG_ROWS) for a matrix of
-    /// <paramref name="rows"/> rows.
+    /// <paramref name="rows"/> rows: 1 with the target 0, else doubled from <see cref="MinSplits"/> until the groups
+    /// give <paramref name="targetWarpsPerSm"/> warps an SM, at most <see cref="MaxPolicySplits"/>.
     /// </summary>
     public static int SplitsFor(int rows, int multiprocessors, int targetWarpsPerSm, int rowsPerGroup)
     {
+        if (targetWarpsPerSm <= 0)
+        {
+            return 1;
+        }
+
         var groups = (long)(rows + rowsPerGroup - 1) / rowsPerGroup;
-        var splits = 1;
-        while (splits < MaxSplits && groups * splits < (long)targetWarpsPerSm * multiprocessors)
+        var splits = MinSplits;
+        while (splits < MaxPolicySplits && groups * splits < (long)targetWarpsPerSm * multiprocessors)
         {
             splits *= 2;
         }
@@ -176,6 +195,27 @@ internal sealed class DeviceMatrix : IDisposable
         {
             f.Launch(blocks, 1, threads, 0, Data, x, y, Rows, Cols, n, ldy, acc, split);
         }
+    }
+
+    /// <summary>
+    /// y[t * ldy + i] = silu(g) * u for the i-th of Rows / 2 outputs, where g and u are gate row i and up row
+    /// Rows / 2 + i of this f16 matrix (gate rows, then up rows) applied to rmsnorm(x[t]) * norm: the gate+up product
+    /// and the SwiGLU step in one launch (matvec_f16_norm_glu), so that down multiplies a plain input.
+    /// </summary>
+    public void MultiplyGlu(KernelLibrary k, ulong x, int n, ulong y, int ldy, (DeviceBuffer Weights, float Eps) norm)
+    {
+        if (Format != CudaWeightFormat.F16 || Rows % 2 != 0)
+        {
+            throw new InvalidOperationException("the fused SwiGLU product needs f16 weights with an even number of rows.");
+        }
+
+        var rowsPerGroup = k.F16RowsPerGroup;
+        var split = SplitsFor(Rows, _multiprocessors, SplitTargetWarpsPerSm, rowsPerGroup);
+        var threads = (uint)Math.Max(128, 32 * split);
+        var outputsPerBlock = rowsPerGroup / 2 * (int)(threads / 32) / split;
+        var outputs = Rows / 2;
+        var blocks = (uint)((outputs + outputsPerBlock - 1) / outputsPerBlock);
+        k["matvec_f16_norm_glu"].Launch(blocks, 1, threads, 0, Data, x, norm.Weights, norm.Eps, y, outputs, Cols, n, ldy, 0, split);
     }
 
     /// <summary>x[t] = row rows[t].token of this matrix, as f32 (the embedding gather).</summary>

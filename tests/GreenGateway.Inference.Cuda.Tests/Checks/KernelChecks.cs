@@ -40,6 +40,9 @@ public sealed class KernelChecks : IDisposable
         MatVec(CudaWeightFormat.F16, 5, 99, 2056, accumulate: true, Input.SwiGlu, splits: 2),
         MatVec(CudaWeightFormat.F16, 6, 131, 1024, accumulate: true, Input.Plain, splits: 4),
         MatVec(CudaWeightFormat.F16, 1, 4096, 1032, accumulate: true, Input.Norm, splits: 8),
+        NormGlu(1, 333, 200),
+        NormGlu(6, 97, 384),
+        NormGlu(1, 1000, 1032),
         MatVec(CudaWeightFormat.Int8, 1, 257, 256, accumulate: false, Input.Plain),
         MatVec(CudaWeightFormat.Int8, 6, 65, 512, accumulate: true, Input.Plain),
         MatVec(CudaWeightFormat.Int8, 3, 131, 384, accumulate: false, Input.Norm),
@@ -143,6 +146,42 @@ public sealed class KernelChecks : IDisposable
 
         var name = (format == CudaWeightFormat.F16 ? "matvec_f16" : "matvec_i8") + input switch { Input.Norm => "_norm", Input.SwiGlu => "_swiglu", _ => "" };
         return new CheckResult($"{name} n={n} {rows}x{cols}{(accumulate ? " +=" : "")}{(splits is { } sp ? $" split {sp}" : "")}", Naive.NormalizedError(actual, expected), F32Bound);
+    }
+
+    /// <summary>
+    /// matvec_f16_norm_glu: outputs silu(g) * u, g and u the gate and up rows (gate rows, then up rows) applied to
+    /// rmsnorm(x) * w, for <paramref name="outputs"/> outputs, against double precision.
+    /// </summary>
+    public CheckResult NormGlu(int n, int outputs, int cols)
+    {
+        const float eps = 1e-5f;
+        var rows = 2 * outputs;
+        var w = Naive.Random(_random, rows * cols, 0.5f);
+        var exact = Exact(w, rows, cols, CudaWeightFormat.F16);
+        using var m = DeviceMatrix.FromF32(_device, w, rows, cols, CudaWeightFormat.F16);
+        var x = Naive.Random(_random, n * cols, 3f);
+        var normWeights = Naive.Random(_random, cols);
+        var ldy = outputs + 5;
+        using var dx = Upload(x);
+        using var dy = new DeviceBuffer(_device, n * ldy * sizeof(float));
+        using var dw = Upload(normWeights);
+        Poison(dy, n * ldy);
+        m.MultiplyGlu(_kernels, dx.Pointer, n, dy.Pointer, ldy, (dw, eps));
+        var y = Download(dy, n * ldy);
+        var products = Reference(Input.Norm, x, cols, n, rows, cols, normWeights, eps, exact, null, 0);
+        var expected = new double[n * outputs];
+        var actual = new float[n * outputs];
+        for (var t = 0; t < n; t++)
+        {
+            for (var i = 0; i < outputs; i++)
+            {
+                var g = products[t * rows + i];
+                expected[t * outputs + i] = g / (1 + Math.Exp(-g)) * products[t * rows + outputs + i];
+                actual[t * outputs + i] = y[t * ldy + i];
+            }
+        }
+
+        return new CheckResult($"matvec_f16_norm_glu n={n} {rows}x{cols}", Naive.NormalizedError(actual, expected), F32Bound);
     }
 
     /// <summary>
