@@ -1,5 +1,6 @@
 // matmul.cu: weight x activation products, y[t, r] (+)= dot(W[r, :], in(x)[t, :]), for decode (n = 1) and small n,
-// with the step before each product fused into it, so that a decoder layer is six launches (with rope and attention):
+// with the step before each product fused into it, so that a decoder layer is six launches with rope and attention
+// (five in decode, where attention.cu does both in one):
 //   plain:  in(x) = x                                   (attention output projection)
 //   norm:   in(x) = x * rsqrt(mean(x^2) + eps) * w      (RMSNorm before q/k/v, gate/up and the LM head)
 //   swiglu: in(x)[c] = silu(x[c]) * x[cols + c]         (SwiGLU before down; x holds gate then up, 2 * cols wide)
@@ -16,9 +17,11 @@
 #define GG_NORM 1
 #define GG_SWIGLU 2
 #define GG_NORM_GLU 3
-// 1: silu with the fast exp and division intrinsics (__expf, __fdividef: about 2 ulp; the down projection's input
-// step is its limit at batch 1, 1,859 against 2,732 GB/s on the 8B shape, docs/cuda.md). 0: expf and division.
-#define GG_FAST_SILU 1
+// 1: silu with the fast exp and division intrinsics (__expf, __fdividef: about 2 ulp). They took the down projection
+// from 1,513 to 1,195 us a token on the 8B shape while it applied SwiGLU to its input once per row (run D); since
+// matvec_f16_norm_glu applies it once per output, both give the same step time (run E: 4,910.5 and 4,910.2 us),
+// so the exact one is kept. 0: expf and division.
+#define GG_FAST_SILU 0
 
 // silu(g) = g * sigmoid(g), one formula for both places that apply it (the results must be the same bits).
 __device__ __forceinline__ float gg_silu(float g)
