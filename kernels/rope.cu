@@ -1,34 +1,42 @@
 // rope.cu: rotary position embeddings on q and k, then the new keys and values into the KV cache.
 #include "gg_common.cuh"
 
-// rope_store: for row t, optionally add the q/k/v bias, rotate every q and k head by rows[t].position
-// (angle = position * inv_freq[i] in f32 as transformers does; cos/sin in double, rounded to f32 as the CPU
-// engine does), and write k and v to layer `layer` of the row's cache at that position.
+// rope_store: for row t and head h (blockIdx.y; q heads, then kv heads), optionally add the q/k/v bias, rotate the
+// head by rows[t].position (angle = position * inv_freq[i] in f32 as transformers does; cos/sin in double, rounded
+// to f32 as the CPU engine does), and for a kv head write its k and v to layer `layer` of the row's cache at that
+// position. A block a head, a thread a pair: the double-precision sin/cos of a whole row in one block's 128 threads
+// took 10-13 us a layer on an H200 (runs D and E, docs/cuda.md).
 // qkv (n, (heads + 2 * kv_heads) * head_dim) f32, rotated in place; inv_freq (head_dim / 2) f32;
 // bias (width) f32 or null. interleaved = 0: element i pairs with i + head_dim/2 (rotate_half), 1: 2i with 2i+1.
-// Launch: grid (n), block 128.
+// Launch: grid (n, heads + kv_heads), block 128.
 extern "C" __global__ void rope_store(float* qkv, const RowParam* rows, const float* inv_freq, const float* bias,
     int layer, int heads, int kv_heads, int head_dim, int interleaved)
 {
     gg_wait();
-    const int t = blockIdx.x;
+    const int t = blockIdx.x, h = blockIdx.y;
     const int width = (heads + 2 * kv_heads) * head_dim;
     float* row = qkv + (size_t)t * width;
+    float* head = row + h * head_dim;
+    const bool kv = h >= heads;
+    float* value = kv ? row + (heads + kv_heads) * head_dim + (h - heads) * head_dim : 0;
     const RowParam r = rows[t];
     if (bias != 0)
     {
-        for (int i = threadIdx.x; i < width; i += blockDim.x) row[i] += bias[i];
+        for (int i = threadIdx.x; i < head_dim; i += blockDim.x)
+        {
+            head[i] += bias[h * head_dim + i];
+            if (kv) value[i] += bias[(heads + kv_heads) * head_dim + (h - heads) * head_dim + i];
+        }
+
         __syncthreads();
     }
 
     const int half = head_dim / 2;
     const float position = (float)r.position;
-    for (int p = threadIdx.x; p < (heads + kv_heads) * half; p += blockDim.x)
+    for (int i = threadIdx.x; i < half; i += blockDim.x)
     {
-        const int h = p / half, i = p - h * half;
         const float angle = position * inv_freq[i];
         const float c = (float)cos((double)angle), s = (float)sin((double)angle);
-        float* head = row + h * head_dim;
         const int a = interleaved ? 2 * i : i;
         const int b = interleaved ? 2 * i + 1 : i + half;
         const float x0 = head[a], x1 = head[b];
@@ -36,12 +44,13 @@ extern "C" __global__ void rope_store(float* qkv, const RowParam* rows, const fl
         head[b] = __fadd_rn(__fmul_rn(x1, c), __fmul_rn(x0, s));
     }
 
+    if (!kv) return;
     __syncthreads();
     const int kv_dim = kv_heads * head_dim;
-    const size_t at = ((size_t)layer * r.capacity + r.position) * kv_dim;
-    for (int i = threadIdx.x; i < kv_dim; i += blockDim.x)
+    const size_t at = ((size_t)layer * r.capacity + r.position) * kv_dim + (h - heads) * head_dim;
+    for (int i = threadIdx.x; i < head_dim; i += blockDim.x)
     {
-        r.keys[at + i] = row[heads * head_dim + i];
-        r.values[at + i] = row[(heads + kv_heads) * head_dim + i];
+        r.keys[at + i] = head[i];
+        r.values[at + i] = value[i];
     }
 }

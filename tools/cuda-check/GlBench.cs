@@ -258,7 +258,7 @@ internal static class GlBench
     }
 
     /// <summary>One pass over k new tokens after a 64-token context (k = 1 is one decode step), repeated; the cache is cut back after each.</summary>
-    private static JsonObject Verify(IModelBackend model, NvmlEnergyCounter energy, int k, double seconds)
+    internal static JsonObject Verify(IModelBackend model, NvmlEnergyCounter energy, int k, double seconds)
     {
         var greedy = (IGreedyDecoding)model;
         var cache = model.CreateCache(64 + k + 1);

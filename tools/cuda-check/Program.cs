@@ -47,6 +47,14 @@ if (args.Contains("--decode-variants"))
     return code == 0 ? 0 : 1;
 }
 
+if (args.Contains("--verify-rows"))
+{
+    // One pass over k drafted tokens on the random shapes with cuBLAS from 2, 5 and 9 rows (VerifyRows.cs).
+    var code = VerifyRows.Run(Arg("--random") ?? "shapes", cache, Line, Set(Arg("--only")));
+    File.WriteAllText(Path.Combine(output, "verify-rows.md"), report.ToString());
+    return code;
+}
+
 if (args.Contains("--gl-bench"))
 {
     // Issue 17's side-by-side run: ILGPU and NVRTC backends, demo models and the random 1B/8B shapes (GlBench.cs).

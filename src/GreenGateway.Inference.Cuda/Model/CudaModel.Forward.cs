@@ -291,7 +291,7 @@ public sealed partial class CudaModel
             }
             else if (attention)
             {
-                k["rope_store"].Launch((uint)n, 1, 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
+                k["rope_store"].Launch((uint)n, (uint)(c.NumHeads + c.NumKvHeads), 128, 0, s.Qkv, s.RowParams, w.InverseFrequencies, layer.QkvBias,
                     l, c.NumHeads, c.NumKvHeads, c.HeadDim, interleaved);
                 k["attention_rows"].Launch((uint)n, (uint)c.NumHeads, AttentionThreads, (uint)_attentionShared, s.Qkv, s.RowParams, s.Attention,
                     l, c.NumHeads, c.NumKvHeads, c.HeadDim, scale);

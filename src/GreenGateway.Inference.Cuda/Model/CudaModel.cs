@@ -99,8 +99,11 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
     /// <summary>Why cuBLAS is not used for prefill although asked for (no libcublas), or null.</summary>
     public string? CublasUnavailableReason { get; }
 
-    /// <summary>Passes of this many rows or more use cuBLAS (<see cref="CudaOptions.CublasMinRowsFor"/>); 0: never.</summary>
-    public int CublasMinRows { get; }
+    /// <summary>
+    /// Passes of this many rows or more use cuBLAS (<see cref="CudaOptions.CublasMinRowsFor"/>); 0: never. Set only by
+    /// cuda-check's A/B run of the threshold on one upload (--verify-rows), and only above 0.
+    /// </summary>
+    public int CublasMinRows { get; internal set; }
 
     /// <summary>Whether passes of <see cref="CublasMinRows"/> rows or more use cuBLAS.</summary>
     public bool UsesCublas => _cublas is not null;

@@ -294,7 +294,7 @@ public sealed class KernelChecks : IDisposable
         Poison(keys, layers * capacity * kvDim);
         Poison(values, layers * capacity * kvDim);
         using var rows = Rows([1, 2, 3], positions, capacity, keys, values);
-        _kernels["rope_store"].Launch(n, 1, 128, 0, dqkv, rows, dinv, dbias, layer, heads, kvHeads, hd, interleaved ? 1 : 0);
+        _kernels["rope_store"].Launch(n, heads + kvHeads, 128, 0, dqkv, rows, dinv, dbias, layer, heads, kvHeads, hd, interleaved ? 1 : 0);
         var actual = new List<float>();
         var expected = new List<double>();
         var outQkv = Download(dqkv, n * width);
@@ -445,7 +445,7 @@ public sealed class KernelChecks : IDisposable
                 }
                 else
                 {
-                    _kernels["rope_store"].Launch(1, 1, 128, 0, dqkv, rows, dinv, dbias, layer, heads, kvHeads, hd, interleaved ? 1 : 0);
+                    _kernels["rope_store"].Launch(1, heads + kvHeads, 128, 0, dqkv, rows, dinv, dbias, layer, heads, kvHeads, hd, interleaved ? 1 : 0);
                     _kernels["attention_rows"].Launch(1, heads, CudaModel.AttentionThreads, shared, dqkv, rows, outBuffer, layer, heads, kvHeads, hd, scale);
                 }
 

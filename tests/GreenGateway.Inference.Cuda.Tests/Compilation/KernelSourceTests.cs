@@ -7,7 +7,8 @@ public sealed class KernelSourceTests
     /// <summary>Every kernel CudaModel and DeviceMatrix launch by name.</summary>
     private static readonly string[] Launched =
     [
-        "embed_f16", "embed_i8", "rope_store", "attention_rows", "matvec_f16", "matvec_f16_norm", "matvec_f16_swiglu", "matvec_i8",
+        "embed_f16", "embed_i8", "rope_store", "attention_rows", "attention_rope_row", "matvec_f16", "matvec_f16_norm", "matvec_f16_swiglu",
+        "matvec_f16_norm_glu", "matvec_i8",
         "matvec_i8_norm", "matvec_i8_swiglu", "argmax_rows", "rmsnorm_f16", "swiglu_f16", "to_f16",
     ];
 
