@@ -3,8 +3,8 @@
 
 // One row and head: out = softmax(q . K[0..len) * scale) . V[0..len) with q (head_dim) already in shared memory.
 // keys/values: the layer's cache of the head's kv head (row stride kv_dim). With kc/vc (shared memory) the last
-// position's key and value are taken from there instead of the cache. Scores: one warp per position (a 16-byte load
-// a lane along its key, then a warp sum); values: head_dim / 4 threads a position (a 16-byte load each), the block's
+// position's key and value are taken from there instead of the cache. Scores: a warp or part of one per position (a
+// 16-byte load a lane along its key, then a sum over those lanes); values: head_dim / 4 threads a position (a 16-byte load each), the block's
 // blockDim.x / (head_dim / 4) groups of them taking every groups-th position, their partial outputs summed at the
 // end; the last position is always the last term of its group (so the result does not depend on where its key and
 // value came from). part: 4 * blockDim.x floats; s: len floats.
@@ -14,20 +14,33 @@ __device__ __forceinline__ void gg_attend(const float* q, const float* keys, con
     const int last = len - 1;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     const int quads = head_dim >> 2;
+    // Lanes a position: the smallest power of two that covers the key's 16-byte pieces, at most a warp (a warp holds
+    // 32 / width positions, so heads of 64 or 48 dimensions keep every lane busy).
+    int width = 1;
+    while (width < quads && width < 32) width <<= 1;
+    const int per_warp = 32 / width, sub = lane / width, sl = lane - sub * width;
     float m = -INFINITY;
-    for (int p = warp; p < len; p += warps)
+    for (int p0 = warp * per_warp; p0 < len; p0 += warps * per_warp)
     {
-        const float4* k = (const float4*)(kc != 0 && p == last ? kc : keys + (size_t)p * kv_dim);
+        const int p = p0 + sub;
         float acc = 0.0f;
-        for (int i = lane; i < quads; i += 32)
+        if (p < len)
         {
-            const float4 kk = k[i];
-            acc += q[4 * i] * kk.x + q[4 * i + 1] * kk.y + q[4 * i + 2] * kk.z + q[4 * i + 3] * kk.w;
+            const float4* k = (const float4*)(kc != 0 && p == last ? kc : keys + (size_t)p * kv_dim);
+            for (int i = sl; i < quads; i += width)
+            {
+                const float4 kk = k[i];
+                acc += q[4 * i] * kk.x + q[4 * i + 1] * kk.y + q[4 * i + 2] * kk.z + q[4 * i + 3] * kk.w;
+            }
         }
 
-        acc = gg_warp_sum(acc) * scale;
-        if (lane == 0) s[p] = acc;
-        m = fmaxf(m, acc);
+        for (int o = width >> 1; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+        acc *= scale;
+        if (p < len)
+        {
+            if (sl == 0) s[p] = acc;
+            m = fmaxf(m, acc);
+        }
     }
 
     m = gg_block_max(m, scratch);
