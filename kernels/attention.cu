@@ -3,10 +3,10 @@
 
 // One row and head: out = softmax(q . K[0..len) * scale) . V[0..len) with q (head_dim) already in shared memory.
 // keys/values: the layer's cache of the head's kv head (row stride kv_dim). With kc/vc (shared memory) the last
-// position's key and value are taken from there instead of the cache. Scores: a warp or part of one per position (a
-// 16-byte load a lane along its key, then a sum over those lanes); values: head_dim / 4 threads a position (a 16-byte load each), the block's
-// blockDim.x / (head_dim / 4) groups of them taking every groups-th position, their partial outputs summed at the
-// end; the last position is always the last term of its group (so the result does not depend on where its key and
+// position's key and value are taken from there instead of the cache. Scores: a warp or part of one per position
+// (a 16-byte load a lane along its key, then a sum over those lanes); values: head_dim / 4 threads a position (a
+// 16-byte load each), the block's blockDim.x / (head_dim / 4) groups of them taking every groups-th position, their
+// partial outputs summed at the end; the last position is always the last term of its group (so the result does not depend on where its key and
 // value came from). part: 4 * blockDim.x floats; s: len floats.
 __device__ __forceinline__ void gg_attend(const float* q, const float* keys, const float* values, const float* kc,
     const float* vc, int len, int kv_dim, int head_dim, float scale, float* part, float* s, float* scratch, float* out)
