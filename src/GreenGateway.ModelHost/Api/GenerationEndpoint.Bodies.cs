@@ -57,8 +57,14 @@ internal static partial class GenerationEndpoint
         w.WriteString("role", "assistant");
         var text = new StringBuilder();
         tokens.ForEach(t => text.Append(t.Text));
-        w.WriteString("content", text.ToString());
+        var (content, calls) = r.ReadsToolCalls(s.ToolCallFormat) ? ToolCalls.Extract(text.ToString(), s.ToolCallFormat) : (text.ToString(), []);
+        w.WriteString("content", content);
         w.WriteNull("refusal");
+        if (calls.Count > 0)
+        {
+            ResponseJson.ToolCalls(w, calls, delta: false);
+        }
+
         w.WriteEndObject();
         if (r.Logprobs is not null)
         {
@@ -69,7 +75,7 @@ internal static partial class GenerationEndpoint
             w.WriteNull("logprobs");
         }
 
-        w.WriteString("finish_reason", ResponseJson.FinishReason(tokens.Count > 0 ? tokens[^1].FinishReason : FinishReason.Length));
+        w.WriteString("finish_reason", calls.Count > 0 ? "tool_calls" : ResponseJson.FinishReason(tokens.Count > 0 ? tokens[^1].FinishReason : FinishReason.Length));
         w.WriteEndObject();
         w.WriteEndArray();
         ResponseJson.Usage(w, run.Prompt.Length, tokens.Count, run.CachedTokens, energy);

@@ -31,10 +31,31 @@ internal static partial class GenerationEndpoint
             await WriteEventAsync(response, w => Chunk(w, s, id, kind, created, null, true, null, false), ct);
         }
 
+        // With tools offered, a tool call's text is held back and sent as tool_calls at the end (ToolCallScanner).
+        var scanner = chat && r.ReadsToolCalls(s.ToolCallFormat) ? new ToolCallScanner(s.ToolCallFormat) : null;
         await foreach (var t in run.TokensAsync(ct))
         {
             count++;
-            await WriteEventAsync(response, w => Chunk(w, s, id, kind, created, t, chat, r.Logprobs, false), ct);
+            if (scanner is null)
+            {
+                await WriteEventAsync(response, w => Chunk(w, s, id, kind, created, t, chat, r.Logprobs, false), ct);
+                continue;
+            }
+
+            var content = scanner.Push(t.Text);
+            if (t.FinishReason is null)
+            {
+                await WriteEventAsync(response, w => Chunk(w, s, id, kind, created, t with { Text = content }, chat, r.Logprobs, false), ct);
+                continue;
+            }
+
+            var (rest, calls) = scanner.Finish();
+            var last = t with { Text = content + rest, FinishReason = calls.Count > 0 ? null : t.FinishReason };
+            await WriteEventAsync(response, w => Chunk(w, s, id, kind, created, last, chat, r.Logprobs, false), ct);
+            if (calls.Count > 0)
+            {
+                await WriteEventAsync(response, w => ToolCallChunks(w, s, id, kind, created, calls), ct);
+            }
         }
 
         if (count == 0)
@@ -62,6 +83,23 @@ internal static partial class GenerationEndpoint
         }
 
         return (count, energy);
+    }
+
+    /// <summary>The answer's tool calls, whole, in one chunk's delta, with finish_reason "tool_calls".</summary>
+    private static void ToolCallChunks(Utf8JsonWriter w, ModelSession s, string id, string kind, long created, IReadOnlyList<ToolCall> calls)
+    {
+        Header(w, id, kind, created, s.ModelId);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        ResponseJson.ToolCalls(w, calls, delta: true);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", "tool_calls");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static void Chunk(Utf8JsonWriter w, ModelSession s, string id, string kind, long created, GeneratedToken? t, bool chat, int? logprobs, bool emptyEnd)

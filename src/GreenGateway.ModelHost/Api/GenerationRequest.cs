@@ -22,6 +22,13 @@ internal sealed record GenerationRequest
     /// <summary>Chat: the request's <c>tools</c>, shown to the chat template; null when none.</summary>
     public System.Text.Json.JsonElement? Tools { get; init; }
 
+    /// <summary>Chat: <c>tool_choice</c> is "none": the answer is not read for tool calls (the tools still reach the template).</summary>
+    public bool ToolChoiceNone { get; init; }
+
+    /// <summary>Whether the answer is read for tool calls in the model's format: tools offered, and not tool_choice "none".</summary>
+    public bool ReadsToolCalls(Serving.ToolCallFormat format) =>
+        format != Serving.ToolCallFormat.None && !ToolChoiceNone && Tools is { ValueKind: System.Text.Json.JsonValueKind.Array } t && t.GetArrayLength() > 0;
+
     /// <summary>Null: as many as the context leaves (vLLM's default).</summary>
     public int? MaxTokens { get; init; }
 

@@ -30,6 +30,7 @@ internal static partial class RequestParser
         List<ChatMessage>? messages = null;
         JsonElement? conversation = null;
         JsonElement? tools = null;
+        var toolChoiceNone = false;
         if (chat)
         {
             if (ReadConversation(root, errors) is { } read)
@@ -38,6 +39,7 @@ internal static partial class RequestParser
             }
 
             tools = ReadTools(root, errors);
+            toolChoiceNone = ReadToolChoice(root, errors);
         }
         else
         {
@@ -55,6 +57,7 @@ internal static partial class RequestParser
             Messages = messages,
             Conversation = conversation,
             Tools = tools,
+            ToolChoiceNone = toolChoiceNone,
             MaxTokens = Int(root, chat && root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens", errors),
             Temperature = Float(root, "temperature", errors) ?? 1f,
             TopP = Float(root, "top_p", errors) ?? 1f,
@@ -231,6 +234,33 @@ internal static partial class RequestParser
         }
 
         return (list, JsonSerializer.SerializeToElement(conversation));
+    }
+
+    /// <summary>
+    /// OpenAI's <c>tool_choice</c>: "none", "auto", "required" or {"type": "function", "function": {"name": ...}};
+    /// true for "none". (The model is not constrained to call a tool: "required" and a named function are accepted
+    /// and read like "auto".)
+    /// </summary>
+    private static bool ReadToolChoice(JsonElement root, List<(string, string)> errors)
+    {
+        if (!root.TryGetProperty("tool_choice", out var choice) || choice.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        if (choice.ValueKind == JsonValueKind.String && choice.GetString() is "none" or "auto" or "required")
+        {
+            return choice.GetString() == "none";
+        }
+
+        if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object
+            && f.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+        {
+            return false;
+        }
+
+        errors.Add(("tool_choice must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice"));
+        return false;
     }
 
     /// <summary>OpenAI's <c>tools</c>: absent, null, or a list of objects, handed to the chat template as they are.</summary>

@@ -31,6 +31,33 @@ internal static class ResponseJson
 
     public static string FinishReason(FinishReason? reason) => reason == Inference.Generation.FinishReason.Stop ? "stop" : "length";
 
+    /// <summary>
+    /// OpenAI's <c>tool_calls</c>: id, type "function", function { name, arguments (a JSON string) }; in a stream's delta
+    /// each also carries its index.
+    /// </summary>
+    public static void ToolCalls(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls, bool delta)
+    {
+        w.WriteStartArray("tool_calls");
+        for (var i = 0; i < calls.Count; i++)
+        {
+            w.WriteStartObject();
+            if (delta)
+            {
+                w.WriteNumber("index", i);
+            }
+
+            w.WriteString("id", calls[i].Id);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", calls[i].Name);
+            w.WriteString("arguments", calls[i].Arguments);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
     /// <summary>Legacy completions logprobs: tokens, token_logprobs, top_logprobs, text_offset (prompt first when echoed).</summary>
     public static void CompletionLogprobs(Utf8JsonWriter w, ModelSession s, ScoredPrompt? echoed, IReadOnlyList<GeneratedToken> tokens, int top, bool asTokenIds = false)
     {

@@ -51,6 +51,14 @@ public sealed record ModelHostOptions
     /// <summary>Where RAPL counters live. Default <c>/sys/class/powercap</c>.</summary>
     public string PowercapPath { get; init; } = "/sys/class/powercap";
 
+    /// <summary>
+    /// How tool calls are read out of chat answers when a request offers <c>tools</c>: <c>auto</c> (default: the format
+    /// the chat template itself renders calls in: Hermes/Qwen2.5 <c>&lt;tool_call&gt;</c>, Mistral <c>[TOOL_CALLS]</c>,
+    /// Llama 3.1 JSON; none for templates without tools), <c>hermes</c>, <c>mistral</c>, <c>llama3_json</c> or
+    /// <c>none</c> (answers stay text). The names are vLLM's <c>--tool-call-parser</c> values.
+    /// </summary>
+    public string ToolCallParser { get; init; } = "auto";
+
     /// <summary>Every problem with these settings, all at once.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -92,6 +100,11 @@ public sealed record ModelHostOptions
         if (MaxKvCacheBytes < 1 << 20)
         {
             errors.Add($"ModelHost:MaxKvCacheBytes must be at least 1 MiB, not {MaxKvCacheBytes}");
+        }
+
+        if (!Serving.ToolCalls.TryParseSetting(ToolCallParser, out _))
+        {
+            errors.Add($"ModelHost:ToolCallParser must be auto, none, hermes, mistral or llama3_json, not '{ToolCallParser}'");
         }
 
         if (!(WattsPerCore > 0) || double.IsInfinity(WattsPerCore))

@@ -38,6 +38,8 @@ internal sealed class ModelSession : IDisposable
             ChatUnavailableReason = e.Message.TrimEnd('.');
         }
 
+        ToolCalls.TryParseSetting(options.ToolCallParser, out var toolFormat);
+        ToolCallFormat = toolFormat ?? ToolCalls.Detect(Chat?.Source);
         Engine = new InferenceEngine(Model, Tokenizer, new EngineOptions
         {
             MaxKvCacheBytes = options.MaxKvCacheBytes,
@@ -58,6 +60,9 @@ internal sealed class ModelSession : IDisposable
 
     /// <summary>The chat template, or null for a model without one it can render (see <see cref="ChatUnavailableReason"/>).</summary>
     public ChatTemplate? Chat { get; }
+
+    /// <summary>How tool calls are read out of chat answers to requests that offer tools (ModelHost:ToolCallParser).</summary>
+    public ToolCallFormat ToolCallFormat { get; }
 
     /// <summary>Why <see cref="Chat"/> is null, or null.</summary>
     public string? ChatUnavailableReason { get; }
