@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using GreenGateway.Inference.Cuda.Compilation;
 using GreenGateway.Inference.Cuda.Model;
 using GreenGateway.Inference.Cuda.Runtime;
@@ -17,7 +16,7 @@ namespace GreenGateway.Tools.CudaCheck;
 /// call over 100 back-to-back calls after 10 warm-ups, cycling through copies of the matrix that together exceed the
 /// L2 cache (so the weights come from memory, as in decode), and the outputs compared with the first folder's.
 /// </summary>
-internal static partial class MatVecVariants
+internal static class MatVecVariants
 {
     public static int Run(string folders, string cache, Action<string> line)
     {
@@ -70,9 +69,9 @@ internal static partial class MatVecVariants
             var dir = colon > 0 ? variant[..colon] : variant;
             var splitSpec = colon > 0 ? variant[(colon + 1)..] : "auto";
             var source = File.ReadAllText(Path.Combine(dir, "matmul.cu"));
-            var rowsPerWarp = int.Parse(RowsDefine().Match(source).Groups[1].Value, CultureInfo.InvariantCulture);
-            var splitK = source.Contains("int splits)", StringComparison.Ordinal);
             using var kernels = new KernelLibrary(device, cache, dir);
+            var rowsPerWarp = kernels.F16RowsPerGroup;
+            var splitK = source.Contains("int splits)", StringComparison.Ordinal);
             var cells = new List<string>();
             var outputs = new float[shapes.Length][];
             var chosen = new List<int>();
@@ -152,7 +151,4 @@ internal static partial class MatVecVariants
 
         return failures;
     }
-
-    [GeneratedRegex(@"#define GG_ROWS (\d+)")]
-    private static partial Regex RowsDefine();
 }
