@@ -11,7 +11,8 @@ namespace GreenGateway.Tools.CudaCheck;
 /// variant, on one upload of the weights. SPEC is DIR[:TARGET]: a kernel folder (a copy of kernels/ with other
 /// defines; "embedded" for the built-in kernels) and the split-K target in warps an SM (default 48). For each: the
 /// decode graph's time (replayed back to back, median of three runs of 60 replays, no host round trip), against
-/// the bandwidth floor, and whether 32 greedy steps give the first variant's tokens. With --breakdown, each part's
+/// the bandwidth floor, whether 32 greedy steps give the first variant's tokens, and a 512-token prefill (median of
+/// seven, the cache allocated beforehand). With --breakdown, each part's
 /// time: the step's time less its time with that part left out (CudaModel.TimingSkip).
 /// </summary>
 internal static class DecodeVariants
@@ -45,14 +46,14 @@ internal static class DecodeVariants
             var floor = bandwidth / model.WeightBytesPerToken;
             line("");
             line($"## {shape}: {model.WeightBytesPerToken / 1e6:0.0} MB of weights a token, floor {floor:0} tok/s ({1e6 / floor:0} us a token)");
-            var header = "| variant | us a step | tok/s | of the floor | greedy tokens as the first |";
+            var header = "| variant | us a step | tok/s | of the floor | greedy tokens as the first | prefill 512, ms (tok/s) |";
             if (breakdown)
             {
                 header += string.Concat(Parts.Select(static p => $" {p.Name} us |")) + " rest us |";
             }
 
             line(header);
-            line("|---|---:|---:|---:|---:|" + (breakdown ? string.Concat(Enumerable.Repeat("---:|", Parts.Length + 1)) : ""));
+            line("|---|---:|---:|---:|---:|---:|" + (breakdown ? string.Concat(Enumerable.Repeat("---:|", Parts.Length + 1)) : ""));
             int[]? reference = null;
             foreach (var spec in specs.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
@@ -67,8 +68,9 @@ internal static class DecodeVariants
                     reference ??= tokens;
                     var same = tokens.Zip(reference).TakeWhile(static p => p.First == p.Second).Count();
                     var us = StepMicroseconds(model);
+                    var prefill = PrefillMilliseconds(model, 512);
                     var cells = string.Create(CultureInfo.InvariantCulture,
-                        $"| {Path.GetFileName(folder.TrimEnd('/'))} target {target} | {us:0.0} | {1e6 / us:0.0} | {1e6 / us / floor:0.0%} | {same}/32 |");
+                        $"| {Path.GetFileName(folder.TrimEnd('/'))} target {target} | {us:0.0} | {1e6 / us:0.0} | {1e6 / us / floor:0.0%} | {same}/32 | {prefill:0.00} ({512e3 / prefill:0}) |");
                     if (breakdown)
                     {
                         var parts = 0.0;
@@ -117,6 +119,35 @@ internal static class DecodeVariants
             }
 
             return tokens;
+        }
+        finally
+        {
+            kv.ReleaseStorage();
+        }
+    }
+
+    /// <summary>A prompt of <paramref name="length"/> tokens into one cache allocated beforehand: median of seven passes, ms.</summary>
+    private static double PrefillMilliseconds(CudaModel model, int length)
+    {
+        var prompt = Enumerable.Range(0, length).Select(static i => 3 + (i * 7 % 5000)).ToArray();
+        var kv = model.CreateCache(length);
+        try
+        {
+            var logits = new float[model.Config.VocabSize];
+            var times = new List<double>();
+            for (var i = 0; i < 9; i++)
+            {
+                kv.Truncate(0);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                model.Forward(kv, prompt, logits);
+                if (i >= 2)
+                {
+                    times.Add(clock.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            times.Sort();
+            return times[times.Count / 2];
         }
         finally
         {
