@@ -4,8 +4,9 @@
 // rope_store: for row t and head h (blockIdx.y; q heads, then kv heads), optionally add the q/k/v bias, rotate the
 // head by rows[t].position (angle = position * inv_freq[i] in f32 as transformers does; cos/sin in double, rounded
 // to f32 as the CPU engine does), and for a kv head write its k and v to layer `layer` of the row's cache at that
-// position. A block a head, a thread a pair: the double-precision sin/cos of a whole row in one block's 128 threads
-// took 10-13 us a layer on an H200 (runs D and E, docs/cuda.md).
+// position. A block a head, a thread a pair (it was a block a row; in a decode step, rope_store and attention_rows
+// as two launches cost 12.5-13 us a layer more than attention.cu's attention_rope_row, and a 512-token prefill took
+// the same 40.2 ms either way: runs D, E and G, docs/cuda.md).
 // qkv (n, (heads + 2 * kv_heads) * head_dim) f32, rotated in place; inv_freq (head_dim / 2) f32;
 // bias (width) f32 or null. interleaved = 0: element i pairs with i + head_dim/2 (rotate_half), 1: 2i with 2i+1.
 // Launch: grid (n, heads + kv_heads), block 128.
