@@ -10,15 +10,19 @@ namespace GreenGateway.Redis.Budgets;
 internal static class LedgerScripts
 {
     /// <summary>
-    /// KEYS: minute, hour, day, month hashes; reservation key. ARGV: estimate j, g; TTL ms of each window
-    /// and of the reservation; then per window its joule and gram limit ('' = none).
+    /// KEYS: minute, hour, day, month hashes; reservation key; settled marker. ARGV: estimate j, g; TTL ms of each
+    /// window and of the reservation; then per window its joule and gram limit ('' = none).
     /// ARGV 16-19: the order in which to check windows (1-based indices), computed by the caller so that the first
     /// spent one found is the one that resets last, ties going to the limit listed first, exactly as
     /// <see cref="GreenGateway.Core.Budgets.InMemoryBudgetLedger"/> and <see cref="GreenGateway.Core.Budgets.ReserveOutcome"/> have it.
-    /// Returns {1, 0} admitted, {1, -1} already admitted (retried reserve), {0, i} refused by window i (1-based).
+    /// Returns {1, 0} admitted, {1, -1} already admitted (retried reserve), {1, -2} already settled (a reserve that
+    /// arrives after its request's settle, e.g. sent again by the client library after a reconnect: reserving then
+    /// would hold the estimate in every window until the window ends, with no settle left to release it), {0, i}
+    /// refused by window i (1-based).
     /// </summary>
     public const string Reserve = """
         if redis.call('EXISTS', KEYS[5]) == 1 then return {1, -1} end
+        if redis.call('EXISTS', KEYS[6]) == 1 then return {1, -2} end
         for n = 16, 19 do
           local i = tonumber(ARGV[n])
           local lj = ARGV[6 + 2 * i]

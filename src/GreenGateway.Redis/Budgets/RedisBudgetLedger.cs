@@ -82,7 +82,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var estimate = request.Estimate.AtLeastZero();
-        var keys = new RedisKey[5];
+        var keys = new RedisKey[6];
         var args = new RedisValue[19];
         args[0] = Format(estimate.Joules);
         args[1] = Format(estimate.GramsCo2e);
@@ -94,6 +94,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
         }
 
         keys[4] = RequestKey(request.TenantId, "res", request.RequestId);
+        keys[5] = RequestKey(request.TenantId, "done", request.RequestId);
         args[6] = TtlMilliseconds(WindowSpan.Containing(BudgetWindow.Month, request.Now));
         WriteLimits(request.Limits, args.AsSpan(7));
         WriteCheckOrder(request.Limits, request.Now, args.AsSpan(15));

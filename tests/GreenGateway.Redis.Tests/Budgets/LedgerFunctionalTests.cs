@@ -112,6 +112,29 @@ public abstract class LedgerFunctionalTests(IRespServerFixture server) : IAsyncL
     }
 
     [Fact]
+    public async Task ReserveArrivingAfterItsSettle_ReservesNothing()
+    {
+        // A reserve the client library sends again after a reconnect can reach Redis after the request has settled
+        // (its first reply was lost and it went on): no settle will come for what it would reserve.
+        var now = DateTimeOffset.UtcNow;
+        BudgetLimit[] limits = [new(BudgetWindow.Month, 100, null)];
+        var request = new ReserveRequest(_tenant, "late", new EnergyCarbon(5, 0.5), limits, now);
+        var first = await Ledger.ReserveAsync(request, Token);
+        await Ledger.SettleAsync(first.Reservation!, new EnergyCarbon(4, 0.25), Token);
+
+        var late = await Ledger.ReserveAsync(request, Token);
+        await Ledger.SettleAsync(late.Reservation!, new EnergyCarbon(4, 0.25), Token);
+
+        Assert.True(late.Admitted);
+        foreach (var usage in await Ledger.GetUsageAsync(_tenant, now, Token))
+        {
+            Assert.Equal(0, usage.Reserved.Joules, 9);
+            Assert.Equal(0, usage.Reserved.GramsCo2e, 9);
+            Assert.Equal(4, usage.Consumed.Joules, 9); // settled once
+        }
+    }
+
+    [Fact]
     public async Task ScriptCacheFlushed_ReserveAndSettleStillRun()
     {
         var now = DateTimeOffset.UtcNow;
