@@ -32,6 +32,7 @@ MUTATIONS = [
     ("lua-settle-never-releases", f"{REDIS}/Budgets/LedgerScripts.cs", "          if release then", "          if false then", ["redis-ledger"]),
     ("lua-settle-always-releases", f"{REDIS}/Budgets/LedgerScripts.cs", "local release = redis.call('EXISTS', KEYS[5]) == 1", "local release = true", ["redis-ledger"]),
     ("lua-settle-not-idempotent", f"{REDIS}/Budgets/LedgerScripts.cs", "if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end", "-- settled check removed", ["redis-ledger"]),
+    ("lua-reserve-after-settle-reserves", f"{REDIS}/Budgets/LedgerScripts.cs", "if redis.call('EXISTS', KEYS[6]) == 1 then return {1, -2} end", "-- settled check removed", ["redis-ledger"]),
     ("lua-reserve-keeps-no-key", f"{REDIS}/Budgets/LedgerScripts.cs", "redis.call('SET', KEYS[5], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[7])", "-- reservation key not written", ["redis-ledger"]),
     ("lua-settle-charges-reserved-grams", f"{REDIS}/Budgets/LedgerScripts.cs", "redis.call('HINCRBYFLOAT', KEYS[i], 'cg', ARGV[2])", "redis.call('HINCRBYFLOAT', KEYS[i], 'cg', ARGV[4])", ["redis-ledger"]),
     ("redis-local-reservation-not-recorded [issue 21 #6]", f"{REDIS}/Budgets/RedisBudgetLedger.cs", "_localReservations[request.RequestId] = 0;", "", ["new-outage-settle", "new-ledger-model", "redis-ledger"]),
