@@ -76,20 +76,21 @@ internal static class ToolCalls
     /// <summary>The answer's content and calls; no calls (and the whole text as content) when none parse.</summary>
     public static (string? Content, IReadOnlyList<ToolCall> Calls) Extract(string text, ToolCallFormat format)
     {
+        var before = "";
         var calls = format switch
         {
-            ToolCallFormat.Hermes => Hermes(text, out var before) is { } h ? (h, before) : default,
-            ToolCallFormat.Mistral => Mistral(text, out var before) is { } m ? (m, before) : default,
-            ToolCallFormat.Llama3Json => Llama3(text) is { } l ? (l, "") : default,
-            _ => default((List<ToolCall>?, string?)),
+            ToolCallFormat.Hermes => Hermes(text, out before),
+            ToolCallFormat.Mistral => Mistral(text, out before),
+            ToolCallFormat.Llama3Json => Llama3(text),
+            _ => null,
         };
-        if (calls.Item1 is not { Count: > 0 } found)
+        if (calls is not { Count: > 0 })
         {
             return (text, []);
         }
 
-        var content = calls.Item2!.Trim();
-        return (content.Length == 0 ? null : content, found);
+        var content = before.Trim();
+        return (content.Length == 0 ? null : content, calls);
     }
 
     private static List<ToolCall>? Hermes(string text, out string before)

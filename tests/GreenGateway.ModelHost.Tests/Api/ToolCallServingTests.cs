@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GreenGateway.ModelHost.Tests.Support;
 
-namespace GreenGateway.ModelHost.Tests.Api;
+namespace GreenGateway.ModelHost.Api.Tests;
 
 /// <summary>
 /// Tool calls on a served model (Qwen2.5's template, so answers are read in the Hermes format): an answer that holds

@@ -5,7 +5,7 @@ using GreenGateway.Inference.Tokenization;
 using GreenGateway.ModelHost.Serving;
 using GreenGateway.ModelHost.Tests.Support;
 
-namespace GreenGateway.ModelHost.Tests.Serving;
+namespace GreenGateway.ModelHost.Serving.Tests;
 
 /// <summary>
 /// Tool calls read out of answers: the format each real template renders calls in (the repository's fixtures of
