@@ -47,6 +47,12 @@ if (args.Contains("--decode-variants"))
     return code == 0 ? 0 : 1;
 }
 
+if (args.Contains("--load-check"))
+{
+    // The model host's CUDA load path on a checkpoint with a longer context than attention's shared memory (LoadCheck.cs).
+    return LoadCheck.Run(Arg("--load-check") ?? models, Line);
+}
+
 if (args.Contains("--verify-rows"))
 {
     // One pass over k drafted tokens on the random shapes with cuBLAS from 2, 5 and 9 rows (VerifyRows.cs).

@@ -33,7 +33,8 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
         _device = device;
         Config = cpu.Config;
         Options = options;
-        MaxContextTokens = options.MaxContextTokens ?? cpu.Config.MaxPositionEmbeddings;
+        MaxContextTokens = options.MaxContextTokens
+            ?? Math.Min(cpu.Config.MaxPositionEmbeddings, AttentionPositionsThatFit(cpu.Config.HeadDim, device.MaxSharedBytesPerBlock));
         _kernels = new KernelLibrary(device, options.ModuleCacheDirectory ?? ModuleCache.DefaultDirectory(), options.KernelDirectory);
         try
         {
@@ -121,6 +122,14 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
     /// (attention_rope_row), the per-group partial outputs (four floats a thread), and a score per position.
     /// </summary>
     internal static int AttentionSharedBytes(int headDim, int positions) => (4 * headDim + 4 * AttentionThreads + positions) * sizeof(float);
+
+    /// <summary>
+    /// The most positions a cache may hold for the attention kernels' shared memory (a score each): the default
+    /// context where the model's max_position_embeddings is more (Llama 3.1's 131,072 against 55,552 with head_dim
+    /// 128 and the H200's 227 KB a block).
+    /// </summary>
+    internal static int AttentionPositionsThatFit(int headDim, int sharedBytesPerBlock) =>
+        sharedBytesPerBlock / sizeof(float) - 4 * headDim - 4 * AttentionThreads;
 
     /// <summary>
     /// Replaces the kernels with those compiled from <paramref name="directory"/> (null: the embedded ones) and drops

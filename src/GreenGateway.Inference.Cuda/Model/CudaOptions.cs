@@ -57,7 +57,12 @@ public sealed record CudaOptions
     public int CublasMinRowsFor(long weightBytesPerToken) =>
         CublasMinRows ?? (weightBytesPerToken >= LargeModelBytes ? LargeModelCublasMinRows : SmallModelCublasMinRows);
 
-    /// <summary>Longest sequence a KV cache may hold (sizes attention's shared memory). Default: the model's max_position_embeddings.</summary>
+    /// <summary>
+    /// Longest sequence a KV cache may hold (sizes attention's shared memory, a score a position). Default: the
+    /// model's max_position_embeddings, or as many positions as that shared memory holds where it holds fewer (about
+    /// 55,500 for head_dim 128 on an H200; a model of 131,072 then loads with that context). A value above what
+    /// fits fails the load with a message saying so.
+    /// </summary>
     public int? MaxContextTokens { get; init; }
 
     /// <summary>Every problem at once, or an empty list.</summary>

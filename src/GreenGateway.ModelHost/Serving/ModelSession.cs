@@ -17,11 +17,16 @@ internal sealed class ModelSession : IDisposable
     {
         var path = Path.GetFullPath(options.Model);
         var isGguf = File.Exists(path);
+        var int8 = options.Weights == "int8";
         Model = InferenceBackend.Create(path, options.Backend, new LoadOptions
         {
             Threads = options.Threads,
-            Weights = options.Weights == "int8" ? WeightFormat.Int8 : WeightFormat.F32,
-        }, logger);
+            Weights = int8 ? WeightFormat.Int8 : WeightFormat.F32,
+        }, logger, new CudaOptions
+        {
+            Weights = int8 ? CudaWeightFormat.Int8 : CudaWeightFormat.F16,
+            MaxContextTokens = options.MaxContextTokens,
+        });
         Tokenizer = isGguf ? Tokenizer.FromGguf(path) : Tokenizer.FromFile(Path.Combine(path, "tokenizer.json"));
         // The chat template is rendered from its Jinja source (tokenizer_config.json's chat_template, or a GGUF's
         // tokenizer.chat_template). A checkpoint without one (a base model), or with one that does not parse, still
@@ -43,7 +48,8 @@ internal sealed class ModelSession : IDisposable
         Engine = new InferenceEngine(Model, Tokenizer, new EngineOptions
         {
             MaxKvCacheBytes = options.MaxKvCacheBytes,
-            MaxContextTokens = options.MaxContextTokens,
+            // On CUDA the context may be less than the model's own (attention's shared memory): the engine's follows it.
+            MaxContextTokens = options.MaxContextTokens ?? (Model as CudaModel)?.MaxContextTokens,
         }, ownsModel: true);
         ModelId = options.ServedModelName ?? Path.GetFileNameWithoutExtension(path.TrimEnd(Path.DirectorySeparatorChar));
         Caches = new PrefixCachePool(Engine, options.PrefixCacheSlots);
