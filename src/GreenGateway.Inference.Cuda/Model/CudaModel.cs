@@ -45,10 +45,11 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
             }
 
             _attentionShared = AttentionSharedBytes(Config.HeadDim, MaxContextTokens);
-            if (_attentionShared > device.MaxSharedBytesPerBlock)
+            if (_attentionShared > device.MaxSharedBytesPerBlock - AttentionStaticSharedBytes)
             {
                 throw new NotSupportedException(
-                    $"attention over {MaxContextTokens} positions needs {_attentionShared} bytes of shared memory; the GPU allows {device.MaxSharedBytesPerBlock}.");
+                    $"attention over {MaxContextTokens} positions needs {_attentionShared} bytes of shared memory; the GPU allows " +
+                    $"{device.MaxSharedBytesPerBlock - AttentionStaticSharedBytes} ({AttentionPositionsThatFit(Config.HeadDim, device.MaxSharedBytesPerBlock)} positions).");
             }
 
             AllowAttentionShared(_kernels);
@@ -124,12 +125,18 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
     internal static int AttentionSharedBytes(int headDim, int positions) => (4 * headDim + 4 * AttentionThreads + positions) * sizeof(float);
 
     /// <summary>
+    /// Shared memory a block keeps for the attention kernels' own arrays (a 32-float scratch, 128 bytes), which the
+    /// dynamic shared memory's opt-in limit does not cover: the rest of the block's maximum is what a launch may ask.
+    /// </summary>
+    internal const int AttentionStaticSharedBytes = 1024;
+
+    /// <summary>
     /// The most positions a cache may hold for the attention kernels' shared memory (a score each): the default
-    /// context where the model's max_position_embeddings is more (Llama 3.1's 131,072 against 55,552 with head_dim
+    /// context where the model's max_position_embeddings is more (Llama 3.1's 131,072 against 55,296 with head_dim
     /// 128 and the H200's 227 KB a block).
     /// </summary>
     internal static int AttentionPositionsThatFit(int headDim, int sharedBytesPerBlock) =>
-        sharedBytesPerBlock / sizeof(float) - 4 * headDim - 4 * AttentionThreads;
+        (sharedBytesPerBlock - AttentionStaticSharedBytes) / sizeof(float) - 4 * headDim - 4 * AttentionThreads;
 
     /// <summary>
     /// Replaces the kernels with those compiled from <paramref name="directory"/> (null: the embedded ones) and drops

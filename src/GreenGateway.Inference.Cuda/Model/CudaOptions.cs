@@ -59,8 +59,8 @@ public sealed record CudaOptions
 
     /// <summary>
     /// Longest sequence a KV cache may hold (sizes attention's shared memory, a score a position). Default: the
-    /// model's max_position_embeddings, or as many positions as that shared memory holds where it holds fewer (about
-    /// 55,500 for head_dim 128 on an H200; a model of 131,072 then loads with that context). A value above what
+    /// model's max_position_embeddings, or as many positions as that shared memory holds where it holds fewer
+    /// (55,296 for head_dim 128 on an H200; a model of 131,072 then loads with that context). A value above what
     /// fits fails the load with a message saying so.
     /// </summary>
     public int? MaxContextTokens { get; init; }
