@@ -208,6 +208,7 @@ public sealed partial class CudaModel
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _device.MakeCurrent();
             _device.Synchronize();
             _graph?.Dispose();

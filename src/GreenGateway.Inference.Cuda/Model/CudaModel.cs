@@ -144,13 +144,10 @@ public sealed partial class CudaModel : IModelBackend, IGreedyDecoding
     /// </summary>
     internal void ReloadKernels(string? directory)
     {
+        DropGraph();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _device.MakeCurrent();
-            _device.Synchronize();
-            _graph?.Dispose();
-            _graph = null;
             var next = new KernelLibrary(_device, Options.ModuleCacheDirectory ?? ModuleCache.DefaultDirectory(), directory);
             AllowAttentionShared(next);
             _kernels.Dispose();

@@ -280,8 +280,12 @@ internal sealed class ToolCallScanner(ToolCallFormat format)
     private readonly StringBuilder _text = new();
     private int _released;
     private bool _capturing;
+    private bool _plainContent;
 
-    /// <summary>Appends a token's text; returns the content that can be streamed now (possibly empty).</summary>
+    /// <summary>
+    /// Appends a token's text; returns the content that can be streamed now (possibly empty). Only the text not yet
+    /// released is looked at: released text never ends in the start of a marker, so a marker begins after it.
+    /// </summary>
     public string Push(string text)
     {
         _text.Append(text);
@@ -290,22 +294,21 @@ internal sealed class ToolCallScanner(ToolCallFormat format)
             return "";
         }
 
-        var all = _text.ToString();
+        var pending = _text.ToString(_released, _text.Length - _released);
         var safe = format switch
         {
-            ToolCallFormat.Hermes => SafeBefore(all, ToolCalls.HermesStart),
-            ToolCallFormat.Mistral => SafeBefore(all, ToolCalls.MistralStart),
-            ToolCallFormat.Llama3Json => Llama3Safe(all),
-            _ => all.Length,
+            ToolCallFormat.Hermes => SafeBefore(pending, ToolCalls.HermesStart),
+            ToolCallFormat.Mistral => SafeBefore(pending, ToolCalls.MistralStart),
+            ToolCallFormat.Llama3Json => Llama3Safe(pending),
+            _ => pending.Length,
         };
-        if (safe > 0 && char.IsHighSurrogate(all[safe - 1]))
+        if (safe > 0 && char.IsHighSurrogate(pending[safe - 1]))
         {
             safe--; // never split a surrogate pair
         }
 
-        var released = all[_released..Math.Max(_released, safe)];
-        _released = Math.Max(_released, safe);
-        return released;
+        _released += safe;
+        return pending[..safe];
     }
 
     /// <summary>At the end: content still to stream, and the calls (none: the held text came back as content).</summary>
@@ -319,30 +322,38 @@ internal sealed class ToolCallScanner(ToolCallFormat format)
     }
 
     /// <summary>How much of the text is certainly content: up to the marker, or up to a suffix that may begin it.</summary>
-    private int SafeBefore(string all, string marker)
+    private int SafeBefore(string pending, string marker)
     {
-        var at = all.IndexOf(marker, StringComparison.Ordinal);
+        var at = pending.IndexOf(marker, StringComparison.Ordinal);
         if (at >= 0)
         {
             _capturing = true;
             return at;
         }
 
-        for (var keep = Math.Min(marker.Length - 1, all.Length); keep > 0; keep--)
+        for (var keep = Math.Min(marker.Length - 1, pending.Length); keep > 0; keep--)
         {
-            if (all.AsSpan(all.Length - keep).SequenceEqual(marker.AsSpan(0, keep)))
+            if (pending.AsSpan(pending.Length - keep).SequenceEqual(marker.AsSpan(0, keep)))
             {
-                return all.Length - keep;
+                return pending.Length - keep;
             }
         }
 
-        return all.Length;
+        return pending.Length;
     }
 
-    /// <summary>Llama 3: a call is the whole answer, so the first non-blank text decides (a brace or the python tag).</summary>
-    private int Llama3Safe(string all)
+    /// <summary>
+    /// Llama 3: a call is the whole answer, so the first non-blank text decides (a brace or the python tag); until
+    /// then nothing is released, so <paramref name="pending"/> is the whole answer.
+    /// </summary>
+    private int Llama3Safe(string pending)
     {
-        var body = all.TrimStart();
+        if (_plainContent)
+        {
+            return pending.Length;
+        }
+
+        var body = pending.TrimStart();
         if (body.Length == 0)
         {
             return 0;
@@ -354,6 +365,12 @@ internal sealed class ToolCallScanner(ToolCallFormat format)
             return 0;
         }
 
-        return ToolCalls.PythonTag.StartsWith(body, StringComparison.Ordinal) ? 0 : all.Length;
+        if (ToolCalls.PythonTag.StartsWith(body, StringComparison.Ordinal))
+        {
+            return 0;
+        }
+
+        _plainContent = true;
+        return pending.Length;
     }
 }
